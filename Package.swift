@@ -32,6 +32,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // `make bench`: one JSON line per figure.
+        .executableTarget(
+            name: "chargebridge-bench",
+            dependencies: ["Tariffs"]
+        ),
         .testTarget(name: "TariffsTests", dependencies: ["Tariffs"]),
         .testTarget(name: "CLITests", dependencies: ["Tariffs"]),
     ],

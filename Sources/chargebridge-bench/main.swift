@@ -1,0 +1,17 @@
+import Foundation
+
+// `make bench`: every suite prints its figures as JSON lines on stdout (CONTRACT.md section 7).
+// A suite is an async function returning its results; each module's issue adds its own.
+let suites: [(name: String, run: () async throws -> [BenchResult])] = [
+]
+
+for suite in suites {
+    do {
+        for result in try await suite.run() {
+            print(result.jsonLine())
+        }
+    } catch {
+        FileHandle.standardError.write(Data("bench \(suite.name) failed: \(error)\n".utf8))
+        exit(1)
+    }
+}
