@@ -10,6 +10,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // The system library shim over Debian's libmosquitto-dev.
@@ -23,11 +24,17 @@ let package = Package(
             name: "Tariffs",
             dependencies: [.product(name: "Yams", package: "Yams")]
         ),
+        // Meter records, sessions and costs (pure), and the SQLite ledger (GRDB over Debian's libsqlite3).
+        .target(
+            name: "Metering",
+            dependencies: ["Tariffs", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         // The command line.
         .executableTarget(
             name: "chargebridge",
             dependencies: [
                 "Tariffs",
+                "Metering",
                 "CMosquitto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -35,10 +42,11 @@ let package = Package(
         // `make bench`: one JSON line per figure.
         .executableTarget(
             name: "chargebridge-bench",
-            dependencies: ["Tariffs"]
+            dependencies: ["Tariffs", "Metering"]
         ),
         .testTarget(name: "TariffsTests", dependencies: ["Tariffs"]),
         .testTarget(name: "CLITests", dependencies: ["Tariffs"]),
+        .testTarget(name: "MeteringTests", dependencies: ["Metering", "Tariffs", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,38 @@
+import Foundation
+
+/// What happened to a submitted batch (CONTRACT.md section 4).
+///
+/// `records_accepted` counts the valid records, `records_processed` those stored as new energy;
+/// the difference are duplicates (`records_duplicate`, an extension), already in the ledger.
+public struct MeterBatchReport: Sendable, Hashable, Codable {
+    public var object = "meter_batch"
+    public var recordsSubmitted: Int
+    public var recordsAccepted: Int
+    public var recordsProcessed: Int
+    public var recordsDuplicate: Int
+    public var failedRecords: [FailedRecord]
+
+    public init(recordsSubmitted: Int, recordsAccepted: Int, recordsProcessed: Int, failedRecords: [FailedRecord]) {
+        self.recordsSubmitted = recordsSubmitted
+        self.recordsAccepted = recordsAccepted
+        self.recordsProcessed = recordsProcessed
+        recordsDuplicate = recordsAccepted - recordsProcessed
+        self.failedRecords = failedRecords
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case object
+        case recordsSubmitted = "records_submitted"
+        case recordsAccepted = "records_accepted"
+        case recordsProcessed = "records_processed"
+        case recordsDuplicate = "records_duplicate"
+        case failedRecords = "failed_records"
+    }
+
+    /// The report as pretty-printed JSON with sorted keys.
+    public func json() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try! encoder.encode(self), as: UTF8.self)
+    }
+}
