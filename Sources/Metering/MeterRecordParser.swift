@@ -8,6 +8,12 @@ enum MeterRecordParser {
         var message: String
     }
 
+    /// JSON `true`/`false` (an NSNumber of type char, as JSONSerialization gives them).
+    static func isBoolean(_ value: Any) -> Bool {
+        guard let number = value as? NSNumber else { return false }
+        return String(cString: number.objCType) == "c"
+    }
+
     static func parse(_ item: Any) -> Result<MeterRecord, Failure> {
         guard let object = item as? [String: Any] else {
             return .failure(Failure(recordReferenceId: nil, message: "the record is not a JSON object."))
@@ -72,7 +78,7 @@ enum MeterRecordParser {
                     return fail("value \"\(string)\" is not a number.")
                 }
                 value = number
-            } else if rawValue is Bool {
+            } else if isBoolean(rawValue) {
                 return fail("value must be a number.")
             } else if let number = rawValue as? Double {
                 value = number
