@@ -20,6 +20,8 @@ public enum LedgerError: Error, CustomStringConvertible, Equatable {
     case cannotOpen(path: String, reason: String)
     /// No record of the ledger has that session reference id.
     case unknownSession(id: String, path: String)
+    /// The session has records, but none of the direction asked for.
+    case noRecords(session: String, direction: String, path: String)
     /// A record given to `append` is not valid.
     case invalidRecord(recordReferenceId: String, reason: String)
     /// Any other SQLite failure.
@@ -45,6 +47,8 @@ public enum LedgerError: Error, CustomStringConvertible, Equatable {
             "Cannot open the ledger \(path): \(reason)."
         case .unknownSession(let id, let path):
             "The ledger \(path) has no session \"\(id)\"."
+        case .noRecords(let session, let direction, let path):
+            "The ledger \(path) has no \(direction) records in session \"\(session)\"."
         case .invalidRecord(let id, let reason):
             "Meter record \"\(id)\": \(reason)"
         case .sqlite(let path, let reason):
