@@ -52,7 +52,7 @@ struct RateChart {
             let isCheap = slice.pricePerKWh <= cheapThreshold
             let charging = marks.contains { $0.start < slice.end && $0.end > slice.start }
             var text = "\(label) │\(bar)│ \(String(format: "%8.4f", slice.pricePerKWh))"
-            text += isCheap ? " ◆" : "  "
+            text += isCheap ? " ◆" : ""
             text += charging ? " ⚡" : ""
             if slice.pricePerKWh == cheapest { text += " ◀ cheapest" }
             if slice.isForecast { text += " (forecast \(String(format: "%.0f%%", slice.confidence * 100)))" }
