@@ -224,6 +224,8 @@ public struct EnergyCostReport: Sendable {
                 out += "\n"
             }
             out += "\n"
+        } else if aggregation == nil, let line = lines.first {
+            out += "Meter record \(objectId)  device \(line.deviceId ?? "-")  \(direction.rawValue), \(timeZone), \(currency)\n\n"
         } else {
             let scope = deviceId.map { "device \($0)" } ?? "all devices"
             out += "\(direction.rawValue) costs per \(aggregation ?? "record"), \(scope), \(timeZone), \(currency)\n\n"

@@ -29,10 +29,21 @@ public struct MeterBatchReport: Sendable, Hashable, Codable {
         case failedRecords = "failed_records"
     }
 
-    /// The report as pretty-printed JSON with sorted keys.
-    public func json() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try! encoder.encode(self), as: UTF8.self)
+    /// The report as JSON, keys in the contract's order.
+    public func json(pretty: Bool = true) -> String {
+        JSONValue.object([
+            ("object", .string(object)),
+            ("records_submitted", .number(Double(recordsSubmitted))),
+            ("records_accepted", .number(Double(recordsAccepted))),
+            ("records_processed", .number(Double(recordsProcessed))),
+            ("records_duplicate", .number(Double(recordsDuplicate))),
+            ("failed_records", .array(failedRecords.map { failure in
+                .object([
+                    ("record_num", .number(Double(failure.recordNum))),
+                    ("record_reference_id", failure.recordReferenceId.map(JSONValue.string) ?? .null),
+                    ("error", .string(failure.error)),
+                ])
+            })),
+        ]).text(pretty: pretty)
     }
 }
