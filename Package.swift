@@ -23,11 +23,17 @@ let package = Package(
             name: "Tariffs",
             dependencies: [.product(name: "Yams", package: "Yams")]
         ),
+        // Config, per-vehicle state machines, Home Assistant discovery, the service.
+        .target(
+            name: "Bridge",
+            dependencies: ["Tariffs"]
+        ),
         // The command line.
         .executableTarget(
             name: "chargebridge",
             dependencies: [
                 "Tariffs",
+                "Bridge",
                 "CMosquitto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -39,6 +45,7 @@ let package = Package(
         ),
         .testTarget(name: "TariffsTests", dependencies: ["Tariffs"]),
         .testTarget(name: "CLITests", dependencies: ["Tariffs"]),
+        .testTarget(name: "BridgeTests", dependencies: ["Bridge", "Tariffs"]),
     ],
     swiftLanguageModes: [.v6]
 )
