@@ -23,11 +23,14 @@ let package = Package(
             name: "Tariffs",
             dependencies: [.product(name: "Yams", package: "Yams")]
         ),
+        // The optimiser: cheapest charging schedules for one device or many under a shared limit. Pure.
+        .target(name: "Planning", dependencies: ["Tariffs"]),
         // The command line.
         .executableTarget(
             name: "chargebridge",
             dependencies: [
                 "Tariffs",
+                "Planning",
                 "CMosquitto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -35,9 +38,10 @@ let package = Package(
         // `make bench`: one JSON line per figure.
         .executableTarget(
             name: "chargebridge-bench",
-            dependencies: ["Tariffs"]
+            dependencies: ["Tariffs", "Planning"]
         ),
         .testTarget(name: "TariffsTests", dependencies: ["Tariffs"]),
+        .testTarget(name: "PlanningTests", dependencies: ["Planning", "Tariffs"]),
         .testTarget(name: "CLITests", dependencies: ["Tariffs"]),
     ],
     swiftLanguageModes: [.v6]
