@@ -14,11 +14,16 @@
 /// shrinks under augmentation, so when no path to `k` is left no path to any visited segment is
 /// left either: the flow is then a max flow for `A + k`. Ties in price visit later segments
 /// first, so among equally cheap schedules the later one wins.
+///
+/// When devices cannot compete (one device, or no site limit) the greedy needs no augmenting
+/// paths and no full sort: each device fills its segments below a threshold price found by a
+/// weighted quickselect, then the threshold-price segments latest first, in linear time. That is
+/// exactly what the greedy does for it.
 struct FlowAllocator {
-    /// Site capacity of each segment in Wh (`.infinity` when unlimited).
+    /// Site capacity of each segment in Wh (`.infinity` when unlimited, 0 where nothing may run).
     private let siteCapWh: [Double]
-    /// Segments in the order the greedy visits them.
-    private let order: [Int]
+    /// Price of each segment.
+    private let price: [Double]
     /// Device `j` may use segments `lo[j] ..< hi[j]`; its entries start at `offset[j]` in the
     /// flat arrays `capWh` and `flowWh`.
     private let lo: [Int]
@@ -37,14 +42,15 @@ struct FlowAllocator {
     private static let epsilon = 1e-9
 
     /// - Parameters:
-    ///   - siteCapWh: per segment; `.infinity` where there is no site limit.
-    ///   - order: the segments to use, cheapest first (later first among equal prices).
+    ///   - siteCapWh: per segment; `.infinity` where there is no site limit, 0 where nothing may run.
+    ///   - price: per segment, the price to minimise.
     ///   - devices: per device the first segment index, its capacities (Wh) for consecutive
     ///     segments from there, and its demand (Wh).
-    init(siteCapWh: [Double], order: [Int], devices: [(lo: Int, capWh: [Double], demandWh: Double)]) {
+    init(siteCapWh: [Double], price: [Double], devices: [(lo: Int, capWh: [Double], demandWh: Double)]) {
         self.siteCapWh = siteCapWh
-        self.order = order
-        siteLimited = siteCapWh.contains { $0.isFinite }
+        self.price = price
+        siteLimited = siteCapWh.contains { $0.isFinite && $0 > 0 }
+        let independent = devices.count == 1 || !siteLimited
         var lo: [Int] = []
         var hi: [Int] = []
         var offset: [Int] = []
@@ -57,12 +63,14 @@ struct FlowAllocator {
             offset.append(caps.count)
             caps.append(contentsOf: device.capWh)
             demand.append(max(0, device.demandWh))
-            for (i, cap) in device.capWh.enumerated() where cap > 0 { counts[device.lo + i + 1] += 1 }
+            if !independent {
+                for (i, cap) in device.capWh.enumerated() where cap > 0 { counts[device.lo + i + 1] += 1 }
+            }
         }
         for k in 0..<siteCapWh.count { counts[k + 1] += counts[k] }
         var fill = counts
         var members = [Int](repeating: 0, count: counts[siteCapWh.count])
-        for (j, device) in devices.enumerated() {
+        for (j, device) in devices.enumerated() where !independent {
             for (i, cap) in device.capWh.enumerated() where cap > 0 {
                 let k = device.lo + i
                 members[fill[k]] = j
@@ -87,6 +95,15 @@ struct FlowAllocator {
 
     /// Runs the greedy; afterwards `flow(device:segment:)` holds the allocation.
     mutating func run() {
+        if lo.count == 1 || !siteLimited {
+            for j in lo.indices { fillAlone(j) }
+            return
+        }
+        var order: [Int] = []
+        order.reserveCapacity(siteCapWh.count)
+        for k in stride(from: siteCapWh.count - 1, through: 0, by: -1) where siteCapWh[k] > 0 { order.append(k) }
+        // Stable: among equal prices the later segment stays first.
+        order.sort { price[$0] < price[$1] }
         var totalRemaining = remainingWh.reduce(0, +)
         var scratch = Scratch(segments: siteCapWh.count, devices: lo.count)
         for k in order {
@@ -113,6 +130,95 @@ struct FlowAllocator {
                 totalRemaining -= amount
             }
         }
+    }
+
+    /// The greedy for a device that competes with no other: every segment priced below the
+    /// threshold in full, then the threshold-priced ones latest first.
+    private mutating func fillAlone(_ j: Int) {
+        let base = offset[j] - lo[j]
+        var entries: [Int] = []
+        entries.reserveCapacity(hi[j] - lo[j])
+        var total = 0.0
+        for k in lo[j]..<hi[j] {
+            let cap = min(capWh[base + k], siteCapWh[k])
+            if cap > Self.epsilon {
+                entries.append(k)
+                total += cap
+            }
+        }
+        @inline(__always) func cap(_ k: Int) -> Double { min(capWh[base + k], siteCapWh[k]) }
+        var need = remainingWh[j]
+        guard need > Self.epsilon else { return }
+        if total <= need {
+            for k in entries { flowWh[base + k] = cap(k) }
+            remainingWh[j] = need - total
+            return
+        }
+        // Weighted quickselect for the threshold price; entries[..<low] are wholly below it.
+        var low = 0
+        var high = entries.count
+        var equalStart = 0
+        var equalEnd = 0
+        while true {
+            guard low < high else {
+                // Rounding left nothing to split: everything before `low` is used in full.
+                equalStart = low
+                equalEnd = low
+                break
+            }
+            let a = price[entries[low]]
+            let b = price[entries[(low + high) / 2]]
+            let c = price[entries[high - 1]]
+            let pivot = max(min(a, b), min(max(a, b), c))
+            // Three-way partition of entries[low..<high]: [< pivot][== pivot][> pivot].
+            var less = low
+            var index = low
+            var greater = high
+            var lessWh = 0.0
+            var equalWh = 0.0
+            while index < greater {
+                let k = entries[index]
+                let p = price[k]
+                if p < pivot {
+                    entries.swapAt(less, index)
+                    lessWh += cap(k)
+                    less += 1
+                    index += 1
+                } else if p > pivot {
+                    greater -= 1
+                    entries.swapAt(index, greater)
+                } else {
+                    equalWh += cap(k)
+                    index += 1
+                }
+            }
+            if lessWh >= need, less > low {
+                high = less
+            } else if lessWh + equalWh >= need {
+                need -= lessWh
+                equalStart = less
+                equalEnd = greater
+                break
+            } else {
+                need -= lessWh + equalWh
+                low = greater
+            }
+        }
+        var placed = 0.0
+        for k in entries[..<equalStart] {
+            let amount = cap(k)
+            flowWh[base + k] = amount
+            placed += amount
+        }
+        var ties = Array(entries[equalStart..<equalEnd])
+        ties.sort(by: >)
+        for k in ties where need > Self.epsilon {
+            let amount = min(cap(k), need)
+            flowWh[base + k] = amount
+            need -= amount
+            placed += amount
+        }
+        remainingWh[j] = max(0, remainingWh[j] - placed)
     }
 
     /// Breadth-first search state reused across augmentations.

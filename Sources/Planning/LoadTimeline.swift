@@ -12,32 +12,26 @@ struct LoadTimeline {
     /// Pieces over `[slices.first.start, slices.last.end)` split at every slice boundary and at
     /// every instant of `extraBreaks` inside that span.
     init(slices: [PriceSlice], extraBreaks: [Double]) {
-        var breaks: [Double] = []
-        breaks.reserveCapacity(slices.count * 2 + extraBreaks.count)
-        for slice in slices {
-            breaks.append(slice.start)
-            breaks.append(slice.end)
+        // Slices are sorted and do not overlap: one pass, a gap piece wherever they do not touch.
+        times = []
+        times.reserveCapacity(slices.count + 1 + extraBreaks.count)
+        slice = []
+        slice.reserveCapacity(slices.count + extraBreaks.count)
+        for (index, s) in slices.enumerated() {
+            if let last = times.last {
+                if s.start > last {
+                    times.append(s.start)
+                    slice.append(-1)
+                }
+            } else {
+                times.append(s.start)
+            }
+            times.append(s.end)
+            slice.append(index)
         }
-        let low = slices.first?.start ?? 0
-        let high = slices.last?.end ?? 0
-        for instant in extraBreaks where instant > low && instant < high {
-            breaks.append(instant)
-        }
-        breaks.sort()
-        var unique: [Double] = []
-        unique.reserveCapacity(breaks.count)
-        for instant in breaks where unique.last.map({ instant > $0 }) ?? true {
-            unique.append(instant)
-        }
-        times = unique
-        let count = max(0, unique.count - 1)
-        loadW = [Double](repeating: 0, count: count)
-        slice = [Int](repeating: -1, count: count)
-        var s = 0
-        for i in 0..<count {
-            let mid = unique[i]
-            while s < slices.count, slices[s].end <= mid { s += 1 }
-            if s < slices.count, slices[s].start <= mid { slice[i] = s }
+        loadW = [Double](repeating: 0, count: slice.count)
+        for instant in extraBreaks {
+            _ = split(at: instant)
         }
     }
 

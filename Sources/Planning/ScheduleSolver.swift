@@ -180,15 +180,10 @@ struct ScheduleSolver {
         let count = timeline.count
         let times = timeline.times
         var siteCapWh = [Double](repeating: 0, count: count)
-        var segments: [Int] = []
-        segments.reserveCapacity(count)
+        var price = [Double](repeating: 0, count: count)
         for i in 0..<count where timeline.slice[i] >= 0 {
             siteCapWh[i] = siteW.map { max(0, $0 - timeline.loadW[i]) * timeline.length(i) / 3600 } ?? .infinity
-            segments.append(i)
-        }
-        let price = timeline.slice.map { $0 >= 0 ? slices[$0].effectivePrice : 0 }
-        segments.sort { a, b in
-            price[a] < price[b] || (price[a] == price[b] && a > b)
+            price[i] = slices[timeline.slice[i]].effectivePrice
         }
         // Per device: its segment range, its own committed power there, and its capacity.
         var ranges: [Range<Int>] = []
@@ -223,7 +218,7 @@ struct ScheduleSolver {
             }
             inputs.append((lo, caps, remainingWh[j]))
         }
-        var allocator = FlowAllocator(siteCapWh: siteCapWh, order: segments, devices: inputs)
+        var allocator = FlowAllocator(siteCapWh: siteCapWh, price: price, devices: inputs)
         allocator.run()
         return layout(allocator: allocator, ranges: ranges, ownW: ownW)
     }

@@ -37,7 +37,8 @@ struct PlanPropertyTests {
             let first = Int.random(in: 0..<units, using: &rng)
             let last = Int.random(in: (first + 1)...units, using: &rng)
             let power = [600.0, 1200, 1800, 3000].randomElement(using: &rng)!
-            let perMinute = power / 60
+            let site: Double? = Int.random(in: 0..<4, using: &rng) == 0 ? [900.0, 2400].randomElement(using: &rng)! : nil
+            let perMinute = min(power, site ?? power) / 60
             let windowMinutes = (last - first) * 15
             let energy = perMinute * Double(Int.random(in: 0...(windowMinutes * 3 / 4 + 10), using: &rng))
             var device = DeviceRequest(
@@ -48,14 +49,14 @@ struct PlanPropertyTests {
             if Int.random(in: 0..<3, using: &rng) == 0 { device.continuous = true }
             if Int.random(in: 0..<3, using: &rng) == 0 { device.priceCapPerKWh = Double(Int.random(in: 0...5, using: &rng)) * 0.05 }
             let tariffCap: Double? = Int.random(in: 0..<8, using: &rng) == 0 ? 0.15 : nil
-            let request = ChargeRequest(devices: [device])
+            let request = ChargeRequest(sitePowerW: site, devices: [device])
             guard rates.contains(where: { $0.end > device.start && $0.start < device.end }) else {
                 #expect(throws: PlanningError.self) { try Planner.plan(request, slices: rates) }
                 continue
             }
             let plan = try Planner.plan(request, slices: rates, tariffCapPerKWh: tariffCap)
             checkConstraints(plan, request: request, slices: rates, tariffCap: tariffCap)
-            let reference = Reference.singleOptimum(device: device, sitePowerW: nil, slices: rates, tariffCap: tariffCap)
+            let reference = Reference.singleOptimum(device: device, sitePowerW: site, slices: rates, tariffCap: tariffCap)
             let result = plan.devices[0]
             checked += 1
             if result.shortfallWh > 0 { withShortfall += 1 }

@@ -43,7 +43,7 @@ func loadPrices(_ name: String) -> [RateSlice] {
     let url = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data/prices/\(name)")
     guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
     var result: [RateSlice] = []
-    for line in text.split(separator: "\n").dropFirst() {
+    for line in text.split(whereSeparator: \.isNewline).dropFirst() {
         let fields = line.split(separator: ",")
         guard fields.count == 3, let start = Timestamp.parse(String(fields[0])),
               let end = Timestamp.parse(String(fields[1])), let price = Double(fields[2]) else { continue }
