@@ -23,16 +23,19 @@ let package = Package(
             name: "Tariffs",
             dependencies: [.product(name: "Yams", package: "Yams")]
         ),
+        // The optimiser: cheapest charging schedules for one device or many under a shared limit. Pure.
+        .target(name: "Planning", dependencies: ["Tariffs"]),
         // Config, per-vehicle state machines, Home Assistant discovery, the service.
         .target(
             name: "Bridge",
-            dependencies: ["Tariffs"]
+            dependencies: ["Tariffs", "Planning"]
         ),
         // The command line.
         .executableTarget(
             name: "chargebridge",
             dependencies: [
                 "Tariffs",
+                "Planning",
                 "Bridge",
                 "CMosquitto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -41,11 +44,12 @@ let package = Package(
         // `make bench`: one JSON line per figure.
         .executableTarget(
             name: "chargebridge-bench",
-            dependencies: ["Tariffs"]
+            dependencies: ["Tariffs", "Planning"]
         ),
         .testTarget(name: "TariffsTests", dependencies: ["Tariffs"]),
+        .testTarget(name: "PlanningTests", dependencies: ["Planning", "Tariffs"]),
         .testTarget(name: "CLITests", dependencies: ["Tariffs"]),
-        .testTarget(name: "BridgeTests", dependencies: ["Bridge", "Tariffs"]),
+        .testTarget(name: "BridgeTests", dependencies: ["Bridge", "Planning", "Tariffs"]),
     ],
     swiftLanguageModes: [.v6]
 )
