@@ -83,6 +83,8 @@ public struct VehicleConfig: Sendable, Equatable {
     public var targetSoc: Double
     /// Percent charged at once whatever the price.
     public var minSoc: Double
+    /// Phases the charger uses (for `{current_a}` in a power command), 1 or 3.
+    public var phases: Int
     public var topics: VehicleTopics
 }
 

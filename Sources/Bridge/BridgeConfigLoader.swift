@@ -204,7 +204,7 @@ private struct Reader {
 
     func vehicle(_ value: DocumentValue, _ path: String, baseTopic: String, siteLimit: Double?) throws -> VehicleConfig {
         guard case .object = value else { throw ConfigError(key: path, problem: "must be a mapping with at least an id") }
-        try known(value, path, ["id", "name", "capacity_wh", "max_power_w", "efficiency", "ready_by", "target_soc", "min_soc", "topics"])
+        try known(value, path, ["id", "name", "capacity_wh", "max_power_w", "efficiency", "ready_by", "target_soc", "min_soc", "phases", "topics"])
         guard let id = try identifier(value["id"], "\(path).id") else {
             throw ConfigError(key: "\(path).id", problem: "is required")
         }
@@ -224,10 +224,12 @@ private struct Reader {
         guard (0...100).contains(target) else { throw ConfigError(key: "\(path).target_soc", problem: "must be a percentage from 0 to 100") }
         guard (0...100).contains(minimum) else { throw ConfigError(key: "\(path).min_soc", problem: "must be a percentage from 0 to 100") }
         guard minimum <= target else { throw ConfigError(key: "\(path).min_soc", problem: "(\(minimum)) must not be above target_soc (\(target))") }
+        let phases = try number(value["phases"], "\(path).phases", positive: true) ?? 3
+        guard phases == 1 || phases == 3 else { throw ConfigError(key: "\(path).phases", problem: "must be 1 or 3") }
         let topics = try self.topics(value["topics"], "\(path).topics", prefix: "\(baseTopic)/\(id)")
         return VehicleConfig(
             id: id, name: try string(value["name"], "\(path).name") ?? id, capacityWh: capacity, maxPowerW: maxPower,
-            efficiency: efficiency, readyBy: readyBy, targetSoc: target, minSoc: minimum, topics: topics
+            efficiency: efficiency, readyBy: readyBy, targetSoc: target, minSoc: minimum, phases: Int(phases), topics: topics
         )
     }
 

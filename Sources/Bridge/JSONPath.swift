@@ -19,7 +19,7 @@ public struct JSONPath: Sendable, Equatable {
             if first == "." {
                 rest = rest.dropFirst()
                 let name = rest.prefix { $0 != "." && $0 != "[" }
-                guard !name.isEmpty else { return nil }
+                guard !name.isEmpty, !name.contains(where: \.isWhitespace) else { return nil }
                 steps.append(.key(String(name)))
                 rest = rest.dropFirst(name.count)
             } else if first == "[" {
