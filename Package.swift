@@ -29,12 +29,21 @@ let package = Package(
             name: "Metering",
             dependencies: ["Tariffs", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // The optimiser: cheapest charging schedules for one device or many under a shared limit. Pure.
+        .target(name: "Planning", dependencies: ["Tariffs"]),
+        // Config, per-vehicle state machines, Home Assistant discovery, the service.
+        .target(
+            name: "Bridge",
+            dependencies: ["Tariffs", "Planning"]
+        ),
         // The command line.
         .executableTarget(
             name: "chargebridge",
             dependencies: [
                 "Tariffs",
                 "Metering",
+                "Planning",
+                "Bridge",
                 "CMosquitto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -42,11 +51,13 @@ let package = Package(
         // `make bench`: one JSON line per figure.
         .executableTarget(
             name: "chargebridge-bench",
-            dependencies: ["Tariffs", "Metering"]
+            dependencies: ["Tariffs", "Metering", "Planning"]
         ),
         .testTarget(name: "TariffsTests", dependencies: ["Tariffs"]),
+        .testTarget(name: "PlanningTests", dependencies: ["Planning", "Tariffs"]),
         .testTarget(name: "CLITests", dependencies: ["Tariffs"]),
         .testTarget(name: "MeteringTests", dependencies: ["Metering", "Tariffs", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "BridgeTests", dependencies: ["Bridge", "Planning", "Tariffs"]),
     ],
     swiftLanguageModes: [.v6]
 )
