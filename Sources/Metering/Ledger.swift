@@ -110,8 +110,9 @@ public final class Ledger: Sendable {
                 try db.inTransaction(.immediate) {
                     let statement = try db.cachedStatement(sql: """
                         INSERT INTO meter_record (record_reference_id, device_id, location_id,
-                            session_reference_id, direction, tariff_rate, measurand, start_ms, end_ms, energy_wh)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            session_reference_id, direction, tariff_rate, measurand, start_ms, end_ms, energy_wh,
+                            counter_wh)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         ON CONFLICT (record_reference_id) DO NOTHING
                         """)
                     for record in records {
@@ -119,7 +120,7 @@ public final class Ledger: Sendable {
                             record.recordReferenceId, record.deviceId, record.locationId,
                             record.sessionReferenceId, record.direction.rawValue, record.tariffRate.rawValue,
                             record.measurand, Self.milliseconds(record.start), Self.milliseconds(record.end),
-                            record.energyWh,
+                            record.energyWh, record.counterWh,
                         ])
                         inserted += db.changesCount
                     }
@@ -159,7 +160,8 @@ public final class Ledger: Sendable {
     }
 
     /// Session `id` as stored.
-    /// - Throws: `LedgerError.unknownSession` when no record has that session reference id.
+    /// - Throws: `LedgerError.unknownSession` when the ledger has neither a record of that
+    ///   session nor its opening.
     public func session(_ id: String) throws -> SessionInfo {
         guard let info = try read({ try Self.fetchSession(id, db: $0) }) else {
             throw LedgerError.unknownSession(id: id, path: path)
@@ -167,16 +169,67 @@ public final class Ledger: Sendable {
         return info
     }
 
-    /// The session of `deviceId`'s latest record (by start), if it has any: the session that is
-    /// open, or was the last one, for the bridge to continue or report on.
+    /// The session of `deviceId` that began last (opened, or else by its latest record), open
+    /// or closed; `nil` when the device has none.
     public func lastSession(deviceId: String) throws -> SessionInfo? {
         try read { db in
-            guard let id = try String.fetchOne(db, sql: """
-                SELECT session_reference_id FROM meter_record
+            let fromRecords = try Row.fetchOne(db, sql: """
+                SELECT session_reference_id, start_ms FROM meter_record
                 WHERE device_id = ? AND session_reference_id IS NOT NULL
                 ORDER BY start_ms DESC, end_ms DESC LIMIT 1
+                """, arguments: [deviceId])
+            let opened = try Row.fetchOne(db, sql: """
+                SELECT session_reference_id, opened_ms FROM charging_session
+                WHERE device_id = ? ORDER BY opened_ms DESC LIMIT 1
+                """, arguments: [deviceId])
+            let candidates = [fromRecords, opened].compactMap { $0 }
+            guard let latest = candidates.max(by: { ($0[1] as Int64) < ($1[1] as Int64) }) else { return nil }
+            return try Self.fetchSession(latest[0], db: db)
+        }
+    }
+
+    /// The open session of `deviceId` (opened and not closed), for the bridge to continue
+    /// after a restart; `nil` when there is none.
+    public func openSession(deviceId: String) throws -> SessionInfo? {
+        try read { db in
+            guard let id = try String.fetchOne(db, sql: """
+                SELECT session_reference_id FROM charging_session
+                WHERE device_id = ? AND closed_ms IS NULL ORDER BY opened_ms DESC LIMIT 1
                 """, arguments: [deviceId]) else { return nil }
             return try Self.fetchSession(id, db: db)
+        }
+    }
+
+    /// Notes that session `id` of `deviceId` opened at `at` (plug-in). Idempotent: opening a
+    /// session again keeps its first opening.
+    public func openSession(_ id: String, deviceId: String, locationId: String? = nil, at: Date) throws {
+        try write { db in
+            try db.execute(sql: """
+                INSERT INTO charging_session (session_reference_id, device_id, location_id, opened_ms)
+                VALUES (?, ?, ?, ?) ON CONFLICT (session_reference_id) DO NOTHING
+                """, arguments: [id, deviceId, locationId, Self.milliseconds(at)])
+        }
+    }
+
+    /// Notes that session `id` closed at `at` (unplug). Idempotent: closing again keeps the
+    /// first closing. A session known only by its records is recorded as opened at its first
+    /// record's start.
+    /// - Throws: `LedgerError.unknownSession` when the ledger knows nothing of the session.
+    public func closeSession(_ id: String, at: Date) throws {
+        let closedMs = Self.milliseconds(at)
+        try write { db in
+            try db.execute(sql: """
+                INSERT INTO charging_session (session_reference_id, device_id, location_id, opened_ms)
+                SELECT session_reference_id, device_id, location_id, start_ms FROM meter_record
+                WHERE session_reference_id = ? ORDER BY start_ms LIMIT 1
+                ON CONFLICT (session_reference_id) DO NOTHING
+                """, arguments: [id])
+            try db.execute(sql: """
+                UPDATE charging_session SET closed_ms = ? WHERE session_reference_id = ? AND closed_ms IS NULL
+                """, arguments: [closedMs, id])
+            let known = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM charging_session WHERE session_reference_id = ?)",
+                                          arguments: [id]) ?? false
+            if !known { throw LedgerError.unknownSession(id: id, path: self.path) }
         }
     }
 
@@ -222,6 +275,19 @@ public final class Ledger: Sendable {
 
     // MARK: Internals
 
+    func write(_ body: (Database) throws -> Void) throws {
+        do {
+            try pool.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    try body(db)
+                    return .commit
+                }
+            }
+        } catch {
+            throw Self.map(error, path: path, busyTimeout: busyTimeout)
+        }
+    }
+
     func read<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             return try pool.read(body)
@@ -240,7 +306,7 @@ public final class Ledger: Sendable {
 
     static let recordColumns = """
         SELECT record_reference_id, device_id, location_id, session_reference_id, direction,
-            tariff_rate, measurand, start_ms, end_ms, energy_wh FROM meter_record
+            tariff_rate, measurand, start_ms, end_ms, energy_wh, counter_wh FROM meter_record
         """
 
     static func fetchRecords(_ db: Database, sql: String, arguments: StatementArguments) throws -> [MeterRecord] {
@@ -250,23 +316,39 @@ public final class Ledger: Sendable {
                 deviceId: row[1], locationId: row[2], sessionReferenceId: row[3], recordReferenceId: row[0],
                 direction: EnergyDirection(rawValue: row[4]) ?? .import,
                 tariffRate: EnergyDirection(rawValue: row[5]) ?? .import,
-                measurand: row[6], energyWh: row[9])
+                measurand: row[6], energyWh: row[9], counterWh: row[10])
         }
     }
 
     static func fetchSession(_ id: String, db: Database) throws -> SessionInfo? {
-        guard let row = try Row.fetchOne(db, sql: """
+        let row = try Row.fetchOne(db, sql: """
             SELECT min(start_ms), max(end_ms),
                 total(CASE direction WHEN 'IMPORT' THEN energy_wh END),
                 total(CASE direction WHEN 'EXPORT' THEN energy_wh END), count(*)
             FROM meter_record WHERE session_reference_id = ?
-            """, arguments: [id]), let count: Int = row[4], count > 0 else { return nil }
-        let device = try String.fetchOne(db, sql: """
+            """, arguments: [id])
+        let count: Int = row?[4] ?? 0
+        let opened = try Row.fetchOne(db, sql: """
+            SELECT device_id, opened_ms, closed_ms FROM charging_session WHERE session_reference_id = ?
+            """, arguments: [id])
+        guard count > 0 || opened != nil else { return nil }
+        let openedDevice: String? = opened?["device_id"]
+        let device = try openedDevice ?? String.fetchOne(db, sql: """
             SELECT device_id FROM meter_record WHERE session_reference_id = ? ORDER BY start_ms LIMIT 1
             """, arguments: [id]) ?? ""
+        let counter = try Double.fetchOne(db, sql: """
+            SELECT counter_wh FROM meter_record WHERE session_reference_id = ? AND counter_wh IS NOT NULL
+            ORDER BY end_ms DESC LIMIT 1
+            """, arguments: [id])
+        let openedAt = (opened?["opened_ms"] as Int64?).map { date(milliseconds: $0) }
+        let closedAt = (opened?["closed_ms"] as Int64?).map { date(milliseconds: $0) }
+        let firstRecord = count > 0 ? (row?[0] as Int64?).map { date(milliseconds: $0) } : nil
+        let start = openedAt ?? firstRecord!
+        let end = count > 0 ? (row?[1] as Int64?).map { date(milliseconds: $0) } ?? start : start
         return SessionInfo(
-            sessionReferenceId: id, deviceId: device, start: date(milliseconds: row[0]),
-            end: date(milliseconds: row[1]), importEnergyWh: row[2], exportEnergyWh: row[3], recordCount: count)
+            sessionReferenceId: id, deviceId: device, start: start, end: end, openedAt: openedAt, closedAt: closedAt,
+            lastCounterWh: counter, importEnergyWh: (row?[2] as Double?) ?? 0, exportEnergyWh: (row?[3] as Double?) ?? 0,
+            recordCount: count)
     }
 
     static func map(_ error: any Error, path: String, busyTimeout: TimeInterval) -> any Error {

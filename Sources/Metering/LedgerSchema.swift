@@ -9,8 +9,13 @@ import GRDB
 ///   (`start_ms`, ...) and per device (`device_id`, `start_ms`, ...), and sessions.
 /// - `ledger_meta`: key/value; `max_record_ms` bounds how far before a window a record
 ///   overlapping it can start, so interval queries scan only the window.
+///
+/// v2 (what the bridge needs to continue after a restart):
+/// - `meter_record.counter_wh`: the charger's cumulative counter at `end_ms`, when it has one.
+/// - `charging_session`: when a session was opened (plug-in) and closed (unplug); a session
+///   without `closed_ms` is open.
 enum LedgerSchema {
-    static let currentVersion = "v1"
+    static let currentVersion = "v2"
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -40,6 +45,19 @@ enum LedgerSchema {
                     value
                 ) WITHOUT ROWID;
                 INSERT INTO ledger_meta (key, value) VALUES ('max_record_ms', 0);
+                """)
+        }
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: """
+                ALTER TABLE meter_record ADD COLUMN counter_wh REAL;
+                CREATE TABLE charging_session (
+                    session_reference_id TEXT PRIMARY KEY NOT NULL,
+                    device_id TEXT NOT NULL,
+                    location_id TEXT,
+                    opened_ms INTEGER NOT NULL,
+                    closed_ms INTEGER
+                );
+                CREATE INDEX charging_session_by_device ON charging_session (device_id, opened_ms);
                 """)
         }
         return migrator

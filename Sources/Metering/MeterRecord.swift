@@ -27,12 +27,15 @@ public struct MeterRecord: Sendable, Hashable {
     public var measurand: String
     /// Energy over the interval in watt-hours (never negative).
     public var energyWh: Double
+    /// The meter's cumulative counter at `end` in watt-hours, when it has one (kept so that
+    /// metering can continue from it after a restart).
+    public var counterWh: Double?
 
     public init(
         start: Date, end: Date, deviceId: String, locationId: String? = nil,
         sessionReferenceId: String? = nil, recordReferenceId: String,
         direction: EnergyDirection = .import, tariffRate: EnergyDirection? = nil,
-        measurand: String = "TRANSFERRED", energyWh: Double
+        measurand: String = "TRANSFERRED", energyWh: Double, counterWh: Double? = nil
     ) {
         self.start = start
         self.end = end
@@ -44,6 +47,7 @@ public struct MeterRecord: Sendable, Hashable {
         self.tariffRate = tariffRate ?? direction
         self.measurand = measurand
         self.energyWh = energyWh
+        self.counterWh = counterWh
     }
 
     /// Length of the interval in seconds.
