@@ -20,7 +20,9 @@ struct MeterImportCommand: AsyncParsableCommand {
             The batch is a JSON array of records or {"data": [...]}. Each bad record is rejected with \
             its reason in failed_records and nothing of it is stored; the good ones are stored in one \
             transaction. A record whose record_reference_id is already stored is a duplicate, not new \
-            energy, so importing the same file twice changes nothing. The ledger file is created \
+            energy, so importing the same file twice changes nothing: records_accepted counts the \
+            valid records, records_processed the new ones among them, records_duplicate the rest. \
+            record_num counts from 0. The ledger file is created \
             (mode 0600) when missing. Exit 0 when every record was accepted, 1 when some were rejected \
             (the report is printed all the same) or on any other error.
             """
