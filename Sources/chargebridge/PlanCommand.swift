@@ -68,6 +68,13 @@ struct PlanCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("\(requestName): \(error.description)")
         }
+        for (_, entry) in timelines.sorted(by: { $0.key.rawValue > $1.key.rawValue }) where !entry.timeline.gaps.isEmpty {
+            let gaps = entry.timeline.gaps
+            let list = gaps.prefix(3).map { "\(Timestamp.format($0.start))-\(Timestamp.format($0.end))" }.joined(separator: ", ")
+            let more = gaps.count > 3 ? " and \(gaps.count - 3) more" : ""
+            FileHandle.standardError.write(Data(
+                "chargebridge: warning: no \(entry.tariff.direction.rawValue) price is known for \(list)\(more); nothing is planned there\n".utf8))
+        }
         let main = timelines[.import] ?? timelines[.export]!
         switch format {
         case .json:

@@ -127,6 +127,18 @@ import Testing
         #expect(result.stderr == "chargebridge: \(request): data[0]: the tariff has no prices for 2019-10-06T17:00:00Z to 2019-10-07T05:00:00Z\n")
     }
 
+    @Test func windowPartlyBeyondThePricesWarnsAndReportsShortfall() throws {
+        let dynamic = CLIRunner.packageRoot.appendingPathComponent("Examples/tariff-dynamic.yaml").path
+        let request = try write(#"{"data": [{"device_id": "car1", "start_time": "2026-05-31T21:00:00Z", "end_time": "2026-06-01T06:00:00Z", "max_power": {"units": "KW", "value": 11}, "energy": {"units": "KWH", "value": 20}}]}"#)
+        let result = try CLIRunner.run(["plan", "--tariff", dynamic, "--request", request, "--format", "json"])
+        #expect(result.status == 0)
+        #expect(result.stderr == "chargebridge: warning: no IMPORT price is known for 2026-05-31T22:00:00Z-2026-06-01T06:00:00Z; nothing is planned there\n")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let device = try #require((object["data"] as? [[String: Any]])?.first)
+        #expect((device["energy"] as? [String: Any])?["value"] as? Double == 11000)
+        #expect((device["shortfall"] as? [String: Any])?["value"] as? Double == 9000)
+    }
+
     @Test func missingRequestIsAUsageError() throws {
         let result = try CLIRunner.run(["plan", "--tariff", touTariff])
         #expect(result.status == 2)

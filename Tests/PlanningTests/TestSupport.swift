@@ -81,12 +81,15 @@ func checkConstraints(
     for device in plan.devices {
         let r = device.request
         var previousEnd = -Double.infinity
+        var previousPower = -1.0
         var cappedEnergy = 0.0
         for slot in device.slots {
             let start = slot.start.timeIntervalSince1970
             let end = slot.end.timeIntervalSince1970
             #expect(end > start, "slot of \(r.deviceId) is empty", sourceLocation: sourceLocation)
             #expect(start >= previousEnd - 1e-6, "slots of \(r.deviceId) overlap or are unsorted", sourceLocation: sourceLocation)
+            #expect(!(abs(start - previousEnd) <= 1e-6 && abs(slot.powerW - previousPower) <= 1e-6),
+                    "adjacent slots of \(r.deviceId) at equal power are not merged", sourceLocation: sourceLocation)
             #expect(start >= r.start.timeIntervalSince1970 - 1e-6 && end <= r.end.timeIntervalSince1970 + 1e-6,
                     "slot of \(r.deviceId) lies outside its window", sourceLocation: sourceLocation)
             #expect(slot.powerW <= min(r.maxPowerW, request.sitePowerW ?? .infinity) * (1 + 1e-9) + 1e-6,
@@ -108,6 +111,7 @@ func checkConstraints(
             events.append((start, slot.powerW))
             events.append((end, -slot.powerW))
             previousEnd = end
+            previousPower = slot.powerW
         }
         #expect(cappedEnergy <= r.minEnergyWh + 1e-6, "\(r.deviceId) charged \(cappedEnergy) Wh above its cap",
                 sourceLocation: sourceLocation)
