@@ -25,12 +25,18 @@ let package = Package(
         ),
         // The optimiser: cheapest charging schedules for one device or many under a shared limit. Pure.
         .target(name: "Planning", dependencies: ["Tariffs"]),
+        // Config, per-vehicle state machines, Home Assistant discovery, the service.
+        .target(
+            name: "Bridge",
+            dependencies: ["Tariffs", "Planning"]
+        ),
         // The command line.
         .executableTarget(
             name: "chargebridge",
             dependencies: [
                 "Tariffs",
                 "Planning",
+                "Bridge",
                 "CMosquitto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -43,6 +49,7 @@ let package = Package(
         .testTarget(name: "TariffsTests", dependencies: ["Tariffs"]),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "Tariffs"]),
         .testTarget(name: "CLITests", dependencies: ["Tariffs"]),
+        .testTarget(name: "BridgeTests", dependencies: ["Bridge", "Planning", "Tariffs"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,10 +1,10 @@
 import Foundation
 import Yams
 
-/// A parsed JSON or YAML document, kept close to the text so that validation can name
+/// A parsed JSON or YAML document (tariffs, requests, configs, payloads), kept close to the text so that validation can name
 /// fields exactly and YAML's plain scalars are typed by what the field expects
 /// (`07:00` stays a time, never YAML 1.1's sexagesimal 420).
-indirect enum DocumentValue: Sendable, Equatable {
+public indirect enum DocumentValue: Sendable, Equatable {
     case object([(key: String, value: DocumentValue)])
     case array([DocumentValue])
     case string(String)
@@ -14,7 +14,7 @@ indirect enum DocumentValue: Sendable, Equatable {
     /// A YAML plain (unquoted) scalar, typed on use.
     case plain(String)
 
-    static func == (lhs: DocumentValue, rhs: DocumentValue) -> Bool {
+    public static func == (lhs: DocumentValue, rhs: DocumentValue) -> Bool {
         switch (lhs, rhs) {
         case let (.object(a), .object(b)):
             a.count == b.count && zip(a, b).allSatisfy { $0.key == $1.key && $0.value == $1.value }
@@ -29,7 +29,7 @@ indirect enum DocumentValue: Sendable, Equatable {
 
     /// Parses `text` as JSON when it starts with `{` or `[` (or the file says `.json`), else as YAML.
     /// Throws `DocumentSyntaxError` saying where parsing stopped.
-    static func parse(_ text: String, preferJSON: Bool) throws -> DocumentValue {
+    public static func parse(_ text: String, preferJSON: Bool) throws -> DocumentValue {
         let trimmed = text.drop { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\t" || $0 == "\u{FEFF}" }
         if preferJSON || trimmed.first == "{" || trimmed.first == "[" {
             var parser = JSONTextParser(text: text)
@@ -92,7 +92,7 @@ indirect enum DocumentValue: Sendable, Equatable {
     // MARK: Typed access
 
     /// The text of a string or a YAML plain scalar.
-    var text: String? {
+    public var text: String? {
         switch self {
         case let .string(s), let .plain(s): s
         default: nil
@@ -100,7 +100,7 @@ indirect enum DocumentValue: Sendable, Equatable {
     }
 
     /// A number, from JSON or from a YAML plain scalar (`.nan` and `.inf` parse, as non-finite).
-    var number: Double? {
+    public var number: Double? {
         switch self {
         case let .number(n): return n
         case let .plain(s):
@@ -116,7 +116,7 @@ indirect enum DocumentValue: Sendable, Equatable {
         }
     }
 
-    var bool: Bool? {
+    public var bool: Bool? {
         switch self {
         case let .bool(b): return b
         case let .plain(s):
@@ -129,7 +129,7 @@ indirect enum DocumentValue: Sendable, Equatable {
         }
     }
 
-    var isNull: Bool {
+    public var isNull: Bool {
         switch self {
         case .null: true
         case let .plain(s): s == "null" || s == "Null" || s == "NULL" || s == "~" || s.isEmpty
@@ -138,7 +138,7 @@ indirect enum DocumentValue: Sendable, Equatable {
     }
 
     /// What the value is, for error messages ("a string", "a number", ...).
-    var kindDescription: String {
+    public var kindDescription: String {
         switch self {
         case .object: "an object"
         case .array: "a list"
@@ -150,14 +150,18 @@ indirect enum DocumentValue: Sendable, Equatable {
         }
     }
 
-    subscript(key: String) -> DocumentValue? {
+    public subscript(key: String) -> DocumentValue? {
         guard case let .object(members) = self else { return nil }
         return members.first { $0.key == key }?.value
     }
 }
 
 /// A tariff, request or config file that is not well-formed JSON or YAML.
-struct DocumentSyntaxError: Error, Equatable {
-    var format: String
-    var detail: String
+public struct DocumentSyntaxError: Error, Equatable, CustomStringConvertible {
+    /// `JSON` or `YAML`.
+    public var format: String
+    /// What went wrong and where, e.g. `expected ',' or '}' at line 3, column 14`.
+    public var detail: String
+
+    public var description: String { "not valid \(format): \(detail)" }
 }

@@ -55,6 +55,11 @@ public struct TariffSet: Sendable {
         } catch let error as DocumentSyntaxError {
             throw TariffError.syntax(format: error.format, detail: error.detail)
         }
+        return try parse(document: document, baseDirectory: baseDirectory)
+    }
+
+    /// Validates a tariff already parsed as a document (for instance inline in a bridge config).
+    public static func parse(document: DocumentValue, baseDirectory: URL) throws -> TariffSet {
         var parser = TariffParser(baseDirectory: baseDirectory)
         return try parser.parseSet(document)
     }
