@@ -256,18 +256,22 @@ struct ScheduleSolver {
         result.reserveCapacity(devices.count)
         for (j, range) in ranges.enumerated() {
             let device = devices[j]
+            let flows = allocator.flows(device: j)
+            let own = ownW[j]
+            let lo = range.lowerBound
             var pieces: [Piece] = []
             func charges(_ i: Int) -> Bool {
                 guard range.contains(i), timeline.slice[i] >= 0 else { return false }
-                return ownW[j][i - range.lowerBound] > 1e-9 || allocator.flow(device: j, segment: i) > Self.epsilonWh
+                return own[i - lo] > 1e-9 || flows[flows.startIndex + i - lo] > Self.epsilonWh
             }
             func emit(_ start: Double, _ end: Double, _ powerW: Double, _ slice: Int) {
                 guard powerW > 1e-9, end - start > 1e-9 else { return }
                 pieces.append(Piece(start: start, end: end, powerW: powerW, slice: slice))
             }
             for i in range where timeline.slice[i] >= 0 {
-                let own = ownW[j][i - range.lowerBound]
-                let flow = allocator.flow(device: j, segment: i)
+                let flow = flows[flows.startIndex + i - lo]
+                let own = own[i - lo]
+                if flow <= Self.epsilonWh, own <= 1e-9 { continue }
                 let start = times[i]
                 let end = times[i + 1]
                 let length = end - start
