@@ -10,6 +10,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // The system library shim over Debian's libmosquitto-dev.
@@ -23,6 +24,18 @@ let package = Package(
             name: "Tariffs",
             dependencies: [.product(name: "Yams", package: "Yams")]
         ),
+        // A Swift-concurrency MQTT client over libmosquitto: the only code that touches the C API.
+        .target(
+            name: "MQTT",
+            dependencies: ["CMosquitto", .product(name: "Logging", package: "swift-log")]
+        ),
+        // Test helpers shared by the test targets and the bench: a real mosquitto on a free port,
+        // throwaway TLS certificates.
+        .target(
+            name: "TestSupport",
+            dependencies: [],
+            path: "Tests/TestSupport"
+        ),
         // The command line.
         .executableTarget(
             name: "chargebridge",
@@ -35,10 +48,14 @@ let package = Package(
         // `make bench`: one JSON line per figure.
         .executableTarget(
             name: "chargebridge-bench",
-            dependencies: ["Tariffs"]
+            dependencies: ["Tariffs", "MQTT", "TestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "TariffsTests", dependencies: ["Tariffs"]),
         .testTarget(name: "CLITests", dependencies: ["Tariffs"]),
+        .testTarget(
+            name: "MQTTTests",
+            dependencies: ["MQTT", "TestSupport", .product(name: "Logging", package: "swift-log")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
