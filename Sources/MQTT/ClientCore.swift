@@ -241,11 +241,9 @@ final class ClientCore: @unchecked Sendable {
         wakeUp.lock()
         wakeUp.broadcast()
         wakeUp.unlock()
-        if !runsThread {
+        if !runsThread || alreadyExited {
             destroyHandle()
             finish()
-            onExit()
-        } else if alreadyExited {
             onExit()
         }
     }
@@ -263,21 +261,31 @@ final class ClientCore: @unchecked Sendable {
 
     /// Ends every stream and wakes every waiter: nothing reaches the caller after this.
     private func finish() {
+        endConnection(with: .shutDown)
         setState(.shutDown)
-        let (observers, waiting, exitWaiters) = shared.withLock { shared in
+        let observers = shared.withLock { shared in
+            defer { shared.observers = [:] }
+            return Array(shared.observers.values)
+        }
+        for observer in observers { observer.finish() }
+    }
+
+    /// The network thread is gone (stopped, or failed for good): ends the message stream, fails
+    /// the callers still waiting for an acknowledgement and wakes `shutdown()`. State observers
+    /// stay until `finish()`, so that they see `.failed` and then `.shutDown`.
+    private func endConnection(with error: MQTTError) {
+        let (waiting, exitWaiters) = shared.withLock { shared in
             shared.exited = true
             defer {
-                shared.observers = [:]
                 shared.waiting = [:]
                 shared.exitWaiters = []
                 shared.early = [:]
                 shared.ignored = []
             }
-            return (Array(shared.observers.values), Array(shared.waiting.values), shared.exitWaiters)
+            return (Array(shared.waiting.values), shared.exitWaiters)
         }
         messageContinuation.finish()
-        for observer in observers { observer.finish() }
-        for waiter in waiting { waiter.resume(throwing: MQTTError.shutDown) }
+        for waiter in waiting { waiter.resume(throwing: error) }
         for exitWaiter in exitWaiters { exitWaiter() }
     }
 
@@ -287,6 +295,7 @@ final class ClientCore: @unchecked Sendable {
         let config = configuration
         let endpoint = config.broker.endpoint
         var delay = config.reconnectDelayMin
+        var failure: MQTTError?
         while !stopRequested {
             shared.withLock {
                 $0.connackAccepted = false
@@ -315,6 +324,7 @@ final class ClientCore: @unchecked Sendable {
             if let error, error.isFatal {
                 logger.error("MQTT client gave up: \(error)", metadata: ["broker": "\(config.broker)"])
                 setState(.failed(error))
+                failure = error
                 break
             }
             if attempt.0 {
@@ -338,8 +348,12 @@ final class ClientCore: @unchecked Sendable {
             }
         }
         destroyHandle()
-        logger.debug("MQTT client stopped", metadata: ["broker": "\(config.broker)"])
-        finish()
+        logger.debug("MQTT network thread ended", metadata: ["broker": "\(config.broker)"])
+        if let failure, !stopRequested {
+            endConnection(with: failure)
+        } else {
+            finish()
+        }
     }
 
     private func sleepUnlessStopped(for delay: Duration) {
@@ -357,6 +371,11 @@ final class ClientCore: @unchecked Sendable {
     private func classify(_ rc: Int32, errnoValue: Int32, accepted: Bool, connackError: MQTTError?,
                           libraryError: String?, endpoint: String) -> MQTTError? {
         if let connackError { return connackError }
+        // An OpenSSL error before the CONNACK is a refused handshake, whatever code libmosquitto
+        // returned for it (a TLS 1.3 alert after the handshake surfaces as a lost connection).
+        if !accepted, let libraryError, libraryError.contains("OpenSSL") || libraryError.contains("certificate") {
+            return .tlsHandshakeFailed(endpoint: endpoint, detail: Self.plainTLSDetail(libraryError))
+        }
         switch rc {
         case MOSQ_ERR_TLS.rawValue, MOSQ_ERR_TLS_HANDSHAKE.rawValue:
             if !accepted, let libraryError {
@@ -383,7 +402,9 @@ final class ClientCore: @unchecked Sendable {
             let tail = text[range.upperBound...].trimmingCharacters(in: .whitespaces)
             if !tail.isEmpty { detail = tail }
         }
-        return detail.hasPrefix("Error: ") ? String(detail.dropFirst(7)) : detail
+        if detail.hasPrefix("Error: ") { detail = String(detail.dropFirst(7)) }
+        if detail.hasSuffix("alert certificate required") { return "the broker requires a client certificate" }
+        return detail
     }
 
     // MARK: - Callbacks (network thread; or any caller thread for the log callback)
