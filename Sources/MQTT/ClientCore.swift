@@ -551,6 +551,8 @@ final class ClientCore: @unchecked Sendable {
         }
         switch rc {
         case MOSQ_ERR_SUCCESS.rawValue: return mid
+        // QoS 1/2: libmosquitto has queued the message and sends it after the next CONNACK.
+        case MOSQ_ERR_NO_CONN.rawValue where qos != .atMostOnce: return mid
         case MOSQ_ERR_NO_CONN.rawValue: throw MQTTError.notConnected(topic: topic)
         case MOSQ_ERR_INVAL.rawValue, MOSQ_ERR_MALFORMED_UTF8.rawValue: throw MQTTError.invalidTopic(topic)
         default: throw MQTTError.library(function: "mosquitto_publish_v5", detail: MosquittoLibrary.describe(rc))

@@ -84,6 +84,7 @@ public final class MosquittoBroker: @unchecked Sendable {
             "log_type error",
             "log_type warning",
             "log_type notice",
+            "log_type information",
         ]
         if !options.users.isEmpty {
             let passwordFile = directory.appendingPathComponent("passwords").path
