@@ -313,6 +313,7 @@ final class ClientCore: @unchecked Sendable {
             if rc == MOSQ_ERR_SUCCESS.rawValue {
                 repeat {
                     rc = mosquitto_loop(handle, 100, 1)
+                    if rc == MOSQ_ERR_SUCCESS.rawValue { rc = drainReadableBytes() }
                 } while rc == MOSQ_ERR_SUCCESS.rawValue && mosquitto_socket(handle) >= 0 && !stopRequested
             }
             mosquitto_log_callback_set(handle, nil)
@@ -354,6 +355,20 @@ final class ClientCore: @unchecked Sendable {
         } else {
             finish()
         }
+    }
+
+    /// `mosquitto_loop` handles one incoming packet per `pselect`; under a burst, read on while
+    /// the socket has bytes waiting (at most 64 packets, so that acknowledgements still go out).
+    private func drainReadableBytes() -> Int32 {
+        for _ in 0..<64 {
+            let socket = mosquitto_socket(handle)
+            guard socket >= 0 else { return MOSQ_ERR_SUCCESS.rawValue }
+            var pending: Int32 = 0
+            guard ioctl(socket, UInt(FIONREAD), &pending) == 0, pending > 0 else { return MOSQ_ERR_SUCCESS.rawValue }
+            let rc = mosquitto_loop_read(handle, 1)
+            guard rc == MOSQ_ERR_SUCCESS.rawValue else { return rc }
+        }
+        return MOSQ_ERR_SUCCESS.rawValue
     }
 
     private func sleepUnlessStopped(for delay: Duration) {
