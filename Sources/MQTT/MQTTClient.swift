@@ -57,44 +57,27 @@ public final class MQTTClient: Sendable {
     /// Waits until the client is connected; throws like `connect(timeout:)`.
     public func waitUntilConnected(timeout: Duration) async throws {
         let updates = core.stateUpdates()
-        let outcome = Locked<CheckedContinuation<Void, any Error>?>(nil)
-        let finished = Locked(false)
-        let resume: @Sendable (Result<Void, any Error>) -> Void = { result in
-            let continuation = outcome.withLock { value -> CheckedContinuation<Void, any Error>? in
-                defer { value = nil }
-                return value
-            }
-            let first = finished.withLock { done -> Bool in
-                defer { done = true }
-                return !done
-            }
-            if first { continuation?.resume(with: result) }
-        }
-        let endpoint = core.configuration.broker.endpoint
         let core = self.core
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            outcome.withLock { $0 = continuation }
-            let watcher = Task {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
                 for await state in updates {
                     switch state {
-                    case .connected: resume(.success(()))
-                    case .failed(let error): resume(.failure(error))
-                    case .shutDown: resume(.failure(MQTTError.shutDown))
+                    case .connected: return
+                    case .failed(let error): throw error
+                    case .shutDown: throw MQTTError.shutDown
                     default: continue
                     }
-                    return
                 }
+                throw CancellationError()
             }
-            Task {
-                try? await Task.sleep(for: timeout)
-                watcher.cancel()
-                if case .reconnecting(let lastError?) = core.state {
-                    resume(.failure(lastError))
-                } else {
-                    let seconds = timeout.components.seconds
-                    resume(.failure(MQTTError.unreachable(endpoint: endpoint, detail: "no connection within \(seconds) s")))
-                }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                if case .reconnecting(let lastError?) = core.state { throw lastError }
+                throw MQTTError.unreachable(endpoint: core.configuration.broker.endpoint,
+                                            detail: "no connection within \(timeout.components.seconds) s")
             }
+            defer { group.cancelAll() }
+            try await group.next()
         }
     }
 
@@ -164,19 +147,24 @@ public final class MQTTClient: Sendable {
     /// thread (it may be stuck in a TCP connect to a silent host; it then finishes on its own).
     public func shutdown(timeout: Duration = .seconds(3)) async {
         let done = Locked(false)
+        let timer = Locked<Task<Void, Never>?>(nil)
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let resumeOnce: @Sendable () -> Void = {
                 let first = done.withLock { value -> Bool in
                     defer { value = true }
                     return !value
                 }
-                if first { continuation.resume() }
+                guard first else { return }
+                continuation.resume()
+                timer.withLock { $0?.cancel() }
+            }
+            timer.withLock {
+                $0 = Task {
+                    try? await Task.sleep(for: timeout)
+                    if !Task.isCancelled { resumeOnce() }
+                }
             }
             core.requestStop(onExit: resumeOnce)
-            Task {
-                try? await Task.sleep(for: timeout)
-                resumeOnce()
-            }
         }
     }
 
