@@ -261,8 +261,8 @@ final class ClientCore: @unchecked Sendable {
 
     /// Ends every stream and wakes every waiter: nothing reaches the caller after this.
     private func finish() {
-        endConnection(with: .shutDown)
         setState(.shutDown)
+        endConnection(with: .shutDown)
         let observers = shared.withLock { shared in
             defer { shared.observers = [:] }
             return Array(shared.observers.values)

@@ -87,7 +87,7 @@ struct SecurityTests {
     func tlsHostNameMatches(host: String) async throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let certificates = try TestCertificates.generate(in: directory)
+        let certificates = try await TestCertificates.generate(in: directory)
         let broker = try await MosquittoBroker.start(.init(tls: certificates))
         let subscriber = try await connectedClient("mqtts://\(host):\(broker.port)") { $0.tls = MQTTTLSOptions(caFile: certificates.caFile) }
         let collector = MessageCollector(subscriber)
@@ -102,7 +102,7 @@ struct SecurityTests {
     func tlsWrongHostName() async throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let certificates = try TestCertificates.generate(in: directory, names: ["broker.example.net"])
+        let certificates = try await TestCertificates.generate(in: directory, names: ["broker.example.net"])
         let broker = try await MosquittoBroker.start(.init(tls: certificates))
 
         let strict = try MQTTClient(configuration: try testConfiguration(broker.url) {
@@ -131,8 +131,8 @@ struct SecurityTests {
     func tlsUnknownCA() async throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let served = try TestCertificates.generate(in: directory, prefix: "served")
-        let other = try TestCertificates.generate(in: directory, prefix: "other")
+        let served = try await TestCertificates.generate(in: directory, prefix: "served")
+        let other = try await TestCertificates.generate(in: directory, prefix: "other")
         let broker = try await MosquittoBroker.start(.init(tls: served))
         let client = try MQTTClient(configuration: try testConfiguration(broker.url) {
             $0.tls = MQTTTLSOptions(caFile: other.caFile)
@@ -148,8 +148,8 @@ struct SecurityTests {
     func clientCertificate() async throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let certificates = try TestCertificates.generate(in: directory)
-        let clientCertificate = try TestCertificates.generate(in: directory, prefix: "client", names: ["chargebridge"], ca: certificates)
+        let certificates = try await TestCertificates.generate(in: directory)
+        let clientCertificate = try await TestCertificates.generate(in: directory, prefix: "client", names: ["chargebridge"], ca: certificates)
         let broker = try await MosquittoBroker.start(.init(tls: certificates, requireClientCertificate: true))
 
         let withCertificate = try await connectedClient(broker.url) {

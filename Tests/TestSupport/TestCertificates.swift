@@ -14,7 +14,7 @@ public struct TestCertificates: Sendable {
     /// Default names: 127.0.0.1 and localhost.
     public static func generate(in directory: URL, prefix: String = "server",
                                 names: [String] = ["127.0.0.1", "localhost"],
-                                ca: TestCertificates? = nil) throws -> TestCertificates {
+                                ca: TestCertificates? = nil) async throws -> TestCertificates {
         let openssl = "/usr/bin/openssl"
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
@@ -26,7 +26,7 @@ public struct TestCertificates: Sendable {
         } else {
             caFile = path("\(prefix)-ca.crt")
             caKey = path("\(prefix)-ca.key")
-            try runTool(openssl, ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+            try await runToolAsync(openssl, ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
                                   "-keyout", caKey, "-out", caFile, "-days", "2", "-subj", "/CN=ChargeBridge Test CA \(prefix)"])
         }
         let key = path("\(prefix).key")
@@ -38,9 +38,9 @@ public struct TestCertificates: Sendable {
         }.joined(separator: ",")
         try "subjectAltName=\(alternativeNames)\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth,clientAuth\n"
             .write(toFile: extensions, atomically: true, encoding: .utf8)
-        try runTool(openssl, ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+        try await runToolAsync(openssl, ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
                               "-keyout", key, "-out", request, "-subj", "/CN=\(names.first ?? "server")"])
-        try runTool(openssl, ["x509", "-req", "-in", request, "-CA", caFile, "-CAkey", caKey, "-CAcreateserial",
+        try await runToolAsync(openssl, ["x509", "-req", "-in", request, "-CA", caFile, "-CAkey", caKey, "-CAcreateserial",
                               "-out", certificate, "-days", "2", "-extfile", extensions])
         return TestCertificates(caFile: caFile, serverCertificateFile: certificate, serverKeyFile: key)
     }
