@@ -27,7 +27,8 @@ let package = Package(
         // A Swift-concurrency MQTT client over libmosquitto: the only code that touches the C API.
         .target(
             name: "MQTT",
-            dependencies: ["CMosquitto", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CMosquitto", .product(name: "Logging", package: "swift-log")],
+            exclude: ["README.md"]
         ),
         // Test helpers shared by the test targets and the bench: a real mosquitto on a free port,
         // throwaway TLS certificates.
