@@ -11,6 +11,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // The system library shim over Debian's libmosquitto-dev.
@@ -36,6 +37,19 @@ let package = Package(
             name: "Bridge",
             dependencies: ["Tariffs", "Planning"]
         ),
+        // A Swift-concurrency MQTT client over libmosquitto: the only code that touches the C API.
+        .target(
+            name: "MQTT",
+            dependencies: ["CMosquitto", .product(name: "Logging", package: "swift-log")],
+            exclude: ["README.md"]
+        ),
+        // Test helpers shared by the test targets and the bench: a real mosquitto on a free port,
+        // throwaway TLS certificates.
+        .target(
+            name: "TestSupport",
+            dependencies: [],
+            path: "Tests/TestSupport"
+        ),
         // The command line.
         .executableTarget(
             name: "chargebridge",
@@ -51,13 +65,17 @@ let package = Package(
         // `make bench`: one JSON line per figure.
         .executableTarget(
             name: "chargebridge-bench",
-            dependencies: ["Tariffs", "Metering", "Planning"]
+            dependencies: ["Tariffs", "Metering", "Planning", "MQTT", "TestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "TariffsTests", dependencies: ["Tariffs"]),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "Tariffs"]),
         .testTarget(name: "CLITests", dependencies: ["Tariffs"]),
         .testTarget(name: "MeteringTests", dependencies: ["Metering", "Tariffs", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "BridgeTests", dependencies: ["Bridge", "Planning", "Tariffs"]),
+        .testTarget(
+            name: "MQTTTests",
+            dependencies: ["MQTT", "TestSupport", .product(name: "Logging", package: "swift-log")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -43,9 +43,9 @@ public struct DevicePlan: Sendable, Hashable {
 }
 
 /// Numerical slack of the planner: amounts below these are treated as zero.
-public enum PlanningTolerance {
+enum PlanningTolerance {
     /// Energy in Wh.
-    public static let energyWh = 1e-6
+    static let energyWh = 1e-6
     /// Time in seconds.
-    public static let seconds = 1e-6
+    static let seconds = 1e-6
 }

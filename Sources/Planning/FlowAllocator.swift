@@ -56,7 +56,7 @@ struct FlowAllocator {
         var offset: [Int] = []
         var caps: [Double] = []
         var demand: [Double] = []
-        var counts = [Int](repeating: 0, count: siteCapWh.count + 1)
+        var counts = [Int](repeating: 0, count: independent ? 1 : siteCapWh.count + 1)
         for device in devices {
             lo.append(device.lo)
             hi.append(device.lo + device.capWh.count)
@@ -67,9 +67,11 @@ struct FlowAllocator {
                 for (i, cap) in device.capWh.enumerated() where cap > 0 { counts[device.lo + i + 1] += 1 }
             }
         }
-        for k in 0..<siteCapWh.count { counts[k + 1] += counts[k] }
+        if !independent {
+            for k in 0..<siteCapWh.count { counts[k + 1] += counts[k] }
+        }
         var fill = counts
-        var members = [Int](repeating: 0, count: counts[siteCapWh.count])
+        var members = [Int](repeating: 0, count: counts[counts.count - 1])
         for (j, device) in devices.enumerated() where !independent {
             for (i, cap) in device.capWh.enumerated() where cap > 0 {
                 let k = device.lo + i
@@ -85,6 +87,11 @@ struct FlowAllocator {
         self.remainingWh = demand
         self.segmentDeviceStart = counts
         self.segmentDevices = members
+    }
+
+    /// Energy device `j` gets in each segment of its range, from its first segment on.
+    func flows(device j: Int) -> ArraySlice<Double> {
+        flowWh[offset[j]..<offset[j] + hi[j] - lo[j]]
     }
 
     /// Energy device `j` gets in segment `k` (0 outside its range).

@@ -5,7 +5,19 @@ import Tariffs
 /// several sharing the location's power limit (CONTRACT.md section 3). Pure: no IO, no clock.
 ///
 /// Import devices minimise cost; export devices maximise revenue. Devices of one direction are
-/// planned jointly under the location limit; each direction uses its own prices.
+/// planned jointly under the location limit; each direction uses its own prices (and each
+/// direction's group gets the whole limit).
+///
+/// What is exact: a device's `min_value` (at once, full power) and `precondition_minutes` (the
+/// last minutes, within its cap) are fixed by the request; given them, the rest is the
+/// minimum-cost schedule that delivers the most energy possible: for one device, for a
+/// `continuous` device alone, and jointly for all non-continuous devices under the location
+/// limit (see `FlowAllocator`). `continuous` devices sharing a limit with others are placed one
+/// after another (request order) in their cheapest block that fits beside what is already
+/// placed, before the others: jointly optimal blocks are a scheduling problem with no exact
+/// fast method, and this is the one place the planner is not exact.
+///
+/// Time without a price (a gap in the rates) is never charged.
 public enum Planner {
     /// Plans every device of `request` on the same `slices`.
     ///

@@ -75,10 +75,10 @@ public struct ScheduleResponse: Encodable, Sendable {
         }
     }
 
-    /// The response as pretty-printed JSON.
+    /// The response as pretty-printed JSON with sorted keys (stable output, like every command).
     public func jsonData() -> Data {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         // Encoding plain strings and finite numbers cannot fail.
         return try! encoder.encode(self)
     }

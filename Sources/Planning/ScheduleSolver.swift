@@ -226,15 +226,29 @@ struct ScheduleSolver {
     /// Turns per-segment energies into pieces: a full segment at full power; a partial one at
     /// full power for part of its length next to the device's neighbouring charging (fewest
     /// starts and stops; at the end when alone, the later schedule) where the location limit
-    /// allows every device there to run at full power at once, else at one even power.
+    /// allows every device there to run at full power at once. Where it does not, a segment's
+    /// only partial device runs at the power the others leave it, for part of the segment, and
+    /// several partial devices share it at even powers.
     private func layout(allocator: FlowAllocator, ranges: [Range<Int>], ownW: [[Double]]) -> [[Piece]] {
         let count = timeline.count
         let times = timeline.times
+        // Per segment: the spare power of every device with energy there, of those that use all
+        // of it, and how many use only part.
         var fullPowerW = [Double](repeating: 0, count: count)
+        var saturatedW = [Double](repeating: 0, count: count)
+        var partialCount = [Int](repeating: 0, count: count)
         if siteW != nil {
             for (j, range) in ranges.enumerated() {
-                for i in range where allocator.flow(device: j, segment: i) > Self.epsilonWh {
-                    fullPowerW[i] += devices[j].powerW - ownW[j][i - range.lowerBound]
+                for i in range {
+                    let flow = allocator.flow(device: j, segment: i)
+                    guard flow > Self.epsilonWh else { continue }
+                    let spareW = devices[j].powerW - ownW[j][i - range.lowerBound]
+                    fullPowerW[i] += spareW
+                    if flow >= spareW * timeline.length(i) / 3600 - Self.epsilonWh {
+                        saturatedW[i] += spareW
+                    } else {
+                        partialCount[i] += 1
+                    }
                 }
             }
         }
@@ -242,18 +256,22 @@ struct ScheduleSolver {
         result.reserveCapacity(devices.count)
         for (j, range) in ranges.enumerated() {
             let device = devices[j]
+            let flows = allocator.flows(device: j)
+            let own = ownW[j]
+            let lo = range.lowerBound
             var pieces: [Piece] = []
             func charges(_ i: Int) -> Bool {
                 guard range.contains(i), timeline.slice[i] >= 0 else { return false }
-                return ownW[j][i - range.lowerBound] > 1e-9 || allocator.flow(device: j, segment: i) > Self.epsilonWh
+                return own[i - lo] > 1e-9 || flows[flows.startIndex + i - lo] > Self.epsilonWh
             }
             func emit(_ start: Double, _ end: Double, _ powerW: Double, _ slice: Int) {
                 guard powerW > 1e-9, end - start > 1e-9 else { return }
                 pieces.append(Piece(start: start, end: end, powerW: powerW, slice: slice))
             }
             for i in range where timeline.slice[i] >= 0 {
-                let own = ownW[j][i - range.lowerBound]
-                let flow = allocator.flow(device: j, segment: i)
+                let flow = flows[flows.startIndex + i - lo]
+                let own = own[i - lo]
+                if flow <= Self.epsilonWh, own <= 1e-9 { continue }
                 let start = times[i]
                 let end = times[i + 1]
                 let length = end - start
@@ -262,20 +280,24 @@ struct ScheduleSolver {
                     emit(start, end, own, slice)
                     continue
                 }
-                let spareW = device.powerW - own
+                var spareW = device.powerW - own
                 let capacity = spareW * length / 3600
-                let fits = siteW.map { fullPowerW[i] <= $0 - timeline.loadW[i] + 1e-6 } ?? true
-                if flow >= capacity - Self.epsilonWh || !fits || spareW <= 1e-9 {
-                    emit(start, end, own + flow * 3600 / length, slice)
+                if let siteW, fullPowerW[i] > siteW - timeline.loadW[i] + 1e-6 {
+                    // The limit binds here: alone among partial devices, take what the others leave.
+                    spareW = partialCount[i] == 1 ? min(spareW, siteW - timeline.loadW[i] - saturatedW[i]) : 0
+                }
+                let flatW = flow * 3600 / length
+                if flow >= capacity - Self.epsilonWh || spareW <= flatW + 1e-9 {
+                    emit(start, end, own + flatW, slice)
                     continue
                 }
                 let seconds = flow * 3600 / spareW
                 let atEnd = charges(i + 1) || !charges(i - 1)
                 if atEnd {
                     emit(start, end - seconds, own, slice)
-                    emit(end - seconds, end, device.powerW, slice)
+                    emit(end - seconds, end, own + spareW, slice)
                 } else {
-                    emit(start, start + seconds, device.powerW, slice)
+                    emit(start, start + seconds, own + spareW, slice)
                     emit(start + seconds, end, own, slice)
                 }
             }

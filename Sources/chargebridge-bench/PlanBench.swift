@@ -21,8 +21,22 @@ func planBench() async throws -> [BenchResult] {
         let median = try medianSeconds(runs: runs, warmup: 2) {
             _ = try Planner.plan(request, slices: week)
         }
+        // How hard the shared limit binds: the share of quarter-hours where the fleet uses all of it.
+        let plan = try Planner.plan(request, slices: week)
+        let site = request.sitePowerW!
+        let saturated = week.filter { slice in
+            let load = plan.devices.reduce(0.0) { sum, device in
+                sum + device.slots.reduce(0.0) { inner, slot in
+                    let overlap = min(slot.end, slice.end).timeIntervalSince(max(slot.start, slice.start))
+                    return inner + (overlap > 0 ? slot.powerW * overlap : 0)
+                }
+            } / slice.duration
+            return load >= site * 0.999
+        }.count
         results.append(BenchResult(bench: "plan.joint.\(devices)x672", value: median, unit: "s", stat: "median",
-                                   runs: runs, target: target, extra: ["devices": Double(devices)]))
+                                   runs: runs, target: target,
+                                   extra: ["devices": Double(devices), "site_w": site,
+                                           "site_saturated_quarters": Double(saturated)]))
     }
     return results
 }

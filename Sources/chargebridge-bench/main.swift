@@ -4,6 +4,7 @@ import Foundation
 // A suite is an async function returning its results; each module's issue adds its own.
 let suites: [(name: String, run: () async throws -> [BenchResult])] = [
     ("plan", planBench),
+    ("mqtt", mqttBench),
     ("ledger", ledgerBench),
 ]
 

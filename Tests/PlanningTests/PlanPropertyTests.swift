@@ -112,3 +112,38 @@ struct PlanPropertyTests {
         #expect(checked > 1000 && siteBound > 100, "checked \(checked), short under the site limit \(siteBound)")
     }
 }
+
+extension PlanPropertyTests {
+    /// Joint plans with every option (minimum, preconditioning, continuous blocks, caps) under a
+    /// shared limit: every constraint of the contract holds, and the energy adds up.
+    @Test func jointPlansWithOptionsKeepEveryConstraint() throws {
+        var rng = SeededGenerator(seed: 0x5EED_0003)
+        var checked = 0
+        for _ in 0..<1500 {
+            let units = Int.random(in: 4...16, using: &rng)
+            let rates = Self.randomSlices(units: units, &rng)
+            var devices: [DeviceRequest] = []
+            for j in 0..<Int.random(in: 2...5, using: &rng) {
+                let first = Int.random(in: 0..<units, using: &rng)
+                let last = Int.random(in: (first + 1)...units, using: &rng)
+                let power = Double(Int.random(in: 1...4, using: &rng)) * 1000
+                var device = DeviceRequest(
+                    deviceId: "car\(j)", start: Self.origin.addingTimeInterval(Double(first) * 900 + Double(Int.random(in: 0...1, using: &rng)) * 420),
+                    end: Self.origin.addingTimeInterval(Double(last) * 900), maxPowerW: power,
+                    energyWh: Double(Int.random(in: 0...(last - first) * 4, using: &rng)) * 200)
+                if Bool.random(using: &rng) { device.minEnergyWh = Double(Int.random(in: 0...6, using: &rng)) * 200 }
+                if Int.random(in: 0..<3, using: &rng) == 0 { device.preconditionMinutes = Double(Int.random(in: 1...40, using: &rng)) }
+                if Int.random(in: 0..<3, using: &rng) == 0 { device.continuous = true }
+                if Int.random(in: 0..<3, using: &rng) == 0 { device.priceCapPerKWh = Double(Int.random(in: 0...5, using: &rng)) * 0.05 }
+                devices.append(device)
+            }
+            let site: Double? = Int.random(in: 0..<5, using: &rng) == 0 ? nil : Double(Int.random(in: 2...8, using: &rng)) * 500
+            let request = ChargeRequest(sitePowerW: site, devices: devices)
+            guard devices.allSatisfy({ d in rates.contains { $0.end > d.start && $0.start < d.end } }) else { continue }
+            let plan = try Planner.plan(request, slices: rates)
+            checkConstraints(plan, request: request, slices: rates)
+            checked += 1
+        }
+        #expect(checked > 1000)
+    }
+}

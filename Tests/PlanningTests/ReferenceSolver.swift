@@ -80,9 +80,17 @@ enum Reference {
         let s = d.start.timeIntervalSince1970
         let e = d.end.timeIntervalSince1970
         let cap = [d.priceCapPerKWh, tariffCap].compactMap { $0 }.min() ?? .infinity
-        // Price at an instant (nil in a gap).
+        // Price at an instant (nil in a gap), by binary search over the sorted slices.
+        let starts = slices.map { $0.start.timeIntervalSince1970 }
         func price(_ t: Double) -> Double? {
-            slices.first { $0.start.timeIntervalSince1970 <= t && t < $0.end.timeIntervalSince1970 }?.pricePerKWh
+            var low = 0
+            var high = starts.count
+            while low < high {
+                let mid = (low + high) / 2
+                if starts[mid] <= t { low = mid + 1 } else { high = mid }
+            }
+            guard low > 0, t < slices[low - 1].end.timeIntervalSince1970 else { return nil }
+            return slices[low - 1].pricePerKWh
         }
         var cuts = Set<Double>([s, e])
         for slice in slices {

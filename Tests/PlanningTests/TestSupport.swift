@@ -36,15 +36,18 @@ struct SeededGenerator: RandomNumberGenerator {
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent()
 
-/// Real day-ahead prices (EUR/kWh spot, no fees) from ../shared/data/prices/, parsed once.
-let realPrices15: [RateSlice] = loadPrices("de-lu-dayahead-15min.csv")
+/// Real day-ahead prices (EUR/kWh spot, no fees) from ../shared/data/prices/ for the months the
+/// tests use (November 2025 and January 2026), parsed once; empty when the file is missing.
+let realPrices15: [RateSlice] = loadPrices("de-lu-dayahead-15min.csv", months: ["2025-11", "2026-01"])
 
-func loadPrices(_ name: String) -> [RateSlice] {
+func loadPrices(_ name: String, months: Set<String>) -> [RateSlice] {
     let url = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data/prices/\(name)")
-    guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
+    guard let data = FileManager.default.contents(atPath: url.path) else { return [] }
+    let wanted = Set(months.map { Array($0.utf8) })
     var result: [RateSlice] = []
-    for line in text.split(whereSeparator: \.isNewline).dropFirst() {
-        let fields = line.split(separator: ",")
+    for line in data.split(separator: UInt8(ascii: "\n")) where line.count > 7 && wanted.contains(Array(line.prefix(7))) {
+        let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let fields = text.split(separator: ",")
         guard fields.count == 3, let start = Timestamp.parse(String(fields[0])),
               let end = Timestamp.parse(String(fields[1])), let price = Double(fields[2]) else { continue }
         result.append(RateSlice(start: start, end: end, pricePerKWh: price / 1000, type: .dynamic))
@@ -78,12 +81,15 @@ func checkConstraints(
     for device in plan.devices {
         let r = device.request
         var previousEnd = -Double.infinity
+        var previousPower = -1.0
         var cappedEnergy = 0.0
         for slot in device.slots {
             let start = slot.start.timeIntervalSince1970
             let end = slot.end.timeIntervalSince1970
             #expect(end > start, "slot of \(r.deviceId) is empty", sourceLocation: sourceLocation)
             #expect(start >= previousEnd - 1e-6, "slots of \(r.deviceId) overlap or are unsorted", sourceLocation: sourceLocation)
+            #expect(!(abs(start - previousEnd) <= 1e-6 && abs(slot.powerW - previousPower) <= 1e-6),
+                    "adjacent slots of \(r.deviceId) at equal power are not merged", sourceLocation: sourceLocation)
             #expect(start >= r.start.timeIntervalSince1970 - 1e-6 && end <= r.end.timeIntervalSince1970 + 1e-6,
                     "slot of \(r.deviceId) lies outside its window", sourceLocation: sourceLocation)
             #expect(slot.powerW <= min(r.maxPowerW, request.sitePowerW ?? .infinity) * (1 + 1e-9) + 1e-6,
@@ -105,6 +111,7 @@ func checkConstraints(
             events.append((start, slot.powerW))
             events.append((end, -slot.powerW))
             previousEnd = end
+            previousPower = slot.powerW
         }
         #expect(cappedEnergy <= r.minEnergyWh + 1e-6, "\(r.deviceId) charged \(cappedEnergy) Wh above its cap",
                 sourceLocation: sourceLocation)
