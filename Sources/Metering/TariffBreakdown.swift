@@ -14,11 +14,13 @@ public struct TariffBreakdown: Sendable, Hashable {
     }
 
     /// Lines sorted by tariff type, then price.
-    public private(set) var lines: [Line] = []
+    public var lines: [Line] {
+        levels.values.sorted { ($0.type, $0.pricePerKWh) < ($1.type, $1.pricePerKWh) }
+    }
     /// Energy without any price, in watt-hours.
     public private(set) var unpricedEnergyWh: Double = 0
 
-    private var index: [Key: Int] = [:]
+    private var levels: [Key: Line] = [:]
     private struct Key: Hashable {
         var type: TariffType
         var price: Double
@@ -38,18 +40,14 @@ public struct TariffBreakdown: Sendable, Hashable {
             return
         }
         let key = Key(type: rate.type, price: rate.pricePerKWh)
-        if let at = index[key] {
-            lines[at].energyWh += part.energyWh
-            lines[at].cost += part.cost
-            lines[at].confidence = min(lines[at].confidence, rate.confidence)
+        if var line = levels[key] {
+            line.energyWh += part.energyWh
+            line.cost += part.cost
+            line.confidence = min(line.confidence, rate.confidence)
+            levels[key] = line
         } else {
-            let line = Line(type: rate.type, pricePerKWh: rate.pricePerKWh, energyWh: part.energyWh,
-                            cost: part.cost, confidence: rate.confidence)
-            let at = lines.firstIndex { ($0.type, $0.pricePerKWh) > (line.type, line.pricePerKWh) } ?? lines.count
-            lines.insert(line, at: at)
-            index = Dictionary(uniqueKeysWithValues: lines.enumerated().map {
-                (Key(type: $0.element.type, price: $0.element.pricePerKWh), $0.offset)
-            })
+            levels[key] = Line(type: rate.type, pricePerKWh: rate.pricePerKWh, energyWh: part.energyWh,
+                               cost: part.cost, confidence: rate.confidence)
         }
     }
 }
