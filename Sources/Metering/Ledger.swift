@@ -11,6 +11,16 @@ import Tariffs
 ///
 /// Costs are never stored: they are computed from the records and the prices as they stand
 /// (see `Ledger+Costs.swift`).
+///
+/// What the bridge uses:
+/// - `Ledger(path:)` to open or create the file;
+/// - `append(_:)` for metered records (idempotent by `recordReferenceId`), `importBatch(_:)`
+///   for a validated `MeterBatch`;
+/// - `openSession(_:deviceId:at:)` / `closeSession(_:at:)` at plug-in and unplug, and
+///   `openSession(deviceId:)` / `lastSession(deviceId:)` after a restart (energy so far, the
+///   end of the last record, the meter's last counter);
+/// - `sessionCost(_:tariffs:)` and `periodCost(.day | .month, containing:deviceId:tariffs:)`
+///   for the session, today's and this month's costs.
 public final class Ledger: Sendable {
     /// Whether `init` may create a missing ledger file.
     public enum OpenMode: Sendable {
