@@ -35,7 +35,7 @@ let package = Package(
         // Config, per-vehicle state machines, Home Assistant discovery, the service.
         .target(
             name: "Bridge",
-            dependencies: ["Tariffs", "Planning"]
+            dependencies: ["Tariffs", "Planning", "Metering", "MQTT", .product(name: "Logging", package: "swift-log")]
         ),
         // A Swift-concurrency MQTT client over libmosquitto: the only code that touches the C API.
         .target(
@@ -71,7 +71,10 @@ let package = Package(
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "Tariffs"]),
         .testTarget(name: "CLITests", dependencies: ["Tariffs"]),
         .testTarget(name: "MeteringTests", dependencies: ["Metering", "Tariffs", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "BridgeTests", dependencies: ["Bridge", "Planning", "Tariffs"]),
+        .testTarget(
+            name: "BridgeTests",
+            dependencies: ["Bridge", "Planning", "Tariffs", "Metering", "MQTT", "TestSupport", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(
             name: "MQTTTests",
             dependencies: ["MQTT", "TestSupport", .product(name: "Logging", package: "swift-log")]

@@ -44,7 +44,7 @@ public struct BridgeConfig: Sendable {
     }
 
     /// How energy is metered.
-    public struct Metering: Sendable, Equatable {
+    public struct MeteringOptions: Sendable, Equatable {
         /// Energy is written to the ledger at least this often, seconds.
         public var flushIntervalSeconds: Double
         /// A power reading older than this counts as zero, seconds.
@@ -62,7 +62,7 @@ public struct BridgeConfig: Sendable {
     public var tariff: Tariff
     /// Absolute path of the SQLite ledger.
     public var databasePath: String
-    public var metering: Metering
+    public var metering: MeteringOptions
     public var vehicles: [VehicleConfig]
 }
 

@@ -80,7 +80,7 @@ private struct Reader {
 
         let database = resolve(try string(root["database"], "database") ?? "chargebridge.sqlite")
 
-        var metering = BridgeConfig.Metering(flushIntervalSeconds: 1, powerStaleAfterSeconds: 120, publishIntervalSeconds: 1)
+        var metering = BridgeConfig.MeteringOptions(flushIntervalSeconds: 1, powerStaleAfterSeconds: 120, publishIntervalSeconds: 1)
         if let value = root["metering"], !value.isNull {
             try known(value, "metering", ["flush_interval_s", "power_stale_after_s", "publish_interval_s"])
             if let flush = try number(value["flush_interval_s"], "metering.flush_interval_s", positive: true) {

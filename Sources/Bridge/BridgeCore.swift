@@ -71,6 +71,7 @@ public struct BridgeCore: Sendable {
                     actions.append(.publish(topic: message.topic, payload: message.payload, retain: true))
                 }
             }
+            replanNeeded = true // republish schedules: a restarted broker may have lost them
             for index in vehicles.indices {
                 vehicles[index].commanded = nil
                 vehicles[index].publishedSchedule = nil
@@ -222,6 +223,11 @@ public struct BridgeCore: Sendable {
         if replanNeeded {
             replanNeeded = false
             replan(now: now, actions: &actions)
+            for index in vehicles.indices where vehicles[index].plan == nil && vehicles[index].publishedSchedule != "" {
+                // No plan in force (unplugged, fast, off, nothing to charge): clear the retained schedule.
+                vehicles[index].publishedSchedule = ""
+                actions.append(.publish(topic: vehicles[index].config.topics.schedule, payload: "", retain: true))
+            }
         }
         for index in vehicles.indices {
             command(vehicle: index, now: now, actions: &actions)
@@ -368,7 +374,7 @@ public struct BridgeCore: Sendable {
     // MARK: Helpers
 
     static func compactStamp(_ instant: Date) -> String {
-        Timestamp.format(instant).replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
+        Timestamp.format(Date(timeIntervalSince1970: instant.timeIntervalSince1970.rounded(.down))).replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
     }
 
     static func localTime(_ override: ReadyBy?, default time: TimeOfDay) -> String {

@@ -42,7 +42,7 @@ struct VehicleState: Sendable {
         var energyWh: Double
     }
 
-    init(config: VehicleConfig, metering: BridgeConfig.Metering) {
+    init(config: VehicleConfig, metering: BridgeConfig.MeteringOptions) {
         self.config = config
         meter = EnergyMeter(usesCounter: config.topics.energy != nil, staleAfter: metering.powerStaleAfterSeconds)
     }
