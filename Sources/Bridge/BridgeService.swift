@@ -96,7 +96,7 @@ public final class BridgeService: Sendable {
                     let restored = RestoredSession(
                         sessionId: open.sessionReferenceId, startedAt: open.start, energyWh: open.importEnergyWh,
                         meteredUntil: max(open.end, open.start), counterWh: open.lastCounterWh)
-                    execute(core.handle(.sessionRestored(vehicleId: vehicle.id, restored), now: clock.now()))
+                    await execute(core.handle(.sessionRestored(vehicleId: vehicle.id, restored), now: clock.now()))
                 }
             }
 
@@ -106,7 +106,7 @@ public final class BridgeService: Sendable {
                     try Task.checkCancellation()
                     switch input {
                     case let .event(event):
-                        execute(core.handle(event, now: clock.now()))
+                        await execute(core.handle(event, now: clock.now()))
                     case let .failed(error):
                         throw Failure.broker(error)
                     }
@@ -116,6 +116,9 @@ public final class BridgeService: Sendable {
                 await stop(core: &core)
                 throw error
             }
+            // The stream ends when the task is cancelled (SIGINT/SIGTERM).
+            group.cancelAll()
+            await stop(core: &core)
         }
     }
 
@@ -137,21 +140,26 @@ public final class BridgeService: Sendable {
 
     /// Final flush on the way out: energy metered up to now is stored, then `offline`.
     private func stop(core: inout BridgeCore) async {
-        execute(core.handle(.tick, now: clock.now()))
-        try? await client.publish("offline", to: "\(config.baseTopic)/status", qos: .atLeastOnce, retain: true)
-        await client.shutdown()
+        await execute(core.handle(.tick, now: clock.now()))
+        // Not cancelled with the bridge's task: the last words must still go out.
+        let client = client
+        let topic = "\(config.baseTopic)/status"
+        await Task.detached {
+            try? await client.publish("offline", to: topic, qos: .atLeastOnce, retain: true)
+            await client.shutdown()
+        }.value
         logger.info("stopped")
     }
 
     // MARK: Executing actions
 
-    private func execute(_ actions: [BridgeAction]) {
+    private func execute(_ actions: [BridgeAction]) async {
         var records: [MeterRecord] = []
         var costs: [(vehicle: String, session: String?)] = []
         for action in actions {
             switch action {
             case let .publish(topic, payload, retain):
-                publish(payload, to: topic, retain: retain)
+                await publish(payload, to: topic, retain: retain)
             case let .record(record):
                 records.append(MeterRecord(
                     start: record.start, end: record.end, deviceId: record.vehicleId, locationId: record.locationId,
@@ -175,20 +183,17 @@ public final class BridgeService: Sendable {
             store { _ = try ledger.append(records) }
         }
         for (vehicle, session) in costs {
-            publishCosts(vehicleId: vehicle, sessionId: session)
+            await publishCosts(vehicleId: vehicle, sessionId: session)
         }
     }
 
-    private func publish(_ payload: String, to topic: String, retain: Bool) {
-        // Fire and forget: QoS 1 messages are queued by the client while disconnected.
-        let client = client
-        let logger = logger
-        Task {
-            do {
-                try await client.publish(payload, to: topic, qos: .atLeastOnce, retain: retain)
-            } catch {
-                logger.warning("could not publish to \(topic): \(error)")
-            }
+    /// Hands the message to libmosquitto in order, without waiting for the broker's
+    /// acknowledgement; QoS 1 messages are queued by the client while disconnected.
+    private func publish(_ payload: String, to topic: String, retain: Bool) async {
+        do {
+            try await client.publish(payload, to: topic, qos: .atLeastOnce, retain: retain, waitForAcknowledgement: false)
+        } catch {
+            logger.warning("could not publish to \(topic): \(error)")
         }
     }
 
@@ -200,7 +205,7 @@ public final class BridgeService: Sendable {
         }
     }
 
-    private func publishCosts(vehicleId: String, sessionId: String?) {
+    private func publishCosts(vehicleId: String, sessionId: String?) async {
         guard let vehicle = config.vehicles.first(where: { $0.id == vehicleId }) else { return }
         let now = clock.now()
         do {
@@ -213,12 +218,12 @@ public final class BridgeService: Sendable {
                     payload.savings = cost.savings
                     payload.confidence = cost.total.reportedConfidence
                 }
-                publish(payload.json(), to: vehicle.topics.session, retain: true)
+                await publish(payload.json(), to: vehicle.topics.session, retain: true)
             }
             let today = try ledger.periodCost(.day, containing: now, deviceId: vehicleId, tariffs: config.tariffs)
             let month = try ledger.periodCost(.month, containing: now, deviceId: vehicleId, tariffs: config.tariffs)
-            publish(SessionPayload.money(today.cost), to: vehicle.topics.costToday, retain: true)
-            publish(SessionPayload.money(month.cost), to: vehicle.topics.costMonth, retain: true)
+            await publish(SessionPayload.money(today.cost), to: vehicle.topics.costToday, retain: true)
+            await publish(SessionPayload.money(month.cost), to: vehicle.topics.costMonth, retain: true)
         } catch {
             logger.error("costs for \(vehicleId): \(error)")
         }
