@@ -13,9 +13,13 @@ public struct BridgeCore: Sendable {
     private let routes: [String: [(index: Int, input: Route)]]
     private var replanNeeded = false
     private var tariff: Tariff
+    /// The current price last published on `<base>/price`.
+    private var publishedPrice: Double?
 
     enum Route: Sendable, Equatable {
         case input(VehicleInput)
+        /// Home Assistant's birth message: announce discovery again.
+        case homeAssistantStatus
         /// The bridge's own retained state topic: read once after a restart to restore wishes.
         case ownState
     }
@@ -30,6 +34,9 @@ public struct BridgeCore: Sendable {
                 routes[topic, default: []].append((index, .input(input)))
             }
             routes[vehicle.topics.state, default: []].append((index, .ownState))
+        }
+        if let discovery = config.discovery {
+            routes["\(discovery.prefix)/status", default: []].append((0, .homeAssistantStatus))
         }
         self.routes = routes
     }
@@ -66,11 +73,8 @@ public struct BridgeCore: Sendable {
             break
         case .connected:
             actions.append(.publish(topic: statusTopic, payload: "online", retain: true))
-            if let discovery = config.discovery {
-                for message in HomeAssistantDiscovery(config: config, prefix: discovery.prefix).messages() {
-                    actions.append(.publish(topic: message.topic, payload: message.payload, retain: true))
-                }
-            }
+            announce(actions: &actions)
+            publishedPrice = nil
             replanNeeded = true // republish schedules: a restarted broker may have lost them
             for index in vehicles.indices {
                 vehicles[index].commanded = nil
@@ -97,10 +101,23 @@ public struct BridgeCore: Sendable {
 
     // MARK: Inputs
 
+    /// Home Assistant discovery: one retained config message per entity.
+    private func announce(actions: inout [BridgeAction]) {
+        guard let discovery = config.discovery else { return }
+        for message in HomeAssistantDiscovery(config: config, prefix: discovery.prefix).messages() {
+            actions.append(.publish(topic: message.topic, payload: message.payload, retain: true))
+        }
+    }
+
     private mutating func receive(_ payload: [UInt8], topic: String, route: Route, vehicle index: Int, now: Date, actions: inout [BridgeAction]) {
         let config = vehicles[index].config
         do {
             switch route {
+            case .homeAssistantStatus:
+                if String(decoding: payload, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == "online" {
+                    announce(actions: &actions)
+                }
+                return
             case .ownState:
                 restoreWishes(from: payload, vehicle: index)
                 return
@@ -229,6 +246,7 @@ public struct BridgeCore: Sendable {
                 actions.append(.publish(topic: vehicles[index].config.topics.schedule, payload: "", retain: true))
             }
         }
+        publishPrice(now: now, actions: &actions)
         for index in vehicles.indices {
             command(vehicle: index, now: now, actions: &actions)
             publishState(vehicle: index, now: now, actions: &actions)
@@ -316,6 +334,15 @@ public struct BridgeCore: Sendable {
         }
     }
 
+    /// The price in force now on `<base>/price` (retained), when it changes.
+    private mutating func publishPrice(now: Date, actions: inout [BridgeAction]) {
+        guard let slice = tariff.rates(from: now, to: now.addingTimeInterval(1)).slices.first else { return }
+        let price = (slice.pricePerKWh * 1e6).rounded() / 1e6
+        guard price != publishedPrice else { return }
+        publishedPrice = price
+        actions.append(.publish(topic: "\(config.baseTopic)/price", payload: String(price), retain: true))
+    }
+
     private mutating func publishSchedule(vehicle index: Int, actions: inout [BridgeAction]) {
         guard let plan = vehicles[index].plan else { return }
         let response = ScheduleResponse(plan: Plan(devices: [plan]), currencyCode: tariff.currency, timeZoneIdentifier: tariff.timeZone.identifier)
@@ -359,6 +386,9 @@ public struct BridgeCore: Sendable {
         }
         if let next = vehicle.plan?.slots.first(where: { $0.end > now }) {
             state["next_start"] = Timestamp.format(max(next.start, now))
+        }
+        if let last = vehicle.plan?.slots.last, last.end > now {
+            state["planned_end"] = Timestamp.format(last.end)
         }
         if let plan = vehicle.plan { state["planned_cost"] = (plan.cost * 1e4).rounded() / 1e4 }
         if let problem = vehicle.planProblem { state["plan_problem"] = problem }

@@ -12,6 +12,9 @@ public struct HomeAssistantDiscovery: Sendable {
         self.prefix = prefix
     }
 
+    /// Where Home Assistant says `online` when it (re)starts: the bridge announces again then.
+    public var statusTopic: String { "\(prefix)/status" }
+
     /// One retained config message per entity.
     public func messages() -> [(topic: String, payload: String)] {
         config.vehicles.flatMap { vehicle in entities(for: vehicle).map { entity in
@@ -63,6 +66,13 @@ public struct HomeAssistantDiscovery: Sendable {
                    ["unit_of_measurement": currency, "device_class": "monetary", "state_class": "total"]),
             sensor("cost_month", "Charging cost this month", topic: topics.costMonth, template: "{{ value }}",
                    ["unit_of_measurement": currency, "device_class": "monetary", "state_class": "total"]),
+            sensor("price", "Current price", topic: "\(config.baseTopic)/price", template: "{{ value }}",
+                   ["unit_of_measurement": "\(currency)/kWh", "state_class": "measurement", "icon": "mdi:cash"]),
+            sensor("soc", "State of charge", topic: topics.state,
+                   template: "{{ value_json.soc if value_json.soc is defined else None }}",
+                   ["unit_of_measurement": "%", "device_class": "battery", "state_class": "measurement"]),
+            sensor("planned_end", "Planned charge end", topic: topics.state,
+                   template: "{{ value_json.planned_end if value_json.planned_end is defined else None }}", ["device_class": "timestamp"]),
             sensor("next_start", "Next charge start", topic: topics.state,
                    template: "{{ value_json.next_start if value_json.next_start is defined else None }}", ["device_class": "timestamp"]),
             sensor("departure", "Ready by", topic: topics.state,
@@ -91,9 +101,11 @@ public struct HomeAssistantDiscovery: Sendable {
                 "state_topic": topics.state, "value_template": "{{ value_json.ready_by }}", "command_topic": topics.readyBySet,
                 "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "icon": "mdi:clock-end",
             ]),
-            Entity(component: "switch", object: "boost", name: "Boost", fields: [
-                "state_topic": topics.state, "value_template": "{{ 'ON' if value_json.boost else 'OFF' }}", "command_topic": topics.boostSet,
-                "payload_on": "ON", "payload_off": "OFF", "icon": "mdi:flash",
+            Entity(component: "button", object: "boost", name: "Boost", fields: [
+                "command_topic": topics.boostSet, "payload_press": "ON", "icon": "mdi:flash",
+            ]),
+            Entity(component: "binary_sensor", object: "boosting", name: "Boosting", fields: [
+                "state_topic": topics.state, "value_template": "{{ 'ON' if value_json.boost else 'OFF' }}", "icon": "mdi:flash",
             ]),
         ]
     }

@@ -246,13 +246,13 @@ import Tariffs
         let topics = Set(configs.map(\.0))
         for expected in ["sensor/chargebridge_car1/session_energy", "sensor/chargebridge_car1/session_cost", "sensor/chargebridge_car1/cost_today",
                          "sensor/chargebridge_car1/cost_month", "binary_sensor/chargebridge_car1/plugged", "select/chargebridge_car1/mode",
-                         "number/chargebridge_car1/target_soc", "text/chargebridge_car1/ready_by", "switch/chargebridge_car1/boost"] {
+                         "number/chargebridge_car1/target_soc", "text/chargebridge_car1/ready_by", "button/chargebridge_car1/boost"] {
             #expect(topics.contains("homeassistant/\(expected)/config"))
         }
         for (_, object) in configs {
             #expect(object["availability_topic"] as? String == "chargebridge/status")
             #expect((object["unique_id"] as? String)?.hasPrefix("chargebridge_car1_") == true)
-            #expect(object["state_topic"] is String)
+            #expect(object["state_topic"] is String || object["command_topic"] is String)
         }
         let mode = try #require(configs.first { $0.0.contains("/select/") }?.1)
         #expect(mode["command_topic"] as? String == "chargebridge/car1/mode/set")
