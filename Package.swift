@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // The system library shim over Debian's libmosquitto-dev.
@@ -35,7 +36,11 @@ let package = Package(
         // Config, per-vehicle state machines, Home Assistant discovery, the service.
         .target(
             name: "Bridge",
-            dependencies: ["Tariffs", "Planning", "Metering", "MQTT", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "Tariffs", "Planning", "Metering", "MQTT",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         // A Swift-concurrency MQTT client over libmosquitto: the only code that touches the C API.
         .target(
@@ -59,6 +64,7 @@ let package = Package(
                 "Planning",
                 "Bridge",
                 "CMosquitto",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -2,13 +2,14 @@ import Foundation
 import Logging
 import Metering
 import MQTT
+import ServiceLifecycle
 import Tariffs
 
 /// The running bridge: connects to the broker, feeds ``BridgeCore`` with messages, connection
 /// changes and ticks, one event at a time, and executes its actions (publish, ledger writes,
 /// cost queries). Stops on cancellation (SIGINT/SIGTERM in `chargebridge run`), flushing the
 /// energy metered so far and saying `offline`.
-public final class BridgeService: Sendable {
+public final class BridgeService: Service, Sendable {
     public let config: BridgeConfig
     private let logger: Logger
     private let clock: any BridgeClock
@@ -52,8 +53,15 @@ public final class BridgeService: Sendable {
         case failed(MQTTError)
     }
 
-    /// Runs until the task is cancelled or the broker refuses the bridge for good.
+    /// Runs until a graceful shutdown (SIGTERM/SIGINT through a `ServiceGroup`), the task is
+    /// cancelled, or the broker refuses the bridge for good.
     public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            try await self.serve()
+        }
+    }
+
+    private func serve() async throws {
         var core = BridgeCore(config: config)
         let (inputs, continuation) = AsyncStream<Input>.makeStream()
         logger.info("connecting to \(config.broker.displayURL) as \(config.broker.clientId)")

@@ -2,6 +2,7 @@ import ArgumentParser
 import Bridge
 import Foundation
 import Logging
+import ServiceLifecycle
 
 /// `chargebridge run --config FILE`: the bridge, until SIGINT or SIGTERM.
 struct RunCommand: AsyncParsableCommand {
@@ -41,8 +42,14 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("\(error)")
         }
-        try await runUntilSignalled(logger: logger) {
-            try await service.run()
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: service)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            throw CLIError("\(error)")
         }
     }
 }
@@ -56,30 +63,6 @@ enum LoggingSetup {
             return handler
         }
     }()
-}
-
-/// Runs `body` until it ends or SIGINT/SIGTERM arrives, then cancels it and waits for it.
-func runUntilSignalled(logger: Logger, _ body: @escaping @Sendable () async throws -> Void) async throws {
-    signal(SIGINT, SIG_IGN)
-    signal(SIGTERM, SIG_IGN)
-    let task = Task { try await body() }
-    let sources = [SIGINT, SIGTERM].map { number in
-        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-        source.setEventHandler {
-            logger.notice("received \(number == SIGINT ? "SIGINT" : "SIGTERM"), stopping")
-            task.cancel()
-        }
-        source.resume()
-        return source
-    }
-    defer { sources.forEach { $0.cancel() } }
-    do {
-        try await task.value
-    } catch is CancellationError {
-        return
-    } catch {
-        throw CLIError("\(error)")
-    }
 }
 
 /// A configuration holding a password should not be readable by others.
