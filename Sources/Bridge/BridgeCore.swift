@@ -15,6 +15,10 @@ public struct BridgeCore: Sendable {
     private var tariff: Tariff
     /// The current price last published on `<base>/price`.
     private var publishedPrice: Double?
+    /// Whether the service has told us the broker is there (and retained messages have had
+    /// their moment to arrive). Before that, inputs only update state: nothing is published or
+    /// commanded, so a restart never overwrites the retained wishes before reading them.
+    private var online = false
 
     enum Route: Sendable, Equatable {
         case input(VehicleInput)
@@ -72,6 +76,7 @@ public struct BridgeCore: Sendable {
         case .tick:
             break
         case .connected:
+            online = true
             actions.append(.publish(topic: statusTopic, payload: "online", retain: true))
             announce(actions: &actions)
             publishedPrice = nil
@@ -237,7 +242,7 @@ public struct BridgeCore: Sendable {
                 replanNeeded = true
             }
         }
-        if replanNeeded {
+        if replanNeeded, online {
             replanNeeded = false
             replan(now: now, actions: &actions)
             for index in vehicles.indices where vehicles[index].plan == nil && vehicles[index].publishedSchedule != "" {
@@ -246,6 +251,7 @@ public struct BridgeCore: Sendable {
                 actions.append(.publish(topic: vehicles[index].config.topics.schedule, payload: "", retain: true))
             }
         }
+        guard online else { return }
         publishPrice(now: now, actions: &actions)
         for index in vehicles.indices {
             command(vehicle: index, now: now, actions: &actions)
@@ -319,8 +325,12 @@ public struct BridgeCore: Sendable {
                 vehicles[index].plan = devicePlan
                 vehicles[index].planProblem = nil
                 publishSchedule(vehicle: index, actions: &actions)
-                if devicePlan.shortfallWh > 1 {
-                    actions.append(.log(level: .warning, message: "\(vehicles[index].config.id): \(Int(devicePlan.shortfallWh.rounded())) Wh cannot be charged by \(Timestamp.format(devicePlan.request.end))"))
+                if devicePlan.shortfallWh > 1, !vehicles[index].shortfallReported {
+                    vehicles[index].shortfallReported = true
+                    let soc = vehicles[index].socPercent == nil ? " (no state of charge yet: planned as if empty)" : ""
+                    actions.append(.log(level: .warning, message: "\(vehicles[index].config.id): \(Int(devicePlan.shortfallWh.rounded())) Wh cannot be charged by \(Timestamp.format(devicePlan.request.end))\(soc)"))
+                } else if devicePlan.shortfallWh <= 1 {
+                    vehicles[index].shortfallReported = false
                 }
             }
         } catch {

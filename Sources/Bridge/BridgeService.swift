@@ -77,6 +77,9 @@ public final class BridgeService: Service, Sendable {
                 for await state in client.stateUpdates() {
                     switch state {
                     case .connected:
+                        // Give the retained messages of the (re)subscriptions their moment first,
+                        // so the bridge reads its own retained state before it publishes anything.
+                        try? await Task.sleep(for: .milliseconds(300))
                         continuation.yield(.event(.connected))
                     case let .failed(error):
                         continuation.yield(.failed(error))
@@ -95,9 +98,16 @@ public final class BridgeService: Service, Sendable {
                 }
             }
 
-            // Subscriptions are remembered by the client and restored on every reconnect.
-            for topic in core.subscriptions {
-                try await subscribeWhenPossible(topic)
+            // Subscriptions are remembered by the client and restored on every reconnect; they
+            // are registered beside the event loop, which must not wait for them.
+            group.addTask { [self, subscriptions = core.subscriptions] in
+                for topic in subscriptions {
+                    do {
+                        try await subscribeWhenPossible(topic)
+                    } catch let failure as Failure {
+                        if case let .broker(error) = failure { continuation.yield(.failed(error)) }
+                    }
+                }
             }
             for vehicle in config.vehicles {
                 if let open = try ledger.openSession(deviceId: vehicle.id) {
@@ -130,18 +140,30 @@ public final class BridgeService: Service, Sendable {
         }
     }
 
+    /// Registers a subscription, retrying while the broker is away; an attempt that gets no
+    /// answer within 5 s is made again (the connection may have dropped under it).
     private func subscribeWhenPossible(_ topic: String) async throws {
-        while true {
+        while !Task.isCancelled {
             do {
-                try await client.subscribe(topic, qos: .atLeastOnce)
+                try await withThrowingTaskGroup(of: Bool.self) { attempt in
+                    attempt.addTask { [client] in
+                        try await client.subscribe(topic, qos: .atLeastOnce)
+                        return true
+                    }
+                    attempt.addTask {
+                        try await Task.sleep(for: .seconds(5))
+                        return false
+                    }
+                    defer { attempt.cancelAll() }
+                    guard try await attempt.next() == true else { throw MQTTError.notConnected(topic: topic) }
+                }
                 return
             } catch let error as MQTTError where error.isFatal {
                 throw Failure.broker(error)
-            } catch is CancellationError {
-                throw CancellationError()
             } catch {
-                // Not connected yet: the broker may still be starting.
-                try await clock.sleep(seconds: 0.2)
+                if Task.isCancelled { return }
+                logger.debug("subscribing to \(topic) again: \(error)")
+                try? await Task.sleep(for: .milliseconds(200))
             }
         }
     }

@@ -24,6 +24,8 @@ struct VehicleState: Sendable {
     var plan: DevicePlan?
     /// Why there is no plan although the vehicle wants energy (no prices, say).
     var planProblem: String?
+    /// A shortfall was logged for the current plan (logged again only after it cleared).
+    var shortfallReported = false
     /// The last schedule payload published (to publish only changes).
     var publishedSchedule: String?
     var publishedState: String?

@@ -12,7 +12,7 @@ import TestSupport
     static func writeConfig(in folder: URL, brokerURL: String, extra: String = "") throws -> String {
         let path = folder.appendingPathComponent("chargebridge.yaml").path
         try """
-        broker: {url: "\(brokerURL)", client_id: bridge-under-test, keepalive_s: 5}
+        broker: {url: "\(brokerURL)", client_id: bridge-\(folder.lastPathComponent.prefix(18)), keepalive_s: 5}
         location: {id: home, max_power_w: 11000}
         tariff: {timeZone: Europe/Amsterdam, currency: EUR, tariffs: [{type: standard, currency: EUR, price: 0.30}]}
         database: ledger.sqlite
