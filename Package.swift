@@ -63,7 +63,9 @@ let package = Package(
                 "Metering",
                 "Planning",
                 "Bridge",
+                "MQTT",
                 "CMosquitto",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -38,7 +38,9 @@ public struct AcceleratedClock: BridgeClock {
         return start.addingTimeInterval(seconds * factor)
     }
 
+    /// Sleeps `seconds` of accelerated time, but at least 10 ms of real time, so that a
+    /// periodic task never spins (a 0.5 s tick at 1000x would otherwise come every 0.5 ms).
     public func sleep(seconds: Double) async throws {
-        try await Task.sleep(for: .microseconds(Int64(max(0, seconds) / factor * 1_000_000)))
+        try await Task.sleep(for: .microseconds(max(10_000, Int64(max(0, seconds) / factor * 1_000_000))))
     }
 }

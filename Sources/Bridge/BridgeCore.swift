@@ -252,9 +252,9 @@ public struct BridgeCore: Sendable {
             }
         }
         guard online else { return }
-        publishPrice(now: now, actions: &actions)
+        let stretchEnd = publishPrice(now: now, actions: &actions)
         for index in vehicles.indices {
-            command(vehicle: index, now: now, actions: &actions)
+            command(vehicle: index, now: now, stretchEnd: stretchEnd, actions: &actions)
             publishState(vehicle: index, now: now, actions: &actions)
             let vehicle = vehicles[index]
             if vehicle.costsStale, let session = vehicle.session,
@@ -344,13 +344,16 @@ public struct BridgeCore: Sendable {
         }
     }
 
-    /// The price in force now on `<base>/price` (retained), when it changes.
-    private mutating func publishPrice(now: Date, actions: inout [BridgeAction]) {
-        guard let slice = tariff.rates(from: now, to: now.addingTimeInterval(1)).slices.first else { return }
+    /// The price in force now on `<base>/price` (retained), when it changes. Returns where
+    /// that price ends (within the next day), if a price is known now.
+    private mutating func publishPrice(now: Date, actions: inout [BridgeAction]) -> Date? {
+        guard let slice = tariff.rates(from: now, to: now.addingTimeInterval(86_400)).slices.first, slice.start <= now else { return nil }
         let price = (slice.pricePerKWh * 1e6).rounded() / 1e6
-        guard price != publishedPrice else { return }
-        publishedPrice = price
-        actions.append(.publish(topic: "\(config.baseTopic)/price", payload: String(price), retain: true))
+        if price != publishedPrice {
+            publishedPrice = price
+            actions.append(.publish(topic: "\(config.baseTopic)/price", payload: String(price), retain: true))
+        }
+        return slice.end
     }
 
     private mutating func publishSchedule(vehicle index: Int, actions: inout [BridgeAction]) {
@@ -364,13 +367,16 @@ public struct BridgeCore: Sendable {
         actions.append(.publish(topic: vehicles[index].config.topics.schedule, payload: payload, retain: true))
     }
 
-    private mutating func command(vehicle index: Int, now: Date, actions: inout [BridgeAction]) {
-        let wanted = vehicles[index].wantedCommand(at: now)
-        guard wanted != vehicles[index].commanded else { return }
-        // Never tell an unplugged charger to stop twice after start-up.
-        vehicles[index].commanded = wanted
+    private mutating func command(vehicle index: Int, now: Date, stretchEnd: Date?, actions: inout [BridgeAction]) {
+        let wanted = vehicles[index].wantedCommand(at: now, priceStretchEnd: stretchEnd)
         let topics = vehicles[index].config.topics
-        actions.append(.publish(topic: topics.command, payload: wanted.payload(topics: topics, phases: vehicles[index].config.phases), retain: false))
+        let payload = wanted.payload(topics: topics, phases: vehicles[index].config.phases)
+        let previous = vehicles[index].commanded.map { $0.payload(topics: topics, phases: vehicles[index].config.phases) }
+        vehicles[index].commanded = wanted
+        // The charger hears a command only when its payload changes (a start at another power
+        // is news only to a charger that takes a power limit).
+        guard payload != previous else { return }
+        actions.append(.publish(topic: topics.command, payload: payload, retain: false))
     }
 
     private mutating func publishState(vehicle index: Int, now: Date, actions: inout [BridgeAction]) {

@@ -104,14 +104,20 @@ struct VehicleState: Sendable {
         plugged && mode == .smart && !boost
     }
 
-    /// What the charger should do at `now`.
-    func wantedCommand(at now: Date) -> ChargerCommand {
+    /// What the charger should do at `now`. `priceStretchEnd` is where the price in force now
+    /// changes: once charging, the vehicle keeps charging through energy the plan puts later in
+    /// the same stretch (same price, same cost), so re-planning never toggles the charger within it.
+    func wantedCommand(at now: Date, priceStretchEnd: Date? = nil) -> ChargerCommand {
         guard plugged, mode != .off else { return .stop }
         if boost || mode == .fast {
             return targetReached ? .stop : .start(powerW: config.maxPowerW)
         }
         if let plan {
             if let slot = plan.slots.first(where: { $0.start <= now && now < $0.end }) {
+                return .start(powerW: slot.powerW)
+            }
+            if case .start? = commanded, let stretchEnd = priceStretchEnd,
+               let slot = plan.slots.first(where: { $0.end > now && $0.start < stretchEnd }) {
                 return .start(powerW: slot.powerW)
             }
             return .stop

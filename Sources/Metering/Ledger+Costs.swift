@@ -10,14 +10,15 @@ extension Ledger {
     public func sessionCost(_ id: String, direction: EnergyDirection = .import, tariffs: TariffSet) throws -> SessionCost {
         let all = try records(session: id)
         let records = all.filter { $0.direction == direction }
-        guard let window = SessionCost.priceWindow(for: records) else {
+        let openedAt = try? session(id).openedAt
+        guard let window = SessionCost.priceWindow(for: records, openedAt: openedAt ?? nil) else {
             throw all.isEmpty ? LedgerError.unknownSession(id: id, path: path)
                 : LedgerError.noRecords(session: id, direction: direction.rawValue, path: path)
         }
         var needed = Set(records.map(\.tariffRate))
         needed.insert(direction)
         let timelines = Self.timelines(needed, from: window.from, to: window.to, tariffs: tariffs)
-        return SessionCost(sessionReferenceId: id, direction: direction, records: records, timelines: timelines)!
+        return SessionCost(sessionReferenceId: id, direction: direction, records: records, timelines: timelines, openedAt: openedAt ?? nil)!
     }
 
     /// The cost of `direction`'s energy in `[from, to)`, summed per local `period` in the time

@@ -31,7 +31,7 @@ public struct SessionCost: Sendable {
     public var breakdown: TariffBreakdown
     /// The highest average power of any record, in watts.
     public var peakPowerW: Double
-    /// The same energy charged at once at `peakPowerW` from `start` (import sessions only).
+    /// The same energy charged at once at `peakPowerW` from the plug-in (or `start`), import only.
     public var baseline: CostSummary?
 
     /// What charging at once would have cost more (negative: it would have been cheaper);
@@ -48,10 +48,12 @@ public struct SessionCost: Sendable {
     }
 
     /// Costs the records of `direction` in `records` (one session), each with the timeline of
-    /// its `tariffRate`. `nil` when none of the records has that direction.
+    /// its `tariffRate`. `nil` when none of the records has that direction. The baseline starts
+    /// at `openedAt` (plug-in) when known: a plain charger would have started then, not when a
+    /// smart plan first drew energy.
     public init?(
         sessionReferenceId: String, direction: EnergyDirection, records: [MeterRecord],
-        timelines: [EnergyDirection: RateTimeline]
+        timelines: [EnergyDirection: RateTimeline], openedAt: Date? = nil
     ) {
         let chosen = records.filter { $0.direction == direction }.sorted { ($0.start, $0.end) < ($1.start, $1.end) }
         guard let first = chosen.first else { return nil }
@@ -78,7 +80,8 @@ public struct SessionCost: Sendable {
         self.total = total
         self.breakdown = breakdown
         peakPowerW = peak
-        if direction == .import, let window = Self.baselineWindow(start: start, energyWh: total.energyWh, peakPowerW: peak) {
+        let baselineStart = min(openedAt ?? start, start)
+        if direction == .import, let window = Self.baselineWindow(start: baselineStart, energyWh: total.energyWh, peakPowerW: peak) {
             var baseline = CostSummary()
             EnergyPricing.forEachPart(start: window.from, end: window.to, energyWh: total.energyWh,
                                       timeline: timelines[direction]) { baseline.add($0) }
@@ -95,8 +98,9 @@ public struct SessionCost: Sendable {
     }
 
     /// The window of prices needed to cost `records` and their baseline.
-    public static func priceWindow(for records: [MeterRecord]) -> (from: Date, to: Date)? {
-        guard let from = records.map(\.start).min(), let to = records.map(\.end).max() else { return nil }
+    public static func priceWindow(for records: [MeterRecord], openedAt: Date? = nil) -> (from: Date, to: Date)? {
+        guard let first = records.map(\.start).min(), let to = records.map(\.end).max() else { return nil }
+        let from = min(openedAt ?? first, first)
         let energy = records.reduce(0) { $0 + $1.energyWh }
         let peak = records.map(\.averagePowerW).max() ?? 0
         let baselineEnd = baselineWindow(start: from, energyWh: energy, peakPowerW: peak)?.to ?? to

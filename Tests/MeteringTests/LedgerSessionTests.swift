@@ -39,6 +39,28 @@ struct LedgerSessionTests {
         #expect(try reopened.lastSession(deviceId: "car1")?.sessionReferenceId == "S1")
     }
 
+    @Test func savingsCompareWithChargingAtOnceFromThePlugIn() throws {
+        let dir = TemporaryDirectory()
+        let ledger = try Ledger(path: dir.file("ledger.sqlite"))
+        // Peak 0.40 until 23:00 UTC, off-peak 0.20 after (a UTC tariff keeps the arithmetic plain).
+        let tariffs = try TariffSet.parse(Data("""
+        {"timeZone": "UTC", "currency": "EUR",
+         "tariffs": [{"currency": "EUR", "price": 0.40, "type": "peak"}, {"currency": "EUR", "price": 0.20, "type": "offPeak"}],
+         "tariffIntervals": [
+           {"daysOfWeek": ["monday","tuesday","wednesday","thursday","friday","saturday","sunday"], "startTime": "00:00", "endTime": "07:00", "tariffType": "offPeak"},
+           {"daysOfWeek": ["monday","tuesday","wednesday","thursday","friday","saturday","sunday"], "startTime": "07:00", "endTime": "23:00", "tariffType": "peak"},
+           {"daysOfWeek": ["monday","tuesday","wednesday","thursday","friday","saturday","sunday"], "startTime": "23:00", "endTime": "24:00", "tariffType": "offPeak"}]}
+        """.utf8), baseDirectory: URL(fileURLWithPath: "/"))
+        // Plugged in at 18:00; the smart plan drew 11 kWh at 02:00-03:00 (11 kW).
+        try ledger.openSession("S1", deviceId: "car1", at: instant("2025-10-06T18:00:00Z"))
+        try ledger.append([record("a", "2025-10-07T02:00:00Z", minutes: 60, energyWh: 11_000)])
+        let cost = try ledger.sessionCost("S1", tariffs: tariffs)
+        #expect(abs(cost.total.cost - 2.2) < 1e-9)
+        // A plain charger would have drawn the same 11 kWh at 18:00-19:00, at peak price.
+        #expect(abs((cost.baseline?.cost ?? 0) - 4.4) < 1e-9)
+        #expect(abs((cost.savings ?? 0) - 2.2) < 1e-9)
+    }
+
     @Test func sessionOpenedWithoutRecordsYetIsTheLastOne() throws {
         let dir = TemporaryDirectory()
         let ledger = try Ledger(path: dir.file("ledger.sqlite"))
