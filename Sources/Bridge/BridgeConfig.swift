@@ -94,6 +94,8 @@ public struct VehicleTopics: Sendable, Equatable {
     public struct Input: Sendable, Equatable {
         public var topic: String
         public var path: String?
+        /// Multiplies the payload's number into the bridge's unit (1000 for kW or kWh).
+        public var scale: Double = 1
     }
 
     public var plug: Input

@@ -235,7 +235,7 @@ private struct Reader {
 
     func topics(_ value: DocumentValue?, _ path: String, prefix: String) throws -> VehicleTopics {
         let keys = ["plug", "plug_path", "plug_connected", "soc", "soc_path", "power", "power_path", "energy", "energy_path",
-                    "ready_by_set", "target_soc_set", "mode_set", "boost_set", "command", "command_start", "command_stop",
+                    "power_units", "energy_units", "ready_by_set", "target_soc_set", "mode_set", "boost_set", "command", "command_start", "command_stop",
                     "command_power", "schedule", "session", "cost_today", "cost_month", "state"]
         let value = value ?? .object([])
         try known(value, path, Set(keys))
@@ -258,9 +258,17 @@ private struct Reader {
             }
             connectedWords = items.map { $0.text ?? String($0.number!) }
         }
+        func scale(_ key: String, base: String) throws -> Double {
+            guard let text = try string(value[key], "\(path).\(key)") else { return 1 }
+            switch text.uppercased() {
+            case base.uppercased(): return 1
+            case "K" + base.uppercased(): return 1000
+            default: throw ConfigError(key: "\(path).\(key)", problem: "must be \(base) or k\(base)")
+            }
+        }
         var energy: VehicleTopics.Input?
         if value["energy"] != nil || value["energy_path"] != nil {
-            energy = .init(topic: try topic("energy", "\(prefix)/energy"), path: try jsonPath("energy_path"))
+            energy = .init(topic: try topic("energy", "\(prefix)/energy"), path: try jsonPath("energy_path"), scale: try scale("energy_units", base: "Wh"))
         }
         let commandStart = try string(value["command_start"], "\(path).command_start") ?? "start"
         let commandStop = try string(value["command_stop"], "\(path).command_stop") ?? "stop"
@@ -272,7 +280,7 @@ private struct Reader {
             plug: .init(topic: try topic("plug", "\(prefix)/plug"), path: try jsonPath("plug_path")),
             plugConnected: connectedWords,
             soc: .init(topic: try topic("soc", "\(prefix)/soc"), path: try jsonPath("soc_path")),
-            power: .init(topic: try topic("power", "\(prefix)/power"), path: try jsonPath("power_path")),
+            power: .init(topic: try topic("power", "\(prefix)/power"), path: try jsonPath("power_path"), scale: try scale("power_units", base: "W")),
             energy: energy,
             readyBySet: try topic("ready_by_set", "\(prefix)/ready_by/set"),
             targetSocSet: try topic("target_soc_set", "\(prefix)/target_soc/set"),

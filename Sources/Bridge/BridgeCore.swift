@@ -142,11 +142,11 @@ public struct BridgeCore: Sendable {
                         actions.append(.log(level: .info, message: "\(config.id): boost reached \(Int(vehicles[index].targetSoc)) %, back to \(vehicles[index].mode.rawValue)"))
                     }
                 case .power:
-                    let power = try PayloadParser.number(payload, path: config.topics.power.path, range: 0...1_000_000, what: "power")
+                    let power = try PayloadParser.number(payload, path: config.topics.power.path, range: 0...1_000_000, what: "power") * config.topics.power.scale
                     vehicles[index].powerW = power
                     vehicles[index].meter.power(power, at: now)
                 case .energy:
-                    let counter = try PayloadParser.number(payload, path: config.topics.energy?.path, range: 0...1e15, what: "energy counter")
+                    let counter = try PayloadParser.number(payload, path: config.topics.energy?.path, range: 0...1e15, what: "energy counter") * (config.topics.energy?.scale ?? 1)
                     if let note = vehicles[index].meter.counter(counter, at: now) {
                         actions.append(.log(level: .notice, message: "\(config.id): \(note)"))
                     }
