@@ -61,6 +61,12 @@ public struct SpotPriceSeries: Sendable, Hashable {
         return low
     }
 
+    /// Reads a CSV file of `start,end,<price>` rows (a header line is optional). Throws a
+    /// `TariffError` naming the file and line when it cannot be read or a row is malformed.
+    public static func load(csvPath path: String) throws -> (series: SpotPriceSeries, priceColumn: String?) {
+        try readCSV(at: URL(fileURLWithPath: path), displayPath: path)
+    }
+
     /// Reads a CSV file of `start,end,<price>` rows (a header line is optional). Returns the
     /// series and the header's price column name, if there was a header.
     static func readCSV(at url: URL, displayPath: String) throws -> (series: SpotPriceSeries, priceColumn: String?) {

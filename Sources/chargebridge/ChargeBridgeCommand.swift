@@ -7,7 +7,7 @@ struct ChargeBridgeCommand: AsyncParsableCommand {
         commandName: "chargebridge",
         abstract: "Tariff-aware EV charging over MQTT: cheapest schedules, metered and priced sessions.",
         version: "0.1.0",
-        subcommands: [TariffCommand.self]
+        subcommands: [TariffCommand.self, ForecastCommand.self]
     )
 }
 
