@@ -13,6 +13,31 @@ public struct DynamicPricing: Sendable, Hashable {
     public var vat: Double
     /// Hours with other charges (for instance an evening grid-fee peak).
     var chargesZones: [WeeklyRule<Double>]
+    /// Whether prices past the last known one are forecast (the `dynamic.forecast` key).
+    public var forecastEnabled: Bool
+    /// The forecaster (time zone and holidays of the tariff and its bidding zone).
+    public var forecaster: PriceForecaster
+    /// Forecast spot prices from the end of `spot` for up to seven days; empty when switched
+    /// off or when the history is shorter than a week.
+    public private(set) var forecast: [ForecastPrice]
+
+    init(spot: SpotPriceSeries, unitScale: Double, charges: Double, vat: Double, chargesZones: [WeeklyRule<Double>],
+         forecastEnabled: Bool, forecaster: PriceForecaster) {
+        self.spot = spot
+        self.unitScale = unitScale
+        self.charges = charges
+        self.vat = vat
+        self.chargesZones = chargesZones
+        self.forecastEnabled = forecastEnabled
+        self.forecaster = forecaster
+        self.forecast = forecastEnabled ? forecaster.forecast(spot) : []
+    }
+
+    /// The same pricing over other spot prices, the forecast learned again.
+    func replacingSpot(_ spot: SpotPriceSeries, calendar: ZoneCalendar) -> DynamicPricing {
+        DynamicPricing(spot: spot, unitScale: unitScale, charges: charges, vat: vat, chargesZones: chargesZones,
+                       forecastEnabled: forecastEnabled, forecaster: forecaster)
+    }
 
     /// The final price per kWh of a spot price under `charges`.
     @inline(__always)

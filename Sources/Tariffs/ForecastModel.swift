@@ -32,12 +32,24 @@ struct ForecastModel {
 
     let grid: DailyPriceGrid
     let holidays: MarketHolidays
-    var trainingDays = 365
+    let trainingDays: Int
+    /// `dayType` of every day of the grid and the week after it.
+    private let dayTypes: [Int]
+
+    init(grid: DailyPriceGrid, holidays: MarketHolidays, trainingDays: Int) {
+        self.grid = grid
+        self.holidays = holidays
+        self.trainingDays = trainingDays
+        dayTypes = (0..<(grid.dayCount + PriceForecaster.horizonDays)).map { Self.dayType(grid.date(ofDay: $0), holidays: holidays) }
+    }
 
     /// The day type of day index `day`: 0 Monday, 1 Tuesday-Thursday, 2 Friday, 3 Saturday,
     /// 4 Sunday or holiday.
     func dayType(_ day: Int) -> Int {
-        let date = grid.date(ofDay: day)
+        day >= 0 && day < dayTypes.count ? dayTypes[day] : Self.dayType(grid.date(ofDay: day), holidays: holidays)
+    }
+
+    static func dayType(_ date: CivilDate, holidays: MarketHolidays) -> Int {
         if holidays.contains(date) { return 4 }
         switch date.weekday {
         case .monday: return 0

@@ -23,7 +23,7 @@ public struct PriceForecaster: Sendable, Hashable {
     /// The confidence of a price forecast `horizon` local days ahead (1 = the first day
     /// past the last known price): 0.9 on day 1, falling by 0.1 a day to 0.3 on day 7.
     public static func confidence(horizon: Int) -> Double {
-        max(0.1, 1 - 0.1 * Double(horizon))
+        Double(10 - min(max(horizon, 1), 9)) / 10
     }
 
     /// Quarter-hour forecast rows from the end of `series` for up to `horizonDays` local

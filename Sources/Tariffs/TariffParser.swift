@@ -195,7 +195,7 @@ struct TariffParser {
             guard hasDynamic else {
                 throw TariffError.invalidField(field: path("dynamic"), problem: "is given but no tariff has type dynamic")
             }
-            dynamic = try dynamicPricing(value, field: path("dynamic"), currency: currency)
+            dynamic = try dynamicPricing(value, field: path("dynamic"), currency: currency, timeZone: timeZone, holidays: holidays)
         } else if hasDynamic {
             throw TariffError.invalidField(field: path("dynamic"), problem: "is required for a dynamic tariff: {prices, unit, charges, vat}")
         }
@@ -315,11 +315,13 @@ struct TariffParser {
 
     // MARK: Dynamic
 
-    private mutating func dynamicPricing(_ value: DocumentValue, field: String, currency: String) throws -> DynamicPricing {
+    private mutating func dynamicPricing(
+        _ value: DocumentValue, field: String, currency: String, timeZone: TimeZone, holidays: Set<CivilDate>
+    ) throws -> DynamicPricing {
         guard case .object = value else {
             throw TariffError.invalidField(field: field, problem: "must be an object {prices, unit, charges, vat}")
         }
-        try rejectUnknownKeys(value, allowed: ["prices", "unit", "charges", "vat", "chargesZones", "source", "zone"], field: field)
+        try rejectUnknownKeys(value, allowed: ["prices", "unit", "charges", "vat", "chargesZones", "source", "zone", "forecast"], field: field)
         var csvColumn: String?
         let series: SpotPriceSeries
         switch value["prices"] {
@@ -382,7 +384,28 @@ struct TariffParser {
                 throw fault
             }
         }
-        return DynamicPricing(spot: series, unitScale: scale, charges: charges, vat: vat, chargesZones: zones)
+        var forecastEnabled = true
+        if let forecastValue = value["forecast"], !forecastValue.isNull {
+            guard let flag = forecastValue.bool else {
+                throw TariffError.invalidField(field: "\(field).forecast", problem: "must be true or false, found \(forecastValue.text.map { "'\($0)'" } ?? forecastValue.kindDescription)")
+            }
+            forecastEnabled = flag
+        }
+        var zone: String?
+        if let zoneValue = value["zone"], !zoneValue.isNull {
+            guard let text = zoneValue.text, !text.isEmpty else {
+                throw TariffError.invalidField(field: "\(field).zone", problem: "must be a bidding zone such as DE-LU")
+            }
+            zone = text
+        }
+        let forecaster = PriceForecaster(
+            calendar: ZoneCalendar(timeZone: timeZone),
+            holidays: MarketHolidays(zone: zone ?? (timeZone.identifier == "Europe/Berlin" ? "DE-LU" : nil), extraDates: holidays)
+        )
+        return DynamicPricing(
+            spot: series, unitScale: scale, charges: charges, vat: vat, chargesZones: zones,
+            forecastEnabled: forecastEnabled, forecaster: forecaster
+        )
     }
 
     private func inlinePrices(_ items: [DocumentValue], field: String) throws -> SpotPriceSeries {
