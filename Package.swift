@@ -23,6 +23,11 @@ let package = Package(
             name: "Tariffs",
             dependencies: [.product(name: "Yams", package: "Yams")]
         ),
+        // Day-ahead price sources over HTTP (aWATTar, ENTSO-E), polling, file watching.
+        .target(
+            name: "PriceSources",
+            dependencies: ["Tariffs"]
+        ),
         // The command line.
         .executableTarget(
             name: "chargebridge",
@@ -39,6 +44,7 @@ let package = Package(
         ),
         .testTarget(name: "TariffsTests", dependencies: ["Tariffs"]),
         .testTarget(name: "CLITests", dependencies: ["Tariffs"]),
+        .testTarget(name: "PriceSourcesTests", dependencies: ["PriceSources", "Tariffs"], resources: [.copy("Responses")]),
     ],
     swiftLanguageModes: [.v6]
 )
