@@ -18,9 +18,13 @@ import Foundation
 ///    Sunday or holiday),
 /// 9. how much the mean price of those four days differed from their neighbours'.
 ///
-/// The weights are fitted per horizon (1...7 days) by ridge least squares over the
+/// The weights are fitted per horizon (1...7 days) by weighted ridge least squares over the
 /// forecasts the model could have made and checked in the last `trainingDays` days before
-/// the origin: a forecast only ever uses what was known at its origin.
+/// the origin: a forecast only ever uses what was known at its origin. Each past
+/// quarter-hour is weighted by 1 / max(|r|, mean |r| of its day), where r is its error
+/// under the plain level-plus-profile forecast: every day counts by its own scale (a crisis
+/// month does not drown a calm one) and spikes count less, which suits an error measured as
+/// a mean absolute error. The ridge is relative (a thousandth of the mean diagonal).
 struct ForecastModel {
     static let featureCount = 9
     /// At least this many past forecasts per horizon before the weights are learned;
@@ -28,7 +32,8 @@ struct ForecastModel {
     static let minimumTrainingOrigins = 28
     /// The earliest origin (in days of history) that has all features.
     static let firstOrigin = 7
-    static let ridge = 1.0
+    /// The ridge as a fraction of the mean diagonal of the normal matrix.
+    static let relativeRidge = 1e-3
 
     let grid: DailyPriceGrid
     let holidays: MarketHolidays
@@ -119,14 +124,30 @@ struct ForecastModel {
         let x = features(origin: origin, horizon: horizon)
         var a = [Double](repeating: 0, count: k * k)
         var b = [Double](repeating: 0, count: k)
+        // Errors of the plain level-plus-profile forecast set each quarter-hour's weight.
+        var residuals = [Double](repeating: .nan, count: DailyPriceGrid.slots)
+        var residualSum = 0.0
+        var known = 0
+        for slot in 0..<DailyPriceGrid.slots {
+            let y = grid.rawValue(day: target, slot: slot)
+            guard !y.isNaN else { continue }
+            var plain = 0.0
+            for i in 0..<k { plain += Self.fallbackWeights[i] * x[slot * k + i] }
+            residuals[slot] = abs(y - plain)
+            residualSum += residuals[slot]
+            known += 1
+        }
+        guard known > 0 else { return nil }
+        let floor = max(residualSum / Double(known), 1e-9)
         var any = false
         for slot in 0..<DailyPriceGrid.slots {
             let y = grid.rawValue(day: target, slot: slot)
             guard !y.isNaN else { continue }
             any = true
+            let weight = 1 / max(residuals[slot], floor)
             let base = slot * k
             for i in 0..<k {
-                let xi = x[base + i]
+                let xi = x[base + i] * weight
                 b[i] += xi * y
                 for j in i..<k { a[i * k + j] += xi * x[base + j] }
             }
@@ -140,6 +161,9 @@ struct ForecastModel {
     static func weights(a: [Double], b: [Double], count: Int) -> [Double] {
         guard count >= minimumTrainingOrigins else { return fallbackWeights }
         var matrix = a
+        var trace = 0.0
+        for i in 0..<featureCount { trace += a[i * featureCount + i] }
+        let ridge = relativeRidge * trace / Double(featureCount)
         for i in 0..<featureCount { matrix[i * featureCount + i] += ridge }
         return solve(matrix, b) ?? fallbackWeights
     }
