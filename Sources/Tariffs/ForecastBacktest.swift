@@ -57,15 +57,16 @@ public struct ForecastBacktest: Sendable {
         let model = ForecastModel(grid: grid, holidays: forecaster.holidays, trainingDays: forecaster.trainingDays)
         let firstOrigin = max(ForecastModel.firstOrigin + 1, from.map(grid.day(of:)) ?? 0)
         let lastOrigin = min(grid.dayCount - horizons, to.map(grid.day(of:)) ?? Int.max)
-        let k = ForecastModel.featureCount
+        let matrixLength = ForecastModel.matrixLength
+        let vectorLength = ForecastModel.vectorLength
         var errors: [HorizonError] = []
         var origins = 0
         for horizon in 1...horizons {
             // Prefix sums of every past forecast's normal equations make each fit O(k²).
             let earliest = max(ForecastModel.firstOrigin, firstOrigin - forecaster.trainingDays - horizon)
             let latest = max(earliest, lastOrigin - horizon)
-            var prefixA = [[Double]](repeating: [Double](repeating: 0, count: k * k), count: latest - earliest + 2)
-            var prefixB = [[Double]](repeating: [Double](repeating: 0, count: k), count: latest - earliest + 2)
+            var prefixA = [[Double]](repeating: [Double](repeating: 0, count: matrixLength), count: latest - earliest + 2)
+            var prefixB = [[Double]](repeating: [Double](repeating: 0, count: vectorLength), count: latest - earliest + 2)
             var prefixCount = [Int](repeating: 0, count: latest - earliest + 2)
             for origin in earliest...latest {
                 let index = origin - earliest + 1
@@ -73,8 +74,8 @@ public struct ForecastBacktest: Sendable {
                 prefixB[index] = prefixB[index - 1]
                 prefixCount[index] = prefixCount[index - 1]
                 if let equations = model.normalEquations(origin: origin, horizon: horizon) {
-                    for i in 0..<(k * k) { prefixA[index][i] += equations.a[i] }
-                    for i in 0..<k { prefixB[index][i] += equations.b[i] }
+                    for i in 0..<matrixLength { prefixA[index][i] += equations.a[i] }
+                    for i in 0..<vectorLength { prefixB[index][i] += equations.b[i] }
                     prefixCount[index] += 1
                 }
             }
@@ -94,7 +95,7 @@ public struct ForecastBacktest: Sendable {
                         let b = zip(prefixB[upper], prefixB[lower]).map { $0 - $1 }
                         weights = ForecastModel.weights(a: a, b: b, count: prefixCount[upper] - prefixCount[lower])
                     } else {
-                        weights = ForecastModel.fallbackWeights
+                        weights = ForecastModel.fallbackAllBlocks
                     }
                     let target = origin + horizon - 1
                     let predicted = model.predict(origin: origin, horizon: horizon, weights: weights)

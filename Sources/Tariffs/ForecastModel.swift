@@ -16,9 +16,13 @@ import Foundation
 /// 8. the day-type profile: how the quarter-hour differed from its day's mean on the last
 ///    four days of the target's type (Monday, Tuesday-Thursday, Friday, Saturday,
 ///    Sunday or holiday),
-/// 9. how much the mean price of those four days differed from their neighbours'.
+/// 9. how much the mean price of those four days differed from their neighbours',
+/// 10. the last quarter-hour's price of the last known day (where the night starts from),
+/// 11. the lowest and 12. the highest price of the last known day.
 ///
-/// The weights are fitted per horizon (1...7 days) by weighted ridge least squares over the
+/// The weights are fitted per horizon (1...7 days) and per quarter of the local day
+/// (00-06, 06-12, 12-18, 18-24: night, morning, solar noon and evening peak behave
+/// differently) by weighted ridge least squares over the
 /// forecasts the model could have made and checked in the last `trainingDays` days before
 /// the origin: a forecast only ever uses what was known at its origin. Each past
 /// quarter-hour is weighted by 1 / max(|r|, mean |r| of its day), where r is its error
@@ -26,7 +30,13 @@ import Foundation
 /// month does not drown a calm one) and spikes count less, which suits an error measured as
 /// a mean absolute error. The ridge is relative (a thousandth of the mean diagonal).
 struct ForecastModel {
-    static let featureCount = 9
+    static let featureCount = 12
+    /// Separate weights for each of this many equal parts of the local day.
+    static let blocks = 4
+    static let slotsPerBlock = DailyPriceGrid.slots / blocks
+    /// Length of the normal equations of all blocks: `blocks * k * k` and `blocks * k`.
+    static let matrixLength = blocks * featureCount * featureCount
+    static let vectorLength = blocks * featureCount
     /// At least this many past forecasts per horizon before the weights are learned;
     /// with fewer, `fallbackWeights` (recent level plus day-type profile) apply.
     static let minimumTrainingOrigins = 28
@@ -92,6 +102,13 @@ struct ForecastModel {
         }
         if !sameType.isEmpty { typeOffset /= Double(sameType.count) }
         let weekAgo = target - 7
+        var lowest = Double.infinity
+        var highest = -Double.infinity
+        for slot in 0..<slots {
+            lowest = min(lowest, grid.value(day: last, slot: slot))
+            highest = max(highest, grid.value(day: last, slot: slot))
+        }
+        let lastQuarter = grid.value(day: last, slot: slots - 1)
 
         var rows = [Double](repeating: 0, count: slots * k)
         for slot in 0..<slots {
@@ -111,6 +128,9 @@ struct ForecastModel {
             rows[base + 6] = level28
             rows[base + 7] = profile
             rows[base + 8] = typeOffset
+            rows[base + 9] = lastQuarter
+            rows[base + 10] = lowest
+            rows[base + 11] = highest
         }
         return rows
     }
@@ -118,82 +138,99 @@ struct ForecastModel {
     /// The normal equations `(XᵀX, Xᵀy)` of one past forecast, over the quarter-hours whose
     /// price became known (`nil` when none did or the target lies beyond the grid).
     func normalEquations(origin: Int, horizon: Int) -> (a: [Double], b: [Double])? {
+        var a = [Double](repeating: 0, count: Self.matrixLength)
+        var b = [Double](repeating: 0, count: Self.vectorLength)
+        return accumulateNormalEquations(origin: origin, horizon: horizon, a: &a, b: &b) ? (a, b) : nil
+    }
+
+    /// Adds one past forecast's normal equations to `a` and `b` (the upper triangle of each
+    /// block's `a`; `weights` mirrors it). Returns whether any quarter-hour was known.
+    func accumulateNormalEquations(origin: Int, horizon: Int, a: inout [Double], b: inout [Double]) -> Bool {
         let target = origin + horizon - 1
-        guard origin >= Self.firstOrigin, target < grid.dayCount else { return nil }
+        guard origin >= Self.firstOrigin, target < grid.dayCount else { return false }
         let k = Self.featureCount
+        let slots = DailyPriceGrid.slots
         let x = features(origin: origin, horizon: horizon)
-        var a = [Double](repeating: 0, count: k * k)
-        var b = [Double](repeating: 0, count: k)
+        let actual = (0..<slots).map { grid.rawValue(day: target, slot: $0) }
         // Errors of the plain level-plus-profile forecast set each quarter-hour's weight.
-        var residuals = [Double](repeating: .nan, count: DailyPriceGrid.slots)
+        var residuals = [Double](repeating: .nan, count: slots)
         var residualSum = 0.0
         var known = 0
-        for slot in 0..<DailyPriceGrid.slots {
-            let y = grid.rawValue(day: target, slot: slot)
-            guard !y.isNaN else { continue }
-            var plain = 0.0
-            for i in 0..<k { plain += Self.fallbackWeights[i] * x[slot * k + i] }
-            residuals[slot] = abs(y - plain)
+        for slot in 0..<slots where !actual[slot].isNaN {
+            let base = slot * k
+            let plain = x[base + 5] + x[base + 7] + x[base + 8] // fallbackWeights
+            residuals[slot] = abs(actual[slot] - plain)
             residualSum += residuals[slot]
             known += 1
         }
-        guard known > 0 else { return nil }
+        guard known > 0 else { return false }
         let floor = max(residualSum / Double(known), 1e-9)
-        var any = false
-        for slot in 0..<DailyPriceGrid.slots {
-            let y = grid.rawValue(day: target, slot: slot)
-            guard !y.isNaN else { continue }
-            any = true
-            let weight = 1 / max(residuals[slot], floor)
-            let base = slot * k
-            for i in 0..<k {
-                let xi = x[base + i] * weight
-                b[i] += xi * y
-                for j in i..<k { a[i * k + j] += xi * x[base + j] }
+        x.withUnsafeBufferPointer { x in
+            a.withUnsafeMutableBufferPointer { a in
+                b.withUnsafeMutableBufferPointer { b in
+                    for slot in 0..<slots where !actual[slot].isNaN {
+                        let y = actual[slot]
+                        let weight = 1 / max(residuals[slot], floor)
+                        let base = slot * k
+                        let block = slot / Self.slotsPerBlock
+                        let aBase = block * k * k
+                        let bBase = block * k
+                        for i in 0..<k {
+                            let xi = x[base + i] * weight
+                            b[bBase + i] += xi * y
+                            let row = aBase + i * k
+                            for j in i..<k { a[row + j] += xi * x[base + j] }
+                        }
+                    }
+                }
             }
         }
-        guard any else { return nil }
-        for i in 0..<k { for j in 0..<i { a[i * k + j] = a[j * k + i] } }
-        return (a, b)
+        return true
     }
 
-    /// Weights from summed normal equations of `count` past forecasts.
+    /// Weights (`blocks * featureCount`) from summed normal equations of `count` past forecasts.
     static func weights(a: [Double], b: [Double], count: Int) -> [Double] {
-        guard count >= minimumTrainingOrigins else { return fallbackWeights }
-        var matrix = a
-        var trace = 0.0
-        for i in 0..<featureCount { trace += a[i * featureCount + i] }
-        let ridge = relativeRidge * trace / Double(featureCount)
-        for i in 0..<featureCount { matrix[i * featureCount + i] += ridge }
-        return solve(matrix, b) ?? fallbackWeights
+        let k = featureCount
+        guard count >= minimumTrainingOrigins else { return fallbackAllBlocks }
+        var result: [Double] = []
+        result.reserveCapacity(vectorLength)
+        for block in 0..<blocks {
+            var matrix = Array(a[(block * k * k)..<((block + 1) * k * k)])
+            for i in 0..<k { for j in 0..<i { matrix[i * k + j] = matrix[j * k + i] } }
+            var trace = 0.0
+            for i in 0..<k { trace += matrix[i * k + i] }
+            let ridge = relativeRidge * trace / Double(k)
+            for i in 0..<k { matrix[i * k + i] += ridge }
+            result += solve(matrix, Array(b[(block * k)..<((block + 1) * k)])) ?? fallbackWeights
+        }
+        return result
     }
 
     /// Recent level plus day-type profile and offset, for short histories.
-    static let fallbackWeights: [Double] = [0, 0, 0, 0, 0, 1, 0, 1, 1]
+    static let fallbackWeights: [Double] = [0, 0, 0, 0, 0, 1, 0, 1, 1, 0, 0, 0]
+    static let fallbackAllBlocks = Array([[Double]](repeating: fallbackWeights, count: blocks).joined())
 
     /// The forecast for the 96 quarter-hours of one target day.
     func predict(origin: Int, horizon: Int, weights: [Double]) -> [Double] {
         let k = Self.featureCount
         let x = features(origin: origin, horizon: horizon)
         return (0..<DailyPriceGrid.slots).map { slot in
+            let base = slot / Self.slotsPerBlock * k
             var value = 0.0
-            for i in 0..<k { value += weights[i] * x[slot * k + i] }
+            for i in 0..<k { value += weights[base + i] * x[slot * k + i] }
             return value
         }
     }
 
     /// Weights for forecasts made at `origin`, fitted on what was known then.
     func fittedWeights(origin: Int, horizon: Int) -> [Double] {
-        let k = Self.featureCount
-        var a = [Double](repeating: 0, count: k * k)
-        var b = [Double](repeating: 0, count: k)
+        var a = [Double](repeating: 0, count: Self.matrixLength)
+        var b = [Double](repeating: 0, count: Self.vectorLength)
         var count = 0
         let lowest = max(Self.firstOrigin, origin - trainingDays)
         var past = origin - horizon
         while past >= lowest {
-            if let equations = normalEquations(origin: past, horizon: horizon) {
-                for i in 0..<(k * k) { a[i] += equations.a[i] }
-                for i in 0..<k { b[i] += equations.b[i] }
+            if accumulateNormalEquations(origin: past, horizon: horizon, a: &a, b: &b) {
                 count += 1
             }
             past -= 1

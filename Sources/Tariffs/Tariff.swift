@@ -181,8 +181,8 @@ public struct Tariff: Sendable {
             rowIndex += 1
         }
         // Past the last known price, the forecast (which starts where the prices end).
-        let forecast = dynamic.forecast
-        if cursor < to, let first = forecast.first, first.start < to {
+        if cursor < to, let lastEnd = dynamic.spot.lastEnd, lastEnd < to, case let forecast = dynamic.forecast,
+           let first = forecast.first, first.start < to {
             var low = 0
             var high = forecast.count
             while low < high {
