@@ -31,6 +31,16 @@ import Testing
         #expect(rows.allSatisfy { $0.price.isFinite && $0.end.timeIntervalSince($0.start) == 900 })
     }
 
+    @Test func aHistoryEndingAtMiddayIsForecastToTheEndOfTheSeventhLocalDay() throws {
+        // The last price ends at 13:00 Berlin on Tuesday 2026-02-10: day 1 is the rest of Tuesday.
+        let rows = PriceForecaster(calendar: Self.berlin).forecast(try history(until: "2026-02-10T12:00:00Z"))
+        #expect(rows.first?.start == Fixtures.at("2026-02-10T12:00:00Z"))
+        #expect(rows.first?.confidence == 0.9)
+        #expect(rows.last?.end == Fixtures.at("2026-02-16T23:00:00Z"))
+        #expect(rows.count == 6 * 96 + 44)
+        #expect(rows.last?.confidence == 0.3)
+    }
+
     @Test func confidenceFallsDayByDay() {
         let values = (1...7).map(PriceForecaster.confidence(horizon:))
         #expect(values == [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3])
