@@ -26,7 +26,7 @@ struct HTTPFetcher: Sendable {
         let session = URLSession(configuration: configuration)
         defer { session.finishTasksAndInvalidate() }
         do {
-            let (data, response) = try await session.data(for: request)
+            let (data, response) = try await Self.data(for: request, in: session)
             guard let http = response as? HTTPURLResponse else {
                 throw PriceSourceError.malformed(source: source, problem: "not an HTTP response")
             }
@@ -40,6 +40,34 @@ struct HTTPFetcher: Sendable {
         }
     }
 
+    /// `URLSession.data(for:)` by its completion-handler form. On Linux, cancelling a Swift
+    /// task inside the async form can deadlock in FoundationNetworking (the task-status lock
+    /// is held while the session queue is waited for); here cancellation cancels the data
+    /// task from another queue and the request ends with `URLError.cancelled`.
+    private static func data(for request: URLRequest, in session: URLSession) async throws -> (Data, URLResponse) {
+        let box = DataTaskBox()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<(Data, URLResponse), Error>) in
+                let task = session.dataTask(with: request) { data, response, error in
+                    if let error {
+                        continuation.resume(throwing: error)
+                    } else if let data, let response {
+                        continuation.resume(returning: (data, response))
+                    } else {
+                        continuation.resume(throwing: URLError(.badServerResponse))
+                    }
+                }
+                let cancelled = box.start(task)
+                task.resume()
+                if cancelled { DispatchQueue.global().async { task.cancel() } }
+            }
+        } onCancel: {
+            if let task = box.cancel() {
+                DispatchQueue.global().async { task.cancel() }
+            }
+        }
+    }
+
     /// A short reason without the URL (which may carry a token).
     static func describe(_ error: URLError) -> String {
         switch error.code {
@@ -50,5 +78,28 @@ struct HTTPFetcher: Sendable {
         case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate: "TLS handshake failed"
         default: "network error \(error.code.rawValue)"
         }
+    }
+}
+
+/// The data task of one request and whether its Swift task was cancelled, whichever comes first.
+private final class DataTaskBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var task: URLSessionDataTask?
+    private var cancelled = false
+
+    /// Records the task; returns whether cancellation came before it.
+    func start(_ task: URLSessionDataTask) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        self.task = task
+        return cancelled
+    }
+
+    /// Records the cancellation; returns the task to cancel, if it has started.
+    func cancel() -> URLSessionDataTask? {
+        lock.lock()
+        defer { lock.unlock() }
+        cancelled = true
+        return task
     }
 }

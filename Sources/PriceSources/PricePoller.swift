@@ -65,6 +65,8 @@ public actor PricePoller {
                 await report(.waiting(knownUntil: history.lastEnd))
             }
         } catch {
+            // A fetch cut short by shutting down is no failure of the source.
+            if Task.isCancelled { return policy.nextAttempt(after: start, knownUntil: history.lastEnd, misses: misses) }
             misses += 1
             await report(.failing(error))
         }

@@ -69,18 +69,28 @@ import Tariffs
         #expect(updates.values.isEmpty)
     }
 
-    @Test func runStopsWhenCancelled() async throws {
-        let server = try LocalHTTPServer { _ in .recorded("awattar-empty.json") }
+    @Test func runStopsWhenCancelledMidRequest() async throws {
+        // The server holds its answer until the poller has stopped: cancelling while the
+        // request is in flight ends the poller without waiting for it and reports nothing.
+        let release = DispatchSemaphore(value: 0)
+        let server = try LocalHTTPServer { _ in
+            release.wait()
+            return .recorded("awattar-empty.json")
+        }
         defer { server.stop() }
+        let statuses = Recorder<PriceSourceStatus>()
         let poller = PricePoller(
             source: AWATTarSource(zone: SourceFixtures.deLU, endpoint: server.baseURL)!, history: try history(),
             now: { SourceFixtures.at("2025-10-25T11:30:00Z") }, sleep: { _ in try await Task.sleep(nanoseconds: 10_000_000_000) },
-            onPrices: { _ in }, onStatus: { _ in }
+            onPrices: { _ in }, onStatus: { statuses.append($0) }
         )
         let task = Task { await poller.run() }
         while server.requests.isEmpty { try await Task.sleep(nanoseconds: 5_000_000) }
         task.cancel()
         await task.value
+        release.signal()
         #expect(server.requests.count == 1)
+        #expect(statuses.values.isEmpty)
+        #expect(await poller.status == nil)
     }
 }
