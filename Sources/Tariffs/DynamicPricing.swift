@@ -17,6 +17,8 @@ public struct DynamicPricing: Sendable, Hashable {
     public private(set) var forecastEnabled: Bool
     /// The forecaster (time zone and holidays of the tariff and its bidding zone).
     public private(set) var forecaster: PriceForecaster
+    /// Where the spot prices come from (`nil` for inline prices without a source).
+    public private(set) var source: PriceSourceSpec?
     /// The forecast, learned on first use (most windows never reach past the known prices).
     private let cache = ForecastCache()
 
@@ -28,7 +30,7 @@ public struct DynamicPricing: Sendable, Hashable {
     }
 
     init(spot: SpotPriceSeries, unitScale: Double, charges: Double, vat: Double, chargesZones: [WeeklyRule<Double>],
-         forecastEnabled: Bool, forecaster: PriceForecaster) {
+         forecastEnabled: Bool, forecaster: PriceForecaster, source: PriceSourceSpec?) {
         self.spot = spot
         self.unitScale = unitScale
         self.charges = charges
@@ -36,11 +38,12 @@ public struct DynamicPricing: Sendable, Hashable {
         self.chargesZones = chargesZones
         self.forecastEnabled = forecastEnabled
         self.forecaster = forecaster
+        self.source = source
     }
 
     public static func == (lhs: DynamicPricing, rhs: DynamicPricing) -> Bool {
         lhs.spot == rhs.spot && lhs.unitScale == rhs.unitScale && lhs.charges == rhs.charges && lhs.vat == rhs.vat
-            && lhs.chargesZones == rhs.chargesZones && lhs.forecastEnabled == rhs.forecastEnabled && lhs.forecaster == rhs.forecaster
+            && lhs.chargesZones == rhs.chargesZones && lhs.forecastEnabled == rhs.forecastEnabled && lhs.forecaster == rhs.forecaster && lhs.source == rhs.source
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -51,12 +54,13 @@ public struct DynamicPricing: Sendable, Hashable {
         hasher.combine(chargesZones)
         hasher.combine(forecastEnabled)
         hasher.combine(forecaster)
+        hasher.combine(source)
     }
 
     /// The same pricing over other spot prices, the forecast learned again.
     func replacingSpot(_ spot: SpotPriceSeries, calendar: ZoneCalendar) -> DynamicPricing {
         DynamicPricing(spot: spot, unitScale: unitScale, charges: charges, vat: vat, chargesZones: chargesZones,
-                       forecastEnabled: forecastEnabled, forecaster: forecaster)
+                       forecastEnabled: forecastEnabled, forecaster: forecaster, source: source)
     }
 
     /// The final price per kWh of a spot price under `charges`.

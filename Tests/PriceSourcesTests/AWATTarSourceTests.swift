@@ -85,3 +85,17 @@ import Tariffs
         #expect(BiddingZone(named: "Atlantis") == nil)
     }
 }
+
+@Suite struct PriceSourceSpecFetcherTests {
+    @Test func specsBecomeTheirFetchers() throws {
+        let awattar = PriceSourceSpec(kind: .awattar, zone: BiddingZone(named: "AT"))
+        #expect((awattar.dayAheadSource() as? AWATTarSource)?.endpoint.absoluteString == "https://api.awattar.at/v1/marketdata")
+        let entsoe = PriceSourceSpec(kind: .entsoe, zone: BiddingZone(named: "NL"), tokenVariable: "NL_TOKEN")
+        let source = try #require(entsoe.dayAheadSource() as? ENTSOESource)
+        #expect(source.tokenVariable == "NL_TOKEN")
+        #expect(source.zone.eic == "10YNL----------L")
+        #expect(source.name == "ENTSO-E NL")
+        #expect(PriceSourceSpec(kind: .file, filePath: "/tmp/p.csv").dayAheadSource() == nil)
+        #expect(PriceSourceSpec(kind: .mqtt, topic: "p").dayAheadSource() == nil)
+    }
+}
