@@ -81,5 +81,6 @@ import Testing
         #expect(json.stderr.contains("warning: no price is known for 2026-06-07T22:00:00Z-2026-06-08T00:00:00Z"))
         let chart = try CLIRunner.run(["tariff", "rates", "--tariff", path, "--from", "2026-06-01T00:00", "--to", "2026-06-01T01:00", "--format", "chart"])
         #expect(chart.stdout.contains("(forecast 90%)"))
+        #expect(chart.stdout.contains("from 2026-06-01 00:00 +02:00 the prices are a forecast (confidence in brackets)"))
     }
 }
