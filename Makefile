@@ -25,7 +25,7 @@ release: deps
 
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --parallel --num-workers 2
+	$(SWIFT) test --skip-build --no-parallel
 
 demo: release
 	.build/release/chargebridge demo

@@ -55,6 +55,11 @@ let package = Package(
             dependencies: [],
             path: "Tests/TestSupport"
         ),
+        // Day-ahead price sources over HTTP (aWATTar, ENTSO-E), polling, file watching.
+        .target(
+            name: "PriceSources",
+            dependencies: ["Tariffs"]
+        ),
         // The command line.
         .executableTarget(
             name: "chargebridge",
@@ -87,6 +92,7 @@ let package = Package(
             name: "MQTTTests",
             dependencies: ["MQTT", "TestSupport", .product(name: "Logging", package: "swift-log")]
         ),
+        .testTarget(name: "PriceSourcesTests", dependencies: ["PriceSources", "Tariffs"], resources: [.copy("Responses")]),
     ],
     swiftLanguageModes: [.v6]
 )

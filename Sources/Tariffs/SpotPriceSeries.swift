@@ -41,6 +41,35 @@ public struct SpotPriceSeries: Sendable, Hashable {
         self.rows = sorted
     }
 
+    /// Rows already sorted and checked.
+    private init(checkedRows: [Row]) {
+        rows = checkedRows
+    }
+
+    /// This series with `newer` rows laid over it: a newer row replaces every known row it
+    /// overlaps (a corrected or re-published price wins); newer rows that are malformed
+    /// (ending before they start, not finite) or overlap an earlier newer row are dropped.
+    public func merging(_ newer: [Row]) -> SpotPriceSeries {
+        var incoming: [Row] = []
+        for row in newer.sorted(by: { $0.start < $1.start }) where row.end > row.start && row.price.isFinite {
+            if let last = incoming.last, last.end > row.start { continue }
+            incoming.append(row)
+        }
+        guard !incoming.isEmpty else { return self }
+        // Keep the old rows that overlap no incoming row (incoming is sorted and disjoint).
+        func overlapsIncoming(_ row: Row) -> Bool {
+            var low = 0
+            var high = incoming.count
+            while low < high {
+                let mid = (low + high) / 2
+                if incoming[mid].end <= row.start { low = mid + 1 } else { high = mid }
+            }
+            return low < incoming.count && incoming[low].start < row.end
+        }
+        let kept = rows.filter { !overlapsIncoming($0) }
+        return SpotPriceSeries(checkedRows: (kept + incoming).sorted { $0.start < $1.start })
+    }
+
     /// The first instant with a price, if any.
     public var firstStart: Date? { rows.first?.start }
     /// The end of the last known price, if any.
@@ -59,6 +88,12 @@ public struct SpotPriceSeries: Sendable, Hashable {
             }
         }
         return low
+    }
+
+    /// Reads a CSV file of `start,end,<price>` rows (a header line is optional). Throws a
+    /// `TariffError` naming the file and line when it cannot be read or a row is malformed.
+    public static func load(csvPath path: String) throws -> (series: SpotPriceSeries, priceColumn: String?) {
+        try readCSV(at: URL(fileURLWithPath: path), displayPath: path)
     }
 
     /// Reads a CSV file of `start,end,<price>` rows (a header line is optional). Returns the

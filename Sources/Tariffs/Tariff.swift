@@ -45,6 +45,18 @@ public struct Tariff: Sendable {
         self.dynamic = dynamic
     }
 
+    /// The same tariff with other spot prices (for instance freshly fetched ones); the
+    /// forecast is learned again from them when it is switched on. `nil` for a tariff
+    /// without a dynamic layer.
+    public func replacingSpotPrices(_ spot: SpotPriceSeries) -> Tariff? {
+        guard let dynamic else { return nil }
+        return Tariff(
+            timeZone: timeZone, currency: currency, direction: direction, offPeakChargingOnly: offPeakChargingOnly,
+            fixedPrices: fixedPrices, intervals: intervals, holidayIntervals: holidayIntervals, holidays: holidays,
+            alwaysType: alwaysType, dynamic: dynamic.replacingSpot(spot, calendar: calendar)
+        )
+    }
+
     /// The layers this tariff defines, cheapest-named first.
     public var types: [TariffType] {
         var all = Set(fixedPrices.keys)
@@ -135,23 +147,16 @@ public struct Tariff: Sendable {
         }
         var zoneIndex = 0
         var cursor = from
-        var rowIndex = dynamic.spot.firstIndex(endingAfter: from)
-        let rows = dynamic.spot.rows
-        while cursor < to {
-            guard rowIndex < rows.count, rows[rowIndex].start < to else {
-                builder.appendGap(from: cursor, to: to)
-                return
+        // One priced stretch, split at the charges zones that cut it.
+        func appendPrice(start: Date, end: Date, spot: Double, confidence: Double) {
+            if start > cursor {
+                builder.appendGap(from: cursor, to: start)
+                cursor = start
             }
-            let row = rows[rowIndex]
-            if row.start > cursor {
-                builder.appendGap(from: cursor, to: row.start)
-                cursor = row.start
-            }
-            let rowEnd = min(row.end, to)
-            // Split the row at the charges zones that cut it.
-            while cursor < rowEnd {
+            let pieceLimit = min(end, to)
+            while cursor < pieceLimit {
                 while zoneIndex < zones.count, zones[zoneIndex].end <= cursor { zoneIndex += 1 }
-                var pieceEnd = rowEnd
+                var pieceEnd = pieceLimit
                 var charges = dynamic.charges
                 if zoneIndex < zones.count {
                     let zone = zones[zoneIndex]
@@ -164,12 +169,32 @@ public struct Tariff: Sendable {
                 }
                 builder.append(RateSlice(
                     start: cursor, end: pieceEnd,
-                    pricePerKWh: dynamic.price(spot: row.price, charges: charges), type: .dynamic
+                    pricePerKWh: dynamic.price(spot: spot, charges: charges), type: .dynamic, confidence: confidence
                 ))
                 cursor = pieceEnd
             }
+        }
+        let rows = dynamic.spot.rows
+        var rowIndex = dynamic.spot.firstIndex(endingAfter: from)
+        while rowIndex < rows.count, rows[rowIndex].start < to {
+            appendPrice(start: rows[rowIndex].start, end: rows[rowIndex].end, spot: rows[rowIndex].price, confidence: 1)
             rowIndex += 1
         }
+        // Past the last known price, the forecast (which starts where the prices end).
+        if cursor < to, let lastEnd = dynamic.spot.lastEnd, lastEnd < to, case let forecast = dynamic.forecast,
+           let first = forecast.first, first.start < to {
+            var low = 0
+            var high = forecast.count
+            while low < high {
+                let mid = (low + high) / 2
+                if forecast[mid].end <= cursor { low = mid + 1 } else { high = mid }
+            }
+            while low < forecast.count, forecast[low].start < to {
+                appendPrice(start: forecast[low].start, end: forecast[low].end, spot: forecast[low].price, confidence: forecast[low].confidence)
+                low += 1
+            }
+        }
+        builder.appendGap(from: cursor, to: to)
     }
 }
 

@@ -195,7 +195,7 @@ struct TariffParser {
             guard hasDynamic else {
                 throw TariffError.invalidField(field: path("dynamic"), problem: "is given but no tariff has type dynamic")
             }
-            dynamic = try dynamicPricing(value, field: path("dynamic"), currency: currency)
+            dynamic = try dynamicPricing(value, field: path("dynamic"), currency: currency, timeZone: timeZone, holidays: holidays)
         } else if hasDynamic {
             throw TariffError.invalidField(field: path("dynamic"), problem: "is required for a dynamic tariff: {prices, unit, charges, vat}")
         }
@@ -315,14 +315,23 @@ struct TariffParser {
 
     // MARK: Dynamic
 
-    private mutating func dynamicPricing(_ value: DocumentValue, field: String, currency: String) throws -> DynamicPricing {
+    private mutating func dynamicPricing(
+        _ value: DocumentValue, field: String, currency: String, timeZone: TimeZone, holidays: Set<CivilDate>
+    ) throws -> DynamicPricing {
         guard case .object = value else {
             throw TariffError.invalidField(field: field, problem: "must be an object {prices, unit, charges, vat}")
         }
-        try rejectUnknownKeys(value, allowed: ["prices", "unit", "charges", "vat", "chargesZones", "source", "zone"], field: field)
+        try rejectUnknownKeys(
+            value, allowed: ["prices", "unit", "charges", "vat", "chargesZones", "source", "zone", "tokenEnv", "topic", "forecast"], field: field
+        )
+        let (source, sourceZone) = try priceSource(value, field: field)
         var csvColumn: String?
         let series: SpotPriceSeries
         switch value["prices"] {
+        case nil where source != nil && source?.kind != .file:
+            // A live source fills the prices in; until then only the forecast could help, and
+            // it needs a week of history.
+            series = try SpotPriceSeries(rows: [], source: "\(field).prices")
         case nil:
             throw TariffError.invalidField(field: "\(field).prices", problem: "is required: a CSV path or a list of {start, end, price}")
         case let .array(items)?:
@@ -382,7 +391,94 @@ struct TariffParser {
                 throw fault
             }
         }
-        return DynamicPricing(spot: series, unitScale: scale, charges: charges, vat: vat, chargesZones: zones)
+        var forecastEnabled = true
+        if let forecastValue = value["forecast"], !forecastValue.isNull {
+            guard let flag = forecastValue.bool else {
+                throw TariffError.invalidField(field: "\(field).forecast", problem: "must be true or false, found \(forecastValue.text.map { "'\($0)'" } ?? forecastValue.kindDescription)")
+            }
+            forecastEnabled = flag
+        }
+        // A CSV path without another source is the file source (re-read when it changes).
+        var spec = source
+        if spec == nil, let path = value["prices"]?.text, !path.isEmpty {
+            spec = PriceSourceSpec(kind: .file, zone: sourceZone)
+        }
+        if spec?.kind == .file {
+            guard let path = value["prices"]?.text, !path.isEmpty else {
+                throw TariffError.invalidField(field: "\(field).source", problem: "file needs prices to name a CSV file")
+            }
+            spec?.filePath = (path.hasPrefix("/") ? URL(fileURLWithPath: path) : baseDirectory.appendingPathComponent(path)).standardizedFileURL.path
+        }
+        let zone = (spec?.zone ?? sourceZone)?.name
+        let forecaster = PriceForecaster(
+            calendar: ZoneCalendar(timeZone: timeZone),
+            holidays: MarketHolidays(zone: zone ?? (timeZone.identifier == "Europe/Berlin" ? "DE-LU" : nil), extraDates: holidays)
+        )
+        return DynamicPricing(
+            spot: series, unitScale: scale, charges: charges, vat: vat, chargesZones: zones,
+            forecastEnabled: forecastEnabled, forecaster: forecaster, source: spec
+        )
+    }
+
+    /// `source`, `zone`, `tokenEnv` and `topic`; `nil` when none is given.
+    private func priceSource(_ value: DocumentValue, field: String) throws -> (spec: PriceSourceSpec?, zone: BiddingZone?) {
+        func text(_ key: String, _ expected: String) throws -> String? {
+            guard let item = value[key], !item.isNull else { return nil }
+            guard let string = item.text?.trimmingCharacters(in: .whitespaces), !string.isEmpty else {
+                throw TariffError.invalidField(field: "\(field).\(key)", problem: "must be \(expected)")
+            }
+            return string
+        }
+        let kinds = PriceSourceSpec.Kind.allCases.map(\.rawValue).joined(separator: ", ")
+        let sourceText = try text("source", "one of \(kinds)")
+        let zoneText = try text("zone", "a bidding zone such as DE-LU")
+        let tokenText = try text("tokenEnv", "the name of an environment variable")
+        let topicText = try text("topic", "an MQTT topic")
+        var zone: BiddingZone?
+        if let zoneText {
+            guard let known = BiddingZone(named: zoneText) else {
+                let names = BiddingZone.known.map(\.name).joined(separator: ", ")
+                throw TariffError.invalidField(field: "\(field).zone", problem: "'\(zoneText)' is not a known bidding zone (\(names)) or an ENTSO-E area code")
+            }
+            zone = known
+        }
+        guard let sourceText else {
+            for (key, given) in [("tokenEnv", tokenText), ("topic", topicText)] where given != nil {
+                throw TariffError.invalidField(field: "\(field).\(key)", problem: "needs a source (entsoe for tokenEnv, mqtt for topic)")
+            }
+            return (nil, zone)
+        }
+        guard let kind = PriceSourceSpec.Kind(rawValue: sourceText.lowercased()) else {
+            throw TariffError.invalidField(field: "\(field).source", problem: "'\(sourceText)' is not one of \(kinds)")
+        }
+        var spec = PriceSourceSpec(kind: kind, zone: zone)
+        switch kind {
+        case .awattar:
+            let zone = zone ?? BiddingZone(named: "DE-LU")!
+            guard zone.awattarURL != nil else {
+                throw TariffError.invalidField(field: "\(field).zone", problem: "aWATTar serves DE-LU and AT, not \(zone.name)")
+            }
+            spec.zone = zone
+        case .entsoe:
+            guard zone != nil else {
+                throw TariffError.invalidField(field: "\(field).zone", problem: "is required for the entsoe source (a bidding zone such as DE-LU)")
+            }
+            spec.tokenVariable = tokenText ?? PriceSourceSpec.defaultTokenVariable
+        case .mqtt:
+            guard let topicText else {
+                throw TariffError.invalidField(field: "\(field).topic", problem: "is required for the mqtt source (the topic carrying [{start, end, price}])")
+            }
+            spec.topic = topicText
+        case .file:
+            break
+        }
+        if tokenText != nil, kind != .entsoe {
+            throw TariffError.invalidField(field: "\(field).tokenEnv", problem: "is only for the entsoe source")
+        }
+        if topicText != nil, kind != .mqtt {
+            throw TariffError.invalidField(field: "\(field).topic", problem: "is only for the mqtt source")
+        }
+        return (spec, spec.zone)
     }
 
     private func inlinePrices(_ items: [DocumentValue], field: String) throws -> SpotPriceSeries {

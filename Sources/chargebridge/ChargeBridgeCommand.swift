@@ -7,7 +7,10 @@ struct ChargeBridgeCommand: AsyncParsableCommand {
         commandName: "chargebridge",
         abstract: "Tariff-aware EV charging over MQTT: cheapest schedules, metered and priced sessions.",
         version: "0.1.0",
-        subcommands: [TariffCommand.self, PlanCommand.self, MeterCommand.self, CostsCommand.self, RunCommand.self, DemoCommand.self]
+        subcommands: [
+            TariffCommand.self, PlanCommand.self, MeterCommand.self, CostsCommand.self, ForecastCommand.self,
+            RunCommand.self, DemoCommand.self,
+        ]
     )
 }
 

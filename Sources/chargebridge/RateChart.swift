@@ -36,6 +36,9 @@ struct RateChart {
         lines.append("from \(tariff.calendar.localDescription(of: timeline.from)) to \(tariff.calendar.localDescription(of: timeline.to))")
         lines.append("min \(formatPrice(cheapest))  max \(formatPrice(prices.max()!))  time-weighted mean \(formatPrice(weighted))  " +
                      "bars from \(formatPrice(low))  ◆ cheapest quarter" + (marks.isEmpty ? "" : "  ⚡ charging"))
+        if let firstForecast = slices.first(where: \.isForecast) {
+            lines.append("from \(tariff.calendar.localDescription(of: firstForecast.start)) the prices are a forecast (confidence in brackets)")
+        }
         lines.append("")
 
         var entries: [(start: Date, text: String)] = []

@@ -14,7 +14,7 @@ struct RateTable {
                 tariff.calendar.localDescription(of: slice.end),
                 Timestamp.format(slice.start),
                 formatPrice(slice.pricePerKWh),
-                slice.type.rawValue,
+                slice.isForecast ? "\(slice.type.rawValue) forecast" : slice.type.rawValue,
                 String(format: "%.2f", slice.confidence),
             ])
         }

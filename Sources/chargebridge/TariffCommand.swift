@@ -191,7 +191,7 @@ struct RatesResponse: Encodable {
         direction = tariff.direction.rawValue
         data = timeline.slices.map {
             Item(valid_from: Timestamp.format($0.start), valid_to: Timestamp.format($0.end),
-                 tariff: Rate(rate: rounded($0.pricePerKWh), confidence: $0.confidence), type: $0.type.rawValue)
+                 tariff: Rate(rate: rounded($0.pricePerKWh), confidence: rounded($0.confidence, places: 4)), type: $0.type.rawValue)
         }
         gaps = timeline.gaps.map { Gap(valid_from: Timestamp.format($0.start), valid_to: Timestamp.format($0.end)) }
     }

@@ -129,14 +129,18 @@ import Testing
 
     @Test func windowPartlyBeyondThePricesWarnsAndReportsShortfall() throws {
         let dynamic = CLIRunner.packageRoot.appendingPathComponent("Examples/tariff-dynamic.yaml").path
-        let request = try write(#"{"data": [{"device_id": "car1", "start_time": "2026-05-31T21:00:00Z", "end_time": "2026-06-01T06:00:00Z", "max_power": {"units": "KW", "value": 11}, "energy": {"units": "KWH", "value": 20}}]}"#)
+        // The example prices end 2026-05-31T22:00Z and the forecast covers 7 local days more:
+        // the hour before 2026-06-07T22:00Z is forecast, the rest of the night has no price.
+        let request = try write(#"{"data": [{"device_id": "car1", "start_time": "2026-06-07T21:00:00Z", "end_time": "2026-06-08T06:00:00Z", "max_power": {"units": "KW", "value": 11}, "energy": {"units": "KWH", "value": 20}}]}"#)
         let result = try CLIRunner.run(["plan", "--tariff", dynamic, "--request", request, "--format", "json"])
         #expect(result.status == 0)
-        #expect(result.stderr == "chargebridge: warning: no IMPORT price is known for 2026-05-31T22:00:00Z-2026-06-01T06:00:00Z; nothing is planned there\n")
+        #expect(result.stderr == "chargebridge: warning: no IMPORT price is known for 2026-06-07T22:00:00Z-2026-06-08T06:00:00Z; nothing is planned there\n")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let device = try #require((object["data"] as? [[String: Any]])?.first)
         #expect((device["energy"] as? [String: Any])?["value"] as? Double == 11000)
         #expect((device["shortfall"] as? [String: Any])?["value"] as? Double == 9000)
+        // Planned on forecast prices: the schedule says how sure its cost is.
+        #expect(((device["tariff"] as? [String: Any])?["confidence"] as? Double ?? 1) < 1)
     }
 
     @Test func missingRequestIsAUsageError() throws {

@@ -136,7 +136,7 @@ struct LedgerCLITests {
 
     @Test func gapInThePricesIsSaidNotCostedAtZero() throws {
         let dir = TemporaryDirectory()
-        let tariff = RealPrices.tariffFile(in: dir)
+        let tariff = RealPrices.tariffFile(in: dir, forecast: false)
         // The prices end at 2026-05-31T22:00Z.
         let record = #"{"start_time": "2026-05-31T21:30:00Z", "end_time": "2026-05-31T22:30:00Z", "device_id": "car1", "record_reference_id": "late", "units": "W", "value": 4000}"#
         let result = try ChargeBridgeCLI.run(["costs", "instant", "--tariff", tariff, "--format", "json", record])

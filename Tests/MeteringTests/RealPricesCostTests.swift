@@ -25,11 +25,11 @@ enum RealPrices {
     }
 
     /// A dynamic tariff file in `folder` on these prices; `export` adds a flat export tariff.
-    static func tariffFile(in folder: TemporaryDirectory, prices: String = path, export: Double? = nil) -> String {
+    static func tariffFile(in folder: TemporaryDirectory, prices: String = path, export: Double? = nil, forecast: Bool = true) -> String {
         let importTariff = """
             {"timeZone": "Europe/Berlin", "currency": "EUR",
              "tariffs": [{"currency": "EUR", "price": 0, "type": "dynamic"}],
-             "dynamic": {"prices": "\(prices)", "unit": "EUR/MWh", "charges": 0.12, "vat": 0.19}}
+             "dynamic": {"prices": "\(prices)", "unit": "EUR/MWh", "charges": 0.12, "vat": 0.19, "forecast": \(forecast)}}
             """
         let text = export.map { price in
             """

@@ -95,8 +95,25 @@ import Testing
         #expect(timeline.slice(at: Fixtures.at("2017-10-29T22:30:00Z")) == nil)
     }
 
-    @Test func windowBeyondTheDataIsOneGap() throws {
+    @Test func windowBeyondTheDataIsForecastForSevenDaysThenAGap() throws {
         let tariff = try Fixtures.dynamicTariff()
+        let lastEnd = Fixtures.at("2026-05-31T22:00:00Z")
+        let timeline = tariff.rates(from: Fixtures.at("2026-05-31T21:00:00Z"), to: Fixtures.at("2026-06-09T00:00:00Z"))
+        let sevenDaysLater = lastEnd.addingTimeInterval(7 * 86_400)
+        #expect(timeline.gaps == [PriceGap(start: sevenDaysLater, end: Fixtures.at("2026-06-09T00:00:00Z"))])
+        #expect(timeline.pricedSeconds == 3600 + 7 * 86_400)
+        #expect(timeline.slices.filter { $0.start < lastEnd }.allSatisfy { $0.confidence == 1 && $0.end <= lastEnd })
+        let forecast = timeline.slices.filter { $0.start >= lastEnd }
+        #expect(forecast.allSatisfy { $0.type == .dynamic && $0.isForecast && $0.confidence > 0 })
+        for (a, b) in zip(forecast, forecast.dropFirst()) {
+            #expect(b.confidence <= a.confidence)
+        }
+        #expect(forecast.first?.confidence == 0.9)
+        #expect(forecast.last?.confidence == 0.3)
+    }
+
+    @Test func windowBeyondTheDataIsOneGapWithForecastOff() throws {
+        let tariff = try Fixtures.dynamicTariff(extra: #", "forecast": false"#)
         let timeline = tariff.rates(from: Fixtures.at("2026-05-31T21:00:00Z"), to: Fixtures.at("2026-06-01T06:00:00Z"))
         #expect(timeline.gaps == [PriceGap(start: Fixtures.at("2026-05-31T22:00:00Z"), end: Fixtures.at("2026-06-01T06:00:00Z"))])
         #expect(timeline.pricedSeconds == 3600)

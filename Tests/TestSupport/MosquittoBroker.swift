@@ -106,7 +106,8 @@ public final class MosquittoBroker: @unchecked Sendable {
         try (lines.joined(separator: "\n") + "\n").write(to: configurationFile, atomically: true, encoding: .utf8)
     }
 
-    /// Starts the broker (again) on `port` and waits up to 5 s until it accepts connections.
+    /// Starts the broker (again) on `port` and waits up to 20 s until it accepts connections
+    /// (the whole suite runs many brokers at once on two cores).
     public func launch() async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.executable)
@@ -121,7 +122,7 @@ public final class MosquittoBroker: @unchecked Sendable {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         lock.withLock { self.process = process }
-        let deadline = ContinuousClock.now + .seconds(5)
+        let deadline = ContinuousClock.now + .seconds(20)
         while ContinuousClock.now < deadline {
             if loopbackPortAcceptsConnections(port) { return }
             if !process.isRunning { break }
@@ -129,7 +130,7 @@ public final class MosquittoBroker: @unchecked Sendable {
         }
         let logText = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
         await kill()
-        throw TestSupportError("mosquitto did not accept connections on 127.0.0.1:\(port) within 5 s: \(logText)")
+        throw TestSupportError("mosquitto did not accept connections on 127.0.0.1:\(port) within 20 s: \(logText)")
     }
 
     /// SIGKILLs the broker (if running) and waits until it is gone and the port is closed.

@@ -1,0 +1,29 @@
+import Foundation
+import Tariffs
+
+/// `forecast.fit`: learning the 7-day forecast from the shared 15-minute history (what a
+/// tariff load or a price update costs); `forecast.backtest.60min`: the whole walk-forward
+/// over 8.7 years of hourly prices; `forecast.backtest.improvement.*`: the mean improvement
+/// over seasonal naive, days 1-7 (percent; the goal is 35).
+func forecastBench() async throws -> [BenchResult] {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let shared = root.deletingLastPathComponent().appendingPathComponent("shared/data/prices")
+    let quarterHours = try SpotPriceSeries.load(csvPath: shared.appendingPathComponent("de-lu-dayahead-15min.csv").path).series
+    let hours = try SpotPriceSeries.load(csvPath: shared.appendingPathComponent("de-lu-dayahead-60min.csv").path).series
+    let forecaster = PriceForecaster(calendar: ZoneCalendar(timeZone: TimeZone(identifier: "Europe/Berlin")!))
+    var rows = 0
+    let fit = medianSeconds(runs: 20) { rows = forecaster.forecast(quarterHours).count }
+    precondition(rows == 7 * 96)
+    var report15: ForecastBacktest.Report?
+    var report60: ForecastBacktest.Report?
+    let backtest = medianSeconds(runs: 3, warmup: 1) { report60 = ForecastBacktest(forecaster: forecaster).run(hours) }
+    _ = medianSeconds(runs: 1, warmup: 0) { report15 = ForecastBacktest(forecaster: forecaster).run(quarterHours) }
+    return [
+        BenchResult(bench: "forecast.fit", value: fit, unit: "s", stat: "median", runs: 20, target: 0.05),
+        BenchResult(bench: "forecast.backtest.60min", value: backtest, unit: "s", stat: "median", runs: 3, target: 5),
+        BenchResult(bench: "forecast.backtest.improvement.15min", value: (report15!.improvementPercent * 10).rounded() / 10,
+                    unit: "%", stat: "walk-forward", runs: report15!.origins, target: 35),
+        BenchResult(bench: "forecast.backtest.improvement.60min", value: (report60!.improvementPercent * 10).rounded() / 10,
+                    unit: "%", stat: "walk-forward", runs: report60!.origins, target: 35),
+    ]
+}

@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+
+@Suite struct ForecastCLITests {
+    private let prices = CLIRunner.sharedPrices("de-lu-dayahead-15min.csv").path
+
+    @Test func backtestTablePrintsSevenDaysBesideSeasonalNaive() throws {
+        let result = try CLIRunner.run(["forecast", "backtest", "--prices", prices, "--from", "2026-03-01", "--to", "2026-03-28"])
+        #expect(result.status == 0)
+        #expect(result.stderr.isEmpty)
+        #expect(result.stdout.contains("28 forecast origins, 2026-03-01 to 2026-03-28 (Europe/Berlin)"))
+        #expect(result.stdout.contains("day ahead  forecast MAE  seasonal-naive MAE  improvement"))
+        let rows = result.stdout.split(separator: "\n").filter { $0.first?.isNumber == true }
+        #expect(rows.map { $0.split(separator: " ").first! } == ["1", "2", "3", "4", "5", "6", "7", "1-7"])
+        #expect(rows.allSatisfy { $0.hasSuffix("%") })
+    }
+
+    @Test func backtestJSONAgreesWithItself() throws {
+        let result = try CLIRunner.run(["forecast", "backtest", "--prices", prices, "--from", "2026-03-01", "--to", "2026-03-28", "--format", "json"])
+        #expect(result.status == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(object["object"] as? String == "forecast_backtest")
+        #expect(object["origins"] as? Int == 28)
+        #expect(object["unit"] as? String == "eur_per_mwh")
+        let horizons = try #require(object["horizons"] as? [[String: Any]])
+        #expect(horizons.map { $0["day"] as? Int } == [1, 2, 3, 4, 5, 6, 7])
+        for horizon in horizons {
+            let model = try #require(horizon["forecast_mae"] as? Double)
+            let naive = try #require(horizon["seasonal_naive_mae"] as? Double)
+            let improvement = try #require(horizon["improvement_percent"] as? Double)
+            #expect(model > 0 && naive > 0)
+            #expect(abs(improvement - (1 - model / naive) * 100) < 0.05)
+            // 28 days of 96 quarter-hours, less the four that do not exist on 2026-03-29.
+            #expect((2684...2688).contains(horizon["quarter_hours"] as? Int ?? 0))
+        }
+        // Day 1 is where the recent prices tell most.
+        #expect((horizons[0]["improvement_percent"] as? Double ?? 0) > 10)
+    }
+
+    @Test func missingPricesFileIsBadInput() throws {
+        let result = try CLIRunner.run(["forecast", "backtest", "--prices", "/nonexistent/prices.csv"])
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("chargebridge: /nonexistent/prices.csv"))
+        #expect(result.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test func tooShortAHistoryIsBadInput() throws {
+        let folder = CLIRunner.temporaryDirectory()
+        let path = folder.appendingPathComponent("short.csv").path
+        try "start,end,eur_per_mwh\n2026-01-01T00:00:00Z,2026-01-01T01:00:00Z,80\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try CLIRunner.run(["forecast", "backtest", "--prices", path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("too little history"))
+    }
+
+    @Test(arguments: [["--format", "chart"], ["--from", "March"], ["--time-zone", "Mars/Olympus"], []])
+    func usageErrorsExitTwo(extra: [String]) throws {
+        let arguments = extra.isEmpty ? ["forecast", "backtest"] : ["forecast", "backtest", "--prices", prices] + extra
+        let result = try CLIRunner.run(arguments)
+        #expect(result.status == 2)
+        #expect(!result.stderr.isEmpty)
+    }
+
+    @Test func ratesTableMarksForecastSlices() throws {
+        let folder = CLIRunner.temporaryDirectory()
+        let path = folder.appendingPathComponent("tariff.json").path
+        try """
+        {"timeZone": "Europe/Berlin", "currency": "EUR", "tariffs": [{"currency": "EUR", "type": "dynamic"}],
+         "dynamic": {"prices": "\(prices)", "unit": "EUR/MWh", "charges": 0.12, "vat": 0.19}}
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        let table = try CLIRunner.run(["tariff", "rates", "--tariff", path, "--from", "2026-05-31T21:30:00Z", "--to", "2026-05-31T22:30:00Z"])
+        #expect(table.status == 0)
+        let lines = table.stdout.split(separator: "\n")
+        #expect(lines.filter { $0.contains("dynamic forecast") && $0.hasSuffix("0.90") }.count == 2)
+        #expect(lines.filter { $0.contains("dynamic ") && !$0.contains("forecast") && $0.hasSuffix("1.00") }.count == 2)
+        let json = try CLIRunner.run(["tariff", "rates", "--tariff", path, "--from", "2026-06-07T21:00:00Z", "--to", "2026-06-08T00:00:00Z", "--format", "json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let data = try #require(object["data"] as? [[String: Any]])
+        #expect(data.allSatisfy { ($0["tariff"] as? [String: Any])?["confidence"] as? Double == 0.3 })
+        #expect((object["gaps"] as? [[String: String]])?.first?["valid_from"] == "2026-06-07T22:00:00Z")
+        #expect(json.stderr.contains("warning: no price is known for 2026-06-07T22:00:00Z-2026-06-08T00:00:00Z"))
+        let chart = try CLIRunner.run(["tariff", "rates", "--tariff", path, "--from", "2026-06-01T00:00", "--to", "2026-06-01T01:00", "--format", "chart"])
+        #expect(chart.stdout.contains("(forecast 90%)"))
+        #expect(chart.stdout.contains("from 2026-06-01 00:00 +02:00 the prices are a forecast (confidence in brackets)"))
+    }
+}
