@@ -31,7 +31,7 @@ demo: release
 	.build/release/chargebridge demo
 
 bench: release
-	@.build/release/chargebridge-bench
+	@BENCH=$(BENCH) .build/release/chargebridge-bench
 
 clean:
 	rm -rf .build

@@ -78,7 +78,7 @@ let package = Package(
         // `make bench`: one JSON line per figure.
         .executableTarget(
             name: "chargebridge-bench",
-            dependencies: ["Tariffs", "Metering", "Planning", "MQTT", "TestSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Tariffs", "Metering", "Planning", "MQTT", "Bridge", "TestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "TariffsTests", dependencies: ["Tariffs"]),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "Tariffs"]),

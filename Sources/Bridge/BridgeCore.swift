@@ -94,6 +94,7 @@ public struct BridgeCore: Sendable {
         case let .sessionRestored(vehicleId, restored):
             guard let index = vehicles.firstIndex(where: { $0.config.id == vehicleId }) else { break }
             vehicles[index].session = .init(id: restored.sessionId, startedAt: restored.startedAt, energyWh: restored.energyWh)
+            vehicles[index].lastSessionId = restored.sessionId
             vehicles[index].plugged = true
             vehicles[index].meter.begin(at: restored.meteredUntil, counterWh: restored.counterWh)
             vehicles[index].lastFlush = now
@@ -207,7 +208,13 @@ public struct BridgeCore: Sendable {
         vehicles[index].plugged = connected
         replanNeeded = true
         if connected {
-            let sessionId = "\(id)-\(Self.compactStamp(now))"
+            // Deterministic from the plug-in second; a second plug-in within the same second gets a suffix.
+            var sessionId = "\(id)-\(Self.compactStamp(now))"
+            if let last = vehicles[index].lastSessionId, last == sessionId || last.hasPrefix(sessionId + "-") {
+                let count = Int(last.dropFirst(sessionId.count + 1)) ?? 1
+                sessionId += "-\(count + 1)"
+            }
+            vehicles[index].lastSessionId = sessionId
             vehicles[index].session = .init(id: sessionId, startedAt: now, energyWh: 0)
             vehicles[index].meter.begin(at: now)
             vehicles[index].lastFlush = now

@@ -73,12 +73,15 @@ public final class BridgeService: Service, Sendable {
                     continuation.yield(.event(.message(topic: message.topic, payload: message.payload)))
                 }
             }
+            let subscribed = Locked(false)
             group.addTask { [client, logger] in
                 for await state in client.stateUpdates() {
                     switch state {
                     case .connected:
-                        // Give the retained messages of the (re)subscriptions their moment first,
+                        // Announce only once every subscription is registered (a plug-in sent
+                        // before would be lost), and give the retained messages their moment,
                         // so the bridge reads its own retained state before it publishes anything.
+                        while !subscribed.value { try? await Task.sleep(for: .milliseconds(10)) }
                         try? await Task.sleep(for: .milliseconds(300))
                         continuation.yield(.event(.connected))
                     case let .failed(error):
@@ -99,14 +102,18 @@ public final class BridgeService: Service, Sendable {
             }
 
             // Subscriptions are remembered by the client and restored on every reconnect; they
-            // are registered beside the event loop, which must not wait for them.
+            // are registered all at once, beside the event loop, which must not wait for them.
             group.addTask { [self, subscriptions = core.subscriptions] in
-                for topic in subscriptions {
-                    do {
-                        try await subscribeWhenPossible(topic)
-                    } catch let failure as Failure {
-                        if case let .broker(error) = failure { continuation.yield(.failed(error)) }
+                do {
+                    try await withThrowingTaskGroup(of: Void.self) { registering in
+                        for topic in subscriptions {
+                            registering.addTask { try await self.subscribeWhenPossible(topic) }
+                        }
+                        try await registering.waitForAll()
                     }
+                    subscribed.withLock { $0 = true }
+                } catch let failure as Failure {
+                    if case let .broker(error) = failure { continuation.yield(.failed(error)) }
                 }
             }
             for vehicle in config.vehicles {

@@ -19,6 +19,8 @@ struct VehicleState: Sendable {
     var wishesKnown = false
 
     var session: OpenSession?
+    /// The id of the vehicle's latest session, so that a new one never reuses it.
+    var lastSessionId: String?
     var meter: EnergyMeter
     /// The plan in force, if the vehicle is charging smart.
     var plan: DevicePlan?

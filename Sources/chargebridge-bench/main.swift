@@ -7,9 +7,13 @@ let suites: [(name: String, run: () async throws -> [BenchResult])] = [
     ("mqtt", mqttBench),
     ("ledger", ledgerBench),
     ("forecast", forecastBench),
+    ("bridge", bridgeBench),
 ]
 
-for suite in suites {
+// `make bench BENCH=plan,bridge` runs only the named suites.
+let only = ProcessInfo.processInfo.environment["BENCH"].flatMap { $0.isEmpty ? nil : Set($0.split(separator: ",").map(String.init)) }
+
+for suite in suites where only?.contains(suite.name) ?? true {
     do {
         for result in try await suite.run() {
             print(result.jsonLine())

@@ -189,6 +189,20 @@ import Tariffs
         #expect(driver.advance(5).records.isEmpty)
     }
 
+    @Test func plugInsWithinOneSecondGetDistinctSessions() throws {
+        var driver = CoreDriver(config: try BridgeFixtures.config(), start: evening)
+        driver.send(.connected)
+        var ids: [String] = []
+        for _ in 0..<3 {
+            for action in driver.message("chargebridge/car1/plug", "connected") {
+                if case let .sessionOpened(_, id, _) = action { ids.append(id) }
+            }
+            driver.message("chargebridge/car1/plug", "disconnected")
+            driver.now = driver.now.addingTimeInterval(0.2)
+        }
+        #expect(ids == ["car1-20251117T170000Z", "car1-20251117T170000Z-2", "car1-20251117T170000Z-3"])
+    }
+
     @Test func restoredSessionContinuesWithTheSameIdAndCounter() throws {
         let vehicles = """
           - id: car1
