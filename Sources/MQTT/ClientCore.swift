@@ -23,8 +23,20 @@ final class ClientCore: @unchecked Sendable {
         /// Filters to restore on every connect, in the order they were first made.
         var subscriptions: [(filter: String, qos: MQTTQoS)] = []
         var waiting: [Int32: CheckedContinuation<Ack, any Error>] = [:]
-        var early: [Int32: Ack] = [:]
-        var ignored: Set<Int32> = []
+        /// Acknowledgements that arrived before their caller registered (a race of microseconds),
+        /// and message ids nobody will wait for. Both with the time they were noted: an entry
+        /// older than `staleAfter` belongs to a packet dropped at a disconnect and is discarded,
+        /// so that a message id reused later is never answered with an old acknowledgement.
+        var early: [Int32: (ack: Ack, at: ContinuousClock.Instant)] = [:]
+        var ignored: [Int32: ContinuousClock.Instant] = [:]
+
+        static let staleAfter: Duration = .seconds(1)
+
+        mutating func pruneIfLarge(now: ContinuousClock.Instant) {
+            guard early.count + ignored.count > 4096 else { return }
+            early = early.filter { now - $0.value.at < Self.staleAfter }
+            ignored = ignored.filter { now - $0.value < Self.staleAfter }
+        }
         var resubscriptions: [Int32: String] = [:]
         var started = false
         var stopRequested = false
@@ -53,6 +65,8 @@ final class ClientCore: @unchecked Sendable {
         try Self.validate(configuration)
         MosquittoLibrary.ensureInitialised()
         self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: "mqtt_client_id"] = "\(configuration.clientID)"
         self.logger = logger
         (messages, messageContinuation) = AsyncStream<MQTTMessage>.makeStream(bufferingPolicy: .unbounded)
 
@@ -280,7 +294,7 @@ final class ClientCore: @unchecked Sendable {
                 shared.waiting = [:]
                 shared.exitWaiters = []
                 shared.early = [:]
-                shared.ignored = []
+                shared.ignored = [:]
             }
             return (Array(shared.waiting.values), shared.exitWaiters)
         }
@@ -301,6 +315,7 @@ final class ClientCore: @unchecked Sendable {
                 $0.connackAccepted = false
                 $0.connackError = nil
                 $0.lastLibraryError = nil
+                $0.resubscriptions = [:]
             }
             // Only while connecting: libmosquitto formats a log line for every packet otherwise.
             mosquitto_log_callback_set(handle) { _, userData, level, text in
@@ -446,10 +461,14 @@ final class ClientCore: @unchecked Sendable {
             shared.withLock { shared in
                 for (mid, filter) in sent { shared.resubscriptions[mid] = filter }
             }
+            // Connected: from here on libmosquitto would format a log line for every packet.
+            mosquitto_log_callback_set(handle, nil)
             logger.info("MQTT connected", metadata: ["broker": "\(configuration.broker)",
                                                      "session_present": "\(flags & 1 == 1)",
                                                      "subscriptions": "\(subscriptions.count)"])
-            setState(.connected)
+            // `.connected` means the subscriptions are live: with some to restore, it waits for
+            // their SUBACKs (see `complete(mid:with:)`).
+            if sent.isEmpty { setState(.connected) }
             return
         }
         // The network thread reads this when mosquitto_loop returns and decides: fatal or retry.
@@ -504,20 +523,26 @@ final class ClientCore: @unchecked Sendable {
 
     /// A PUBACK/PUBCOMP (or a QoS 0 publish written) or a SUBACK for `mid`.
     private func complete(mid: Int32, with ack: Ack) {
-        enum Outcome { case resume(CheckedContinuation<Ack, any Error>), resubscribed(String), none }
+        enum Outcome { case resume(CheckedContinuation<Ack, any Error>), resubscribed(String, last: Bool), none }
         let outcome = shared.withLock { shared -> Outcome in
             if let waiter = shared.waiting.removeValue(forKey: mid) { return .resume(waiter) }
-            if let filter = shared.resubscriptions.removeValue(forKey: mid) { return .resubscribed(filter) }
-            if shared.ignored.remove(mid) == nil { shared.early[mid] = ack }
+            if let filter = shared.resubscriptions.removeValue(forKey: mid) {
+                return .resubscribed(filter, last: shared.resubscriptions.isEmpty)
+            }
+            let now = ContinuousClock.now
+            if let noted = shared.ignored.removeValue(forKey: mid), now - noted < Shared.staleAfter { return .none }
+            shared.early[mid] = (ack, now)
+            shared.pruneIfLarge(now: now)
             return .none
         }
         switch outcome {
         case .resume(let waiter):
             waiter.resume(returning: ack)
-        case .resubscribed(let filter):
+        case .resubscribed(let filter, let last):
             if case .subscribed(let code) = ack, code >= 0x80 {
                 logger.error("MQTT broker refused a restored subscription", metadata: ["filter": "\(filter)", "reason": "\(MosquittoLibrary.reason(code))"])
             }
+            if last { setState(.connected) }
         case .none:
             break
         }
@@ -530,7 +555,9 @@ final class ClientCore: @unchecked Sendable {
         try await withCheckedThrowingContinuation { continuation in
             let result = shared.withLock { shared -> Result<Ack, MQTTError>? in
                 if shared.exited { return .failure(.shutDown) }
-                if let ack = shared.early.removeValue(forKey: mid) { return .success(ack) }
+                if let early = shared.early.removeValue(forKey: mid), ContinuousClock.now - early.at < Shared.staleAfter {
+                    return .success(early.ack)
+                }
                 shared.waiting[mid] = continuation
                 return nil
             }
@@ -541,7 +568,10 @@ final class ClientCore: @unchecked Sendable {
     /// Nobody will wait for `mid`: forget its acknowledgement.
     func ignoreAcknowledgement(of mid: Int32) {
         shared.withLock { shared in
-            if shared.early.removeValue(forKey: mid) == nil { shared.ignored.insert(mid) }
+            let now = ContinuousClock.now
+            if let early = shared.early.removeValue(forKey: mid), now - early.at < Shared.staleAfter { return }
+            shared.ignored[mid] = now
+            shared.pruneIfLarge(now: now)
         }
     }
 

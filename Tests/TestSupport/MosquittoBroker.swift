@@ -120,6 +120,7 @@ public final class MosquittoBroker: @unchecked Sendable {
         process.standardError = log
         process.standardInput = FileHandle.nullDevice
         try process.run()
+        try? log.close()  // the child has its own descriptor
         lock.withLock { self.process = process }
         let deadline = ContinuousClock.now + .seconds(5)
         while ContinuousClock.now < deadline {
