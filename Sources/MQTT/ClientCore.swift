@@ -23,20 +23,13 @@ final class ClientCore: @unchecked Sendable {
         /// Filters to restore on every connect, in the order they were first made.
         var subscriptions: [(filter: String, qos: MQTTQoS)] = []
         var waiting: [Int32: CheckedContinuation<Ack, any Error>] = [:]
-        /// Acknowledgements that arrived before their caller registered (a race of microseconds),
-        /// and message ids nobody will wait for. Both with the time they were noted: an entry
-        /// older than `staleAfter` belongs to a packet dropped at a disconnect and is discarded,
-        /// so that a message id reused later is never answered with an old acknowledgement.
-        var early: [Int32: (ack: Ack, at: ContinuousClock.Instant)] = [:]
-        var ignored: [Int32: ContinuousClock.Instant] = [:]
-
-        static let staleAfter: Duration = .seconds(1)
-
-        mutating func pruneIfLarge(now: ContinuousClock.Instant) {
-            guard early.count + ignored.count > 4096 else { return }
-            early = early.filter { now - $0.value.at < Self.staleAfter }
-            ignored = ignored.filter { now - $0.value < Self.staleAfter }
-        }
+        /// Callers between "about to send, will wait for the acknowledgement" and "waiting": while
+        /// any is, an acknowledgement nobody waits for yet is kept in `early` (it may be theirs:
+        /// the broker can answer before the caller has registered its message id). When the last
+        /// one registers, what is left in `early` belonged to nobody and is dropped. Fire-and-forget
+        /// publishes cost no bookkeeping at all.
+        var registering = 0
+        var early: [Int32: Ack] = [:]
         var resubscriptions: [Int32: String] = [:]
         var started = false
         var stopRequested = false
@@ -294,7 +287,6 @@ final class ClientCore: @unchecked Sendable {
                 shared.waiting = [:]
                 shared.exitWaiters = []
                 shared.early = [:]
-                shared.ignored = [:]
             }
             return (Array(shared.waiting.values), shared.exitWaiters)
         }
@@ -529,10 +521,7 @@ final class ClientCore: @unchecked Sendable {
             if let filter = shared.resubscriptions.removeValue(forKey: mid) {
                 return .resubscribed(filter, last: shared.resubscriptions.isEmpty)
             }
-            let now = ContinuousClock.now
-            if let noted = shared.ignored.removeValue(forKey: mid), now - noted < Shared.staleAfter { return .none }
-            shared.early[mid] = (ack, now)
-            shared.pruneIfLarge(now: now)
+            if shared.registering > 0 { shared.early[mid] = ack }
             return .none
         }
         switch outcome {
@@ -550,28 +539,32 @@ final class ClientCore: @unchecked Sendable {
 
     // MARK: - Calls from callers' threads
 
-    /// Waits for the acknowledgement of `mid`, or `.shutDown`.
+    /// Call before sending something whose acknowledgement the caller will wait for; then
+    /// `acknowledgement(of:)` with its message id, or `cancelAwaiting()` if sending failed.
+    func beginAwaiting() {
+        shared.withLock { $0.registering += 1 }
+    }
+
+    func cancelAwaiting() {
+        shared.withLock { Self.endRegistration(&$0) }
+    }
+
+    private static func endRegistration(_ shared: inout Shared) {
+        shared.registering -= 1
+        if shared.registering == 0 { shared.early.removeAll(keepingCapacity: true) }
+    }
+
+    /// Waits for the acknowledgement of `mid` (after `beginAwaiting()`), or `.shutDown`.
     func acknowledgement(of mid: Int32) async throws -> Ack {
         try await withCheckedThrowingContinuation { continuation in
             let result = shared.withLock { shared -> Result<Ack, MQTTError>? in
+                defer { Self.endRegistration(&shared) }
                 if shared.exited { return .failure(.shutDown) }
-                if let early = shared.early.removeValue(forKey: mid), ContinuousClock.now - early.at < Shared.staleAfter {
-                    return .success(early.ack)
-                }
+                if let ack = shared.early.removeValue(forKey: mid) { return .success(ack) }
                 shared.waiting[mid] = continuation
                 return nil
             }
             if let result { continuation.resume(with: result) }
-        }
-    }
-
-    /// Nobody will wait for `mid`: forget its acknowledgement.
-    func ignoreAcknowledgement(of mid: Int32) {
-        shared.withLock { shared in
-            let now = ContinuousClock.now
-            if let early = shared.early.removeValue(forKey: mid), now - early.at < Shared.staleAfter { return }
-            shared.ignored[mid] = now
-            shared.pruneIfLarge(now: now)
         }
     }
 

@@ -100,10 +100,17 @@ public final class MQTTClient: Sendable {
         properties: MQTTPublishProperties = MQTTPublishProperties(),
         waitForAcknowledgement: Bool = true
     ) async throws {
-        let mid = try core.publish(topic: topic, payload: payload, qos: qos, retain: retain, properties: properties)
         guard waitForAcknowledgement, qos != .atMostOnce else {
-            core.ignoreAcknowledgement(of: mid)
+            _ = try core.publish(topic: topic, payload: payload, qos: qos, retain: retain, properties: properties)
             return
+        }
+        core.beginAwaiting()
+        let mid: Int32
+        do {
+            mid = try core.publish(topic: topic, payload: payload, qos: qos, retain: retain, properties: properties)
+        } catch {
+            core.cancelAwaiting()
+            throw error
         }
         if case .published(let reasonCode) = try await core.acknowledgement(of: mid), reasonCode >= 0x80 {
             throw MQTTError.publishRefused(topic: topic, reason: MosquittoLibrary.reason(reasonCode))
@@ -129,7 +136,18 @@ public final class MQTTClient: Sendable {
     /// refuses; when not, returns at once and the subscription is sent on connect.
     public func subscribe(_ filter: String, qos: MQTTQoS = .atLeastOnce) async throws {
         guard Self.isValidFilter(filter) else { throw MQTTError.invalidTopic(filter) }
-        guard let mid = try core.subscribe(filter: filter, qos: qos) else { return }
+        core.beginAwaiting()
+        let sent: Int32?
+        do {
+            sent = try core.subscribe(filter: filter, qos: qos)
+        } catch {
+            core.cancelAwaiting()
+            throw error
+        }
+        guard let mid = sent else {
+            core.cancelAwaiting()
+            return
+        }
         if case .subscribed(let code) = try await core.acknowledgement(of: mid), code >= 0x80 {
             core.forgetSubscription(filter)
             let reason = configuration.protocolVersion == .v5 ? MosquittoLibrary.reason(code) : "refused"
