@@ -316,18 +316,19 @@ final class ClientCore: @unchecked Sendable {
             }
             var rc = mosquitto_connect_bind_v5(handle, config.broker.host, Int32(config.broker.port),
                                                Int32(config.keepAliveSeconds), nil, connectProperties)
-            let connectErrno = errno
+            var lastErrno = errno
             if rc == MOSQ_ERR_SUCCESS.rawValue {
                 repeat {
                     rc = mosquitto_loop(handle, 100, 1)
                     if rc == MOSQ_ERR_SUCCESS.rawValue { rc = drainReadableBytes() }
+                    lastErrno = errno
                 } while rc == MOSQ_ERR_SUCCESS.rawValue && mosquitto_socket(handle) >= 0 && !stopRequested
             }
             mosquitto_log_callback_set(handle, nil)
             if stopRequested { break }
 
             let attempt = shared.withLock { ($0.connackAccepted, $0.connackError, $0.lastLibraryError) }
-            let error = classify(rc, errnoValue: connectErrno, accepted: attempt.0, connackError: attempt.1,
+            let error = classify(rc, errnoValue: lastErrno, accepted: attempt.0, connackError: attempt.1,
                                  libraryError: attempt.2, endpoint: endpoint)
             if let error, error.isFatal {
                 logger.error("MQTT client gave up: \(error)", metadata: ["broker": "\(config.broker)"])

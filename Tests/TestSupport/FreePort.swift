@@ -1,7 +1,26 @@
 import Foundation
 
-/// A TCP port on 127.0.0.1 that nothing listens on right now: bound to port 0, read, closed.
+/// Ports handed out by this process: a broker configured but not yet started holds its port only
+/// on paper, and the kernel may offer the same port again to a test running in parallel.
+private let handedOut = PortRegistry()
+
+private final class PortRegistry: @unchecked Sendable {
+    private let lock = NSLock()
+    private var ports: Set<Int> = []
+    func claim(_ port: Int) -> Bool { lock.withLock { ports.insert(port).inserted } }
+}
+
+/// A TCP port on 127.0.0.1 that nothing listens on right now (bound to port 0, read, closed),
+/// and that this process has not handed out before.
 public func freeLoopbackPort() throws -> Int {
+    for _ in 0..<100 {
+        let port = try kernelChosenPort()
+        if handedOut.claim(port) { return port }
+    }
+    throw TestSupportError("no unused loopback port after 100 tries")
+}
+
+private func kernelChosenPort() throws -> Int {
     #if canImport(Glibc)
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     #else
