@@ -257,6 +257,12 @@ final class ClientCore: @unchecked Sendable {
 
     private var stopRequested: Bool { shared.withLock { $0.stopRequested } }
 
+    /// Why calls fail once the network thread is gone: the fatal error, or `.shutDown`.
+    private var terminalError: MQTTError {
+        if case .failed(let error) = state { return error }
+        return .shutDown
+    }
+
     private func destroyHandle() {
         apiLock.lock()
         if !destroyed {
@@ -573,7 +579,7 @@ final class ClientCore: @unchecked Sendable {
     func publish(topic: String, payload: [UInt8], qos: MQTTQoS, retain: Bool, properties: MQTTPublishProperties) throws -> Int32 {
         apiLock.lock()
         defer { apiLock.unlock() }
-        guard !destroyed, !stopRequested else { throw MQTTError.shutDown }
+        guard !destroyed, !stopRequested else { throw terminalError }
         var propertyList: OpaquePointer?
         defer { mosquitto_property_free_all(&propertyList) }
         if configuration.protocolVersion == .v5 {
@@ -610,7 +616,7 @@ final class ClientCore: @unchecked Sendable {
         }
         apiLock.lock()
         defer { apiLock.unlock() }
-        guard !destroyed, !stopRequested else { throw MQTTError.shutDown }
+        guard !destroyed, !stopRequested else { throw terminalError }
         var mid: Int32 = 0
         let rc = mosquitto_subscribe_v5(handle, &mid, filter, qos.rawValue, 0, nil)
         switch rc {
@@ -628,7 +634,7 @@ final class ClientCore: @unchecked Sendable {
         forgetSubscription(filter)
         apiLock.lock()
         defer { apiLock.unlock() }
-        guard !destroyed, !stopRequested else { throw MQTTError.shutDown }
+        guard !destroyed, !stopRequested else { throw terminalError }
         var mid: Int32 = 0
         let rc = mosquitto_unsubscribe_v5(handle, &mid, filter, nil)
         guard rc == MOSQ_ERR_SUCCESS.rawValue || rc == MOSQ_ERR_NO_CONN.rawValue else {

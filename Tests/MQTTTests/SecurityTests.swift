@@ -40,6 +40,9 @@ struct SecurityTests {
         // Failed for good: it stays failed instead of hammering the broker.
         try await Task.sleep(for: .milliseconds(500))
         #expect(client.state == .failed(.loginRefused(username: "bridge", reason: "bad user name or password")))
+        await #expect(throws: MQTTError.loginRefused(username: "bridge", reason: "bad user name or password")) {
+            try await client.publish("x", to: "cb/x")
+        }
         await client.shutdown()
         #expect(client.state == .shutDown)
         #expect(!broker.logText().contains("wrong-Pa55word"))
