@@ -46,6 +46,13 @@ public final class MosquittoBroker: @unchecked Sendable {
     private let lock = NSLock()
     private var process: Process?
 
+    deinit {
+        // A test that threw before `stop()` must not leave a broker behind.
+        if let process, process.isRunning {
+            Foundation.kill(process.processIdentifier, SIGKILL)
+        }
+    }
+
     /// `mqtt://127.0.0.1:PORT`, or `mqtts://` with TLS.
     public var url: String { "\(options.tls == nil ? "mqtt" : "mqtts")://127.0.0.1:\(port)" }
 
