@@ -43,10 +43,8 @@ final class ClientCore: @unchecked Sendable {
 
     let configuration: MQTTConfiguration
     let logger: Logger
-    let messages: MQTTMessageStream
-    private let messageContinuation: AsyncStream<[MQTTMessage]>.Continuation
-    /// Messages received since the last hand-over; touched by the network thread only.
-    private var pendingMessages: [MQTTMessage] = []
+    let messages: AsyncStream<MQTTMessage>
+    private let messageContinuation: AsyncStream<MQTTMessage>.Continuation
     private let handle: OpaquePointer
     private var connectProperties: OpaquePointer?
     private let shared = Locked(Shared())
@@ -63,9 +61,7 @@ final class ClientCore: @unchecked Sendable {
         var logger = logger
         logger[metadataKey: "mqtt_client_id"] = "\(configuration.clientID)"
         self.logger = logger
-        let (batches, continuation) = AsyncStream<[MQTTMessage]>.makeStream(bufferingPolicy: .unbounded)
-        messages = MQTTMessageStream(batches: batches)
-        messageContinuation = continuation
+        (messages, messageContinuation) = AsyncStream<MQTTMessage>.makeStream(bufferingPolicy: .unbounded)
 
         let id = configuration.clientID.isEmpty ? nil : configuration.clientID
         guard let handle = mosquitto_new(id, configuration.cleanStart, nil) else {
@@ -332,7 +328,6 @@ final class ClientCore: @unchecked Sendable {
                     rc = mosquitto_loop(handle, 100, 1)
                     if rc == MOSQ_ERR_SUCCESS.rawValue { rc = drainReadableBytes() }
                     lastErrno = errno
-                    handOverMessages()
                 } while rc == MOSQ_ERR_SUCCESS.rawValue && mosquitto_socket(handle) >= 0 && !stopRequested
             }
             mosquitto_log_callback_set(handle, nil)
@@ -367,7 +362,6 @@ final class ClientCore: @unchecked Sendable {
                 if rc != MOSQ_ERR_SUCCESS.rawValue || mosquitto_socket(handle) < 0 { break }
             }
         }
-        handOverMessages()
         destroyHandle()
         logger.debug("MQTT network thread ended", metadata: ["broker": "\(config.broker)"])
         if let failure, !stopRequested {
@@ -375,13 +369,6 @@ final class ClientCore: @unchecked Sendable {
         } else {
             finish()
         }
-    }
-
-    /// Yields what the callbacks of the last loop iteration collected, as one batch.
-    private func handOverMessages() {
-        guard !pendingMessages.isEmpty else { return }
-        messageContinuation.yield(pendingMessages)
-        pendingMessages = []
     }
 
     /// `mosquitto_loop` handles one incoming packet per `pselect`; under a burst, read on while
@@ -529,8 +516,8 @@ final class ClientCore: @unchecked Sendable {
                 free(value)
             }
         }
-        pendingMessages.append(MQTTMessage(topic: topic, payload: payload, qos: MQTTQoS(rawValue: raw.qos) ?? .atMostOnce,
-                                           retain: raw.retain, contentType: contentType))
+        messageContinuation.yield(MQTTMessage(topic: topic, payload: payload, qos: MQTTQoS(rawValue: raw.qos) ?? .atMostOnce,
+                                              retain: raw.retain, contentType: contentType))
     }
 
     /// A PUBACK/PUBCOMP (or a QoS 0 publish written) or a SUBACK for `mid`.

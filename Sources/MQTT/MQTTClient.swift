@@ -22,7 +22,7 @@ public final class MQTTClient: Sendable {
 
     /// Every message of every subscription, in arrival order. One consumer only; ends at shutdown.
     /// Buffered without limit, so a slow consumer costs memory, never a lost QoS 1 message.
-    public var messages: MQTTMessageStream { core.messages }
+    public var messages: AsyncStream<MQTTMessage> { core.messages }
 
     /// The connection's state right now.
     public var state: MQTTConnectionState { core.state }
