@@ -28,7 +28,7 @@ test: deps
 	$(SWIFT) test --skip-build --parallel --num-workers 2
 
 demo: release
-	@bash Examples/demo.sh .build/release/chargebridge
+	.build/release/chargebridge demo
 
 bench: release
 	@.build/release/chargebridge-bench

@@ -10,7 +10,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // The system library shim over Debian's libmosquitto-dev.
@@ -23,6 +25,22 @@ let package = Package(
         .target(
             name: "Tariffs",
             dependencies: [.product(name: "Yams", package: "Yams")]
+        ),
+        // Meter records, sessions and costs (pure), and the SQLite ledger (GRDB over Debian's libsqlite3).
+        .target(
+            name: "Metering",
+            dependencies: ["Tariffs", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // The optimiser: cheapest charging schedules for one device or many under a shared limit. Pure.
+        .target(name: "Planning", dependencies: ["Tariffs"]),
+        // Config, per-vehicle state machines, Home Assistant discovery, the service.
+        .target(
+            name: "Bridge",
+            dependencies: [
+                "Tariffs", "Planning", "Metering", "MQTT",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         // A Swift-concurrency MQTT client over libmosquitto: the only code that touches the C API.
         .target(
@@ -42,17 +60,29 @@ let package = Package(
             name: "chargebridge",
             dependencies: [
                 "Tariffs",
+                "Metering",
+                "Planning",
+                "Bridge",
+                "MQTT",
                 "CMosquitto",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // `make bench`: one JSON line per figure.
         .executableTarget(
             name: "chargebridge-bench",
-            dependencies: ["Tariffs", "MQTT", "TestSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Tariffs", "Metering", "Planning", "MQTT", "TestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "TariffsTests", dependencies: ["Tariffs"]),
+        .testTarget(name: "PlanningTests", dependencies: ["Planning", "Tariffs"]),
         .testTarget(name: "CLITests", dependencies: ["Tariffs"]),
+        .testTarget(name: "MeteringTests", dependencies: ["Metering", "Tariffs", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(
+            name: "BridgeTests",
+            dependencies: ["Bridge", "Planning", "Tariffs", "Metering", "MQTT", "TestSupport", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(
             name: "MQTTTests",
             dependencies: ["MQTT", "TestSupport", .product(name: "Logging", package: "swift-log")]

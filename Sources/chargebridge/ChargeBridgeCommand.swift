@@ -1,11 +1,60 @@
 import ArgumentParser
+import Foundation
 
-@main
+/// The `chargebridge` command line. Exit codes: 0 success, 1 bad input, 2 usage.
 struct ChargeBridgeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chargebridge",
         abstract: "Tariff-aware EV charging over MQTT: cheapest schedules, metered and priced sessions.",
         version: "0.1.0",
-        subcommands: []
+        subcommands: [TariffCommand.self, PlanCommand.self, MeterCommand.self, CostsCommand.self, RunCommand.self, DemoCommand.self]
     )
+}
+
+@main
+enum Main {
+    static func main() async {
+        var command: ParsableCommand
+        do {
+            command = try ChargeBridgeCommand.parseAsRoot()
+        } catch {
+            let code = ChargeBridgeCommand.exitCode(for: error)
+            let message = ChargeBridgeCommand.fullMessage(for: error)
+            if code == .success {
+                print(message)
+                exit(0)
+            }
+            FileHandle.standardError.write(Data((message + "\n").utf8))
+            exit(2)
+        }
+        do {
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as CLIError {
+            fail(error.description, code: 1)
+        } catch {
+            // Help and usage errors can also surface here (a subcommand's --help runs a help command).
+            let code = ChargeBridgeCommand.exitCode(for: error)
+            if code == .success {
+                print(ChargeBridgeCommand.fullMessage(for: error))
+                exit(0)
+            }
+            if code == .validationFailure {
+                fail(ChargeBridgeCommand.fullMessage(for: error), code: 2)
+            }
+            if let exitCode = error as? ExitCode {
+                exit(exitCode.rawValue)
+            }
+            fail("\(error)", code: 1)
+        }
+    }
+}
+
+/// Prints `message` as the one error sentence on stderr and exits with `code`.
+func fail(_ message: String, code: Int32) -> Never {
+    FileHandle.standardError.write(Data("chargebridge: \(message)\n".utf8))
+    exit(code)
 }

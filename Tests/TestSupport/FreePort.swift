@@ -1,26 +1,31 @@
 import Foundation
 
-/// Ports handed out by this process: a broker configured but not yet started holds its port only
-/// on paper, and the kernel may offer the same port again to a test running in parallel.
-private let handedOut = PortRegistry()
+/// Ports already handed out in this process: tests run in parallel, and a port handed to one
+/// test (whose broker may start a moment later) must never be handed to another.
+private let handedOut = NSLockedSet()
 
-private final class PortRegistry: @unchecked Sendable {
+private final class NSLockedSet: @unchecked Sendable {
+    private var ports = Set<Int>()
     private let lock = NSLock()
-    private var ports: Set<Int> = []
-    func claim(_ port: Int) -> Bool { lock.withLock { ports.insert(port).inserted } }
+
+    func insert(_ port: Int) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return ports.insert(port).inserted
+    }
 }
 
-/// A TCP port on 127.0.0.1 that nothing listens on right now (bound to port 0, read, closed),
-/// and that this process has not handed out before.
+/// A TCP port on 127.0.0.1 that nothing listens on right now and that no other test of this
+/// process was given: bound to port 0, read, closed.
 public func freeLoopbackPort() throws -> Int {
     for _ in 0..<100 {
-        let port = try kernelChosenPort()
-        if handedOut.claim(port) { return port }
+        let port = try unusedLoopbackPort()
+        if handedOut.insert(port) { return port }
     }
-    throw TestSupportError("no unused loopback port after 100 tries")
+    throw TestSupportError("no fresh loopback port after 100 tries")
 }
 
-private func kernelChosenPort() throws -> Int {
+private func unusedLoopbackPort() throws -> Int {
     #if canImport(Glibc)
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     #else

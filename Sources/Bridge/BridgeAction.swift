@@ -1,0 +1,47 @@
+import Foundation
+
+/// What the service must do after an event: the core decides, the service executes.
+public enum BridgeAction: Sendable, Equatable {
+    /// Publish a message.
+    case publish(topic: String, payload: String, retain: Bool)
+    /// Store metered energy in the ledger (idempotent by `recordId`).
+    case record(EnergyRecord)
+    /// A charging session began (plug-in).
+    case sessionOpened(vehicleId: String, sessionId: String, at: Date)
+    /// A charging session ended (unplug); its records are all flushed before this action.
+    case sessionClosed(vehicleId: String, sessionId: String, at: Date)
+    /// Read the session's and the day's and month's costs from the ledger and publish them.
+    case refreshCosts(vehicleId: String, sessionId: String?)
+    /// Something worth a log line.
+    case log(level: LogLevel, message: String)
+}
+
+/// Severity of a ``BridgeAction/log(level:message:)``.
+public enum LogLevel: String, Sendable, Equatable {
+    case debug, info, notice, warning, error
+}
+
+/// Energy metered for one vehicle over `[start, end)`, ready for the ledger.
+public struct EnergyRecord: Sendable, Equatable {
+    /// Deterministic: `<session>-<start in ms>`, so a replay after a crash is a duplicate, not new energy.
+    public var recordId: String
+    public var sessionId: String
+    public var vehicleId: String
+    public var locationId: String
+    public var start: Date
+    public var end: Date
+    public var energyWh: Double
+    /// The charger's counter at `end`, Wh, when it has one (kept so a restart can continue from it).
+    public var counterWh: Double?
+
+    public init(recordId: String, sessionId: String, vehicleId: String, locationId: String, start: Date, end: Date, energyWh: Double, counterWh: Double?) {
+        self.recordId = recordId
+        self.sessionId = sessionId
+        self.vehicleId = vehicleId
+        self.locationId = locationId
+        self.start = start
+        self.end = end
+        self.energyWh = energyWh
+        self.counterWh = counterWh
+    }
+}

@@ -1,0 +1,364 @@
+import Foundation
+import Tariffs
+
+/// Reads and validates a bridge configuration file (YAML or JSON).
+public enum BridgeConfigLoader {
+    /// Loads `path`; relative paths inside (tariff, database, credential files) are relative to
+    /// the file. `environment` supplies `password_env`. Throws `ConfigError` naming the key.
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> BridgeConfig {
+        let url = URL(fileURLWithPath: path)
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            let exists = FileManager.default.fileExists(atPath: path)
+            throw ConfigError(file: path, key: "", problem: exists ? "cannot be read (permission denied or not UTF-8 text)" : "does not exist")
+        }
+        do {
+            return try parse(text, baseDirectory: url.deletingLastPathComponent(), environment: environment)
+        } catch var error as ConfigError {
+            error.file = path
+            throw error
+        }
+    }
+
+    /// Parses configuration text held in memory.
+    public static func parse(_ text: String, baseDirectory: URL, environment: [String: String] = [:]) throws -> BridgeConfig {
+        let document: DocumentValue
+        do {
+            document = try DocumentValue.parse(text, preferJSON: false)
+        } catch let error as DocumentSyntaxError {
+            throw ConfigError(key: "", problem: error.description)
+        }
+        var reader = Reader(baseDirectory: baseDirectory, environment: environment)
+        return try reader.config(document)
+    }
+}
+
+/// Typed access to the document with the key path in every error.
+private struct Reader {
+    var baseDirectory: URL
+    var environment: [String: String]
+
+    mutating func config(_ root: DocumentValue) throws -> BridgeConfig {
+        guard case .object = root else { throw ConfigError(key: "(top level)", problem: "must be a mapping of keys") }
+        try known(root, "", ["broker", "base_topic", "home_assistant", "location", "tariff", "database", "vehicles", "metering", "log_level"])
+
+        let broker = try self.broker(try required(root, "broker", ""))
+        let baseTopic = try string(root["base_topic"], "base_topic") ?? "chargebridge"
+        try checkTopic(baseTopic, "base_topic")
+
+        var discovery: BridgeConfig.Discovery? = BridgeConfig.Discovery(prefix: "homeassistant")
+        if let ha = root["home_assistant"], !ha.isNull {
+            try known(ha, "home_assistant", ["discovery_prefix", "discovery"])
+            if try bool(ha["discovery"], "home_assistant.discovery") == false {
+                discovery = nil
+            } else if let prefix = try string(ha["discovery_prefix"], "home_assistant.discovery_prefix") {
+                try checkTopic(prefix, "home_assistant.discovery_prefix")
+                discovery = .init(prefix: prefix)
+            }
+        }
+
+        var location = BridgeConfig.Location(id: "home", maxPowerW: nil)
+        var locationZone: String?
+        var locationCurrency: String?
+        if let value = root["location"], !value.isNull {
+            try known(value, "location", ["id", "max_power_w", "time_zone", "timezone", "currency"])
+            location.id = try identifier(value["id"], "location.id") ?? "home"
+            location.maxPowerW = try number(value["max_power_w"], "location.max_power_w", positive: true)
+            locationZone = try string(value["time_zone"] ?? value["timezone"], "location.time_zone")
+            locationCurrency = try string(value["currency"], "location.currency")
+        }
+
+        let tariffs = try tariffSet(try required(root, "tariff", ""))
+        guard let tariff = tariffs.importTariff else {
+            throw ConfigError(key: "tariff", problem: "has no IMPORT tariff to plan and price charging with")
+        }
+        if let locationZone, locationZone != tariff.timeZone.identifier {
+            throw ConfigError(key: "location.time_zone", problem: "is \(locationZone) but the tariff's timeZone is \(tariff.timeZone.identifier)")
+        }
+        if let locationCurrency, locationCurrency != tariff.currency {
+            throw ConfigError(key: "location.currency", problem: "is \(locationCurrency) but the tariff's currency is \(tariff.currency)")
+        }
+
+        let database = resolve(try string(root["database"], "database") ?? "chargebridge.sqlite")
+
+        var metering = BridgeConfig.MeteringOptions(flushIntervalSeconds: 1, powerStaleAfterSeconds: 120, publishIntervalSeconds: 1)
+        if let value = root["metering"], !value.isNull {
+            try known(value, "metering", ["flush_interval_s", "power_stale_after_s", "publish_interval_s"])
+            if let flush = try number(value["flush_interval_s"], "metering.flush_interval_s", positive: true) {
+                guard flush <= 1 else { throw ConfigError(key: "metering.flush_interval_s", problem: "must be at most 1 second (energy is flushed at least every second)") }
+                metering.flushIntervalSeconds = flush
+            }
+            metering.powerStaleAfterSeconds = try number(value["power_stale_after_s"], "metering.power_stale_after_s", positive: true) ?? metering.powerStaleAfterSeconds
+            metering.publishIntervalSeconds = try number(value["publish_interval_s"], "metering.publish_interval_s", positive: true) ?? metering.publishIntervalSeconds
+        }
+
+        guard case let .array(items)? = root["vehicles"], !items.isEmpty else {
+            throw ConfigError(key: "vehicles", problem: "must list at least one vehicle, each with an id")
+        }
+        var vehicles: [VehicleConfig] = []
+        for (index, item) in items.enumerated() {
+            let vehicle = try self.vehicle(item, "vehicles[\(index)]", baseTopic: baseTopic, siteLimit: location.maxPowerW)
+            if vehicles.contains(where: { $0.id == vehicle.id }) {
+                throw ConfigError(key: "vehicles[\(index)].id", problem: "'\(vehicle.id)' is used by another vehicle; ids must be unique")
+            }
+            vehicles.append(vehicle)
+        }
+        return BridgeConfig(
+            broker: broker, baseTopic: baseTopic, discovery: discovery, location: location,
+            tariffs: tariffs, tariff: tariff, databasePath: database, metering: metering, vehicles: vehicles
+        )
+    }
+
+    // MARK: Sections
+
+    func broker(_ value: DocumentValue) throws -> BridgeConfig.Broker {
+        try known(value, "broker", ["url", "client_id", "username", "password", "password_env", "password_file",
+                                    "ca_file", "cert_file", "key_file", "insecure", "protocol", "keepalive_s"])
+        guard let urlText = try string(value["url"], "broker.url") else {
+            throw ConfigError(key: "broker.url", problem: "is required, e.g. mqtt://127.0.0.1:1883")
+        }
+        guard let components = URLComponents(string: urlText), let scheme = components.scheme?.lowercased(),
+              scheme == "mqtt" || scheme == "mqtts", let host = components.host, !host.isEmpty else {
+            throw ConfigError(key: "broker.url", problem: "'\(Self.redactingCredentials(urlText))' must look like mqtt://host:1883 or mqtts://host:8883")
+        }
+        if components.user != nil || components.password != nil {
+            throw ConfigError(key: "broker.url", problem: "must not hold credentials; use broker.username and password_env or password_file")
+        }
+        let port = components.port ?? (scheme == "mqtts" ? 8883 : 1883)
+        guard (1...65535).contains(port) else { throw ConfigError(key: "broker.url", problem: "has port \(port), which is not between 1 and 65535") }
+
+        let sources = ["password", "password_env", "password_file"].filter { value[$0] != nil && !(value[$0]!.isNull) }
+        guard sources.count <= 1 else {
+            throw ConfigError(key: "broker.\(sources[1])", problem: "cannot be combined with broker.\(sources[0]); give the password one way")
+        }
+        var password: Secret?
+        if let text = try string(value["password"], "broker.password") {
+            password = Secret(text)
+        } else if let name = try string(value["password_env"], "broker.password_env") {
+            guard let text = environment[name], !text.isEmpty else {
+                throw ConfigError(key: "broker.password_env", problem: "names the environment variable \(name), which is not set")
+            }
+            password = Secret(text)
+        } else if let file = try string(value["password_file"], "broker.password_file") {
+            let path = resolve(file)
+            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+                throw ConfigError(key: "broker.password_file", problem: "'\(path)' cannot be read")
+            }
+            password = Secret(text.trimmingCharacters(in: .newlines))
+        }
+        let username = try string(value["username"], "broker.username")
+        if password != nil, username == nil {
+            throw ConfigError(key: "broker.username", problem: "is required when a password is given")
+        }
+
+        var files: [String: String] = [:]
+        for key in ["ca_file", "cert_file", "key_file"] {
+            if let file = try string(value[key], "broker.\(key)") {
+                let path = resolve(file)
+                guard FileManager.default.isReadableFile(atPath: path) else {
+                    throw ConfigError(key: "broker.\(key)", problem: "'\(path)' does not exist or cannot be read")
+                }
+                files[key] = path
+            }
+        }
+        if (files["cert_file"] == nil) != (files["key_file"] == nil) {
+            throw ConfigError(key: files["cert_file"] == nil ? "broker.cert_file" : "broker.key_file", problem: "is required with broker.\(files["cert_file"] == nil ? "key_file" : "cert_file") (a client certificate needs both)")
+        }
+        if scheme == "mqtt", !files.isEmpty {
+            throw ConfigError(key: "broker.url", problem: "uses mqtt:// but TLS files are given; use mqtts://")
+        }
+
+        var version = BridgeConfig.Broker.ProtocolVersion.v5
+        if let protocolValue = value["protocol"], !protocolValue.isNull {
+            switch protocolValue.text ?? protocolValue.number.map({ String($0) }) {
+            case "5", "5.0", "v5": version = .v5
+            case "3.1.1", "311", "v3.1.1", "4": version = .v311
+            default: throw ConfigError(key: "broker.protocol", problem: "must be 5 or 3.1.1")
+            }
+        }
+        let keepAlive = try number(value["keepalive_s"], "broker.keepalive_s", positive: true) ?? 30
+        let clientId = try string(value["client_id"], "broker.client_id") ?? "chargebridge"
+        guard !clientId.isEmpty, clientId.utf8.count <= 65535 else {
+            throw ConfigError(key: "broker.client_id", problem: "must not be empty")
+        }
+        return .init(
+            scheme: scheme, host: host, port: port, clientId: clientId, username: username, password: password,
+            caFile: files["ca_file"], certFile: files["cert_file"], keyFile: files["key_file"],
+            insecure: try bool(value["insecure"], "broker.insecure") ?? false,
+            protocolVersion: version, keepAliveSeconds: Int(keepAlive)
+        )
+    }
+
+    func tariffSet(_ value: DocumentValue) throws -> TariffSet {
+        do {
+            if let path = value.text {
+                return try TariffSet.load(path: resolve(path))
+            }
+            return try TariffSet.parse(document: value, baseDirectory: baseDirectory)
+        } catch let error as TariffError {
+            if value.text != nil {
+                throw ConfigError(key: "tariff", problem: "is not usable: \(error)")
+            }
+            throw ConfigError(key: "tariff", problem: "is not valid: \(error)")
+        }
+    }
+
+    func vehicle(_ value: DocumentValue, _ path: String, baseTopic: String, siteLimit: Double?) throws -> VehicleConfig {
+        guard case .object = value else { throw ConfigError(key: path, problem: "must be a mapping with at least an id") }
+        try known(value, path, ["id", "name", "capacity_wh", "max_power_w", "efficiency", "ready_by", "target_soc", "min_soc", "phases", "topics"])
+        guard let id = try identifier(value["id"], "\(path).id") else {
+            throw ConfigError(key: "\(path).id", problem: "is required")
+        }
+        let capacity = try number(value["capacity_wh"], "\(path).capacity_wh", positive: true) ?? 60_000
+        let maxPower = try number(value["max_power_w"], "\(path).max_power_w", positive: true) ?? min(11_000, siteLimit ?? 11_000)
+        let efficiency = try number(value["efficiency"], "\(path).efficiency", positive: true) ?? 0.9
+        guard efficiency <= 1 else { throw ConfigError(key: "\(path).efficiency", problem: "must be a fraction between 0 and 1, such as 0.9") }
+        var readyBy = TimeOfDay("07:00")!
+        if let text = try string(value["ready_by"], "\(path).ready_by") {
+            guard let time = TimeOfDay(text), time.minutes < 1440 else {
+                throw ConfigError(key: "\(path).ready_by", problem: "'\(text)' must be a local time HH:MM such as 07:00")
+            }
+            readyBy = time
+        }
+        let target = try number(value["target_soc"], "\(path).target_soc", positive: false) ?? 80
+        let minimum = try number(value["min_soc"], "\(path).min_soc", positive: false) ?? 0
+        guard (0...100).contains(target) else { throw ConfigError(key: "\(path).target_soc", problem: "must be a percentage from 0 to 100") }
+        guard (0...100).contains(minimum) else { throw ConfigError(key: "\(path).min_soc", problem: "must be a percentage from 0 to 100") }
+        guard minimum <= target else { throw ConfigError(key: "\(path).min_soc", problem: "(\(minimum)) must not be above target_soc (\(target))") }
+        let phases = try number(value["phases"], "\(path).phases", positive: true) ?? 3
+        guard phases == 1 || phases == 3 else { throw ConfigError(key: "\(path).phases", problem: "must be 1 or 3") }
+        let topics = try self.topics(value["topics"], "\(path).topics", prefix: "\(baseTopic)/\(id)")
+        return VehicleConfig(
+            id: id, name: try string(value["name"], "\(path).name") ?? id, capacityWh: capacity, maxPowerW: maxPower,
+            efficiency: efficiency, readyBy: readyBy, targetSoc: target, minSoc: minimum, phases: Int(phases), topics: topics
+        )
+    }
+
+    func topics(_ value: DocumentValue?, _ path: String, prefix: String) throws -> VehicleTopics {
+        let keys = ["plug", "plug_path", "plug_connected", "soc", "soc_path", "power", "power_path", "energy", "energy_path",
+                    "power_units", "energy_units", "ready_by_set", "target_soc_set", "mode_set", "boost_set", "command", "command_start", "command_stop",
+                    "command_power", "schedule", "session", "cost_today", "cost_month", "state"]
+        let value = value ?? .object([])
+        try known(value, path, Set(keys))
+        func topic(_ key: String, _ fallback: String) throws -> String {
+            let text = try string(value[key], "\(path).\(key)") ?? fallback
+            try checkTopic(text, "\(path).\(key)")
+            return text
+        }
+        func jsonPath(_ key: String) throws -> String? {
+            guard let text = try string(value[key], "\(path).\(key)") else { return nil }
+            guard JSONPath(text) != nil else {
+                throw ConfigError(key: "\(path).\(key)", problem: "'\(text)' must be a JSON path such as $.battery.level")
+            }
+            return text
+        }
+        var connectedWords: [String] = []
+        if let words = value["plug_connected"], !words.isNull {
+            guard case let .array(items) = words, !items.isEmpty, items.allSatisfy({ $0.text != nil || $0.number != nil }) else {
+                throw ConfigError(key: "\(path).plug_connected", problem: "must be a list of payload words such as [\"charging\", \"connected\"]")
+            }
+            connectedWords = items.map { $0.text ?? String($0.number!) }
+        }
+        func scale(_ key: String, base: String) throws -> Double {
+            guard let text = try string(value[key], "\(path).\(key)") else { return 1 }
+            switch text.uppercased() {
+            case base.uppercased(): return 1
+            case "K" + base.uppercased(): return 1000
+            default: throw ConfigError(key: "\(path).\(key)", problem: "must be \(base) or k\(base)")
+            }
+        }
+        var energy: VehicleTopics.Input?
+        if value["energy"] != nil || value["energy_path"] != nil {
+            energy = .init(topic: try topic("energy", "\(prefix)/energy"), path: try jsonPath("energy_path"), scale: try scale("energy_units", base: "Wh"))
+        }
+        let commandStart = try string(value["command_start"], "\(path).command_start") ?? "start"
+        let commandStop = try string(value["command_stop"], "\(path).command_stop") ?? "stop"
+        let commandPower = try string(value["command_power"], "\(path).command_power")
+        if let commandPower, !commandPower.contains("{power_w}"), !commandPower.contains("{current_a}") {
+            throw ConfigError(key: "\(path).command_power", problem: "must contain {power_w} or {current_a} where the limit goes")
+        }
+        return VehicleTopics(
+            plug: .init(topic: try topic("plug", "\(prefix)/plug"), path: try jsonPath("plug_path")),
+            plugConnected: connectedWords,
+            soc: .init(topic: try topic("soc", "\(prefix)/soc"), path: try jsonPath("soc_path")),
+            power: .init(topic: try topic("power", "\(prefix)/power"), path: try jsonPath("power_path"), scale: try scale("power_units", base: "W")),
+            energy: energy,
+            readyBySet: try topic("ready_by_set", "\(prefix)/ready_by/set"),
+            targetSocSet: try topic("target_soc_set", "\(prefix)/target_soc/set"),
+            modeSet: try topic("mode_set", "\(prefix)/mode/set"),
+            boostSet: try topic("boost_set", "\(prefix)/boost/set"),
+            command: try topic("command", "\(prefix)/command"),
+            commandStart: commandStart, commandStop: commandStop, commandPower: commandPower,
+            schedule: try topic("schedule", "\(prefix)/schedule"),
+            session: try topic("session", "\(prefix)/session"),
+            costToday: try topic("cost_today", "\(prefix)/cost/today"),
+            costMonth: try topic("cost_month", "\(prefix)/cost/month"),
+            state: try topic("state", "\(prefix)/state")
+        )
+    }
+
+    // MARK: Typed fields
+
+    func required(_ value: DocumentValue, _ key: String, _ path: String) throws -> DocumentValue {
+        guard let found = value[key], !found.isNull else {
+            throw ConfigError(key: path.isEmpty ? key : "\(path).\(key)", problem: "is required")
+        }
+        return found
+    }
+
+    func string(_ value: DocumentValue?, _ key: String) throws -> String? {
+        guard let value, !value.isNull else { return nil }
+        if let text = value.text { return text }
+        if let number = value.number { return number == number.rounded() ? String(Int(number)) : String(number) }
+        throw ConfigError(key: key, problem: "must be text, not \(value.kindDescription)")
+    }
+
+    func number(_ value: DocumentValue?, _ key: String, positive: Bool) throws -> Double? {
+        guard let value, !value.isNull else { return nil }
+        guard let number = value.number ?? value.text.flatMap(Double.init), number.isFinite else {
+            throw ConfigError(key: key, problem: positive ? "must be a positive number" : "must be a number")
+        }
+        if positive, number <= 0 { throw ConfigError(key: key, problem: "must be a positive number") }
+        return number
+    }
+
+    func bool(_ value: DocumentValue?, _ key: String) throws -> Bool? {
+        guard let value, !value.isNull else { return nil }
+        guard let flag = value.bool else { throw ConfigError(key: key, problem: "must be true or false") }
+        return flag
+    }
+
+    func identifier(_ value: DocumentValue?, _ key: String) throws -> String? {
+        guard let text = try string(value, key) else { return nil }
+        guard !text.isEmpty, text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) else {
+            throw ConfigError(key: key, problem: "'\(text)' may hold only letters, digits, '_' and '-' (it is used in topics)")
+        }
+        return text
+    }
+
+    func checkTopic(_ topic: String, _ key: String) throws {
+        guard !topic.isEmpty, !topic.contains("+"), !topic.contains("#"), !topic.contains("\0") else {
+            throw ConfigError(key: key, problem: "'\(topic)' must be a plain MQTT topic without wildcards")
+        }
+    }
+
+    func known(_ value: DocumentValue, _ path: String, _ keys: Set<String>) throws {
+        guard case let .object(members) = value else {
+            throw ConfigError(key: path, problem: "must be a mapping of keys")
+        }
+        for member in members where !keys.contains(member.key) {
+            let key = path.isEmpty ? member.key : "\(path).\(member.key)"
+            let close = keys.first { $0.replacingOccurrences(of: "_", with: "").lowercased() == member.key.replacingOccurrences(of: "_", with: "").lowercased() }
+            throw ConfigError(key: key, problem: "is not a known key" + (close.map { " (did you mean \($0)?)" } ?? ""))
+        }
+    }
+
+    func resolve(_ path: String) -> String {
+        path.hasPrefix("/") ? path : baseDirectory.appendingPathComponent(path).standardizedFileURL.path
+    }
+
+    static func redactingCredentials(_ url: String) -> String {
+        guard var components = URLComponents(string: url), components.password != nil else { return url }
+        components.password = "<redacted>"
+        return components.string ?? url
+    }
+}

@@ -1,0 +1,451 @@
+import Foundation
+import Planning
+import Tariffs
+
+/// The bridge's decisions, as a pure state machine: feed it events with the time they happen,
+/// execute the actions it returns. No MQTT, no SQLite, no clock of its own.
+///
+/// Data flows one way: message -> parsed input -> vehicle state -> (re)plan -> actions.
+public struct BridgeCore: Sendable {
+    public let config: BridgeConfig
+    private var vehicles: [VehicleState]
+    /// Topic -> (vehicle index, what it carries).
+    private let routes: [String: [(index: Int, input: Route)]]
+    private var replanNeeded = false
+    private var tariff: Tariff
+    /// The current price last published on `<base>/price`.
+    private var publishedPrice: Double?
+    /// Whether the service has told us the broker is there (and retained messages have had
+    /// their moment to arrive). Before that, inputs only update state: nothing is published or
+    /// commanded, so a restart never overwrites the retained wishes before reading them.
+    private var online = false
+
+    enum Route: Sendable, Equatable {
+        case input(VehicleInput)
+        /// Home Assistant's birth message: announce discovery again.
+        case homeAssistantStatus
+        /// The bridge's own retained state topic: read once after a restart to restore wishes.
+        case ownState
+    }
+
+    public init(config: BridgeConfig) {
+        self.config = config
+        self.tariff = config.tariff
+        vehicles = config.vehicles.map { VehicleState(config: $0, metering: config.metering) }
+        var routes: [String: [(Int, Route)]] = [:]
+        for (index, vehicle) in config.vehicles.enumerated() {
+            for (topic, input) in vehicle.topics.inputs {
+                routes[topic, default: []].append((index, .input(input)))
+            }
+            routes[vehicle.topics.state, default: []].append((index, .ownState))
+        }
+        if let discovery = config.discovery {
+            routes["\(discovery.prefix)/status", default: []].append((0, .homeAssistantStatus))
+        }
+        self.routes = routes
+    }
+
+    /// Every topic the service must subscribe to.
+    public var subscriptions: [String] {
+        routes.keys.sorted()
+    }
+
+    /// The retained `offline` Last Will and the `online` status.
+    public var statusTopic: String { "\(config.baseTopic)/status" }
+
+    /// Replaces the tariff (new prices); plans are re-made on the next event.
+    public mutating func updateTariff(_ tariff: Tariff) {
+        self.tariff = tariff
+        replanNeeded = true
+    }
+
+    /// The earliest instant at which a tick is needed for a schedule boundary (the service
+    /// also ticks at least every flush interval).
+    public func nextWakeUp(after now: Date) -> Date? {
+        vehicles.compactMap { $0.nextBoundary(after: now) }.min()
+    }
+
+    /// Handles one event at `now` and returns what to do, in order.
+    public mutating func handle(_ event: BridgeEvent, now: Date) -> [BridgeAction] {
+        var actions: [BridgeAction] = []
+        switch event {
+        case let .message(topic, payload):
+            for route in routes[topic] ?? [] {
+                receive(payload, topic: topic, route: route.input, vehicle: route.index, now: now, actions: &actions)
+            }
+        case .tick:
+            break
+        case .connected:
+            online = true
+            actions.append(.publish(topic: statusTopic, payload: "online", retain: true))
+            announce(actions: &actions)
+            publishedPrice = nil
+            replanNeeded = true // republish schedules: a restarted broker may have lost them
+            for index in vehicles.indices {
+                vehicles[index].commanded = nil
+                vehicles[index].publishedSchedule = nil
+                vehicles[index].publishedState = nil
+                if let session = vehicles[index].session {
+                    actions.append(.refreshCosts(vehicleId: vehicles[index].config.id, sessionId: session.id))
+                }
+            }
+        case .pricesChanged:
+            replanNeeded = true
+        case let .sessionRestored(vehicleId, restored):
+            guard let index = vehicles.firstIndex(where: { $0.config.id == vehicleId }) else { break }
+            vehicles[index].session = .init(id: restored.sessionId, startedAt: restored.startedAt, energyWh: restored.energyWh)
+            vehicles[index].plugged = true
+            vehicles[index].meter.begin(at: restored.meteredUntil, counterWh: restored.counterWh)
+            vehicles[index].lastFlush = now
+            replanNeeded = true
+            actions.append(.log(level: .notice, message: "\(vehicleId): continuing session \(restored.sessionId) with \(Int(restored.energyWh)) Wh metered"))
+        }
+        step(now: now, actions: &actions)
+        return actions
+    }
+
+    // MARK: Inputs
+
+    /// Home Assistant discovery: one retained config message per entity.
+    private func announce(actions: inout [BridgeAction]) {
+        guard let discovery = config.discovery else { return }
+        for message in HomeAssistantDiscovery(config: config, prefix: discovery.prefix).messages() {
+            actions.append(.publish(topic: message.topic, payload: message.payload, retain: true))
+        }
+    }
+
+    private mutating func receive(_ payload: [UInt8], topic: String, route: Route, vehicle index: Int, now: Date, actions: inout [BridgeAction]) {
+        let config = vehicles[index].config
+        do {
+            switch route {
+            case .homeAssistantStatus:
+                if String(decoding: payload, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == "online" {
+                    announce(actions: &actions)
+                }
+                return
+            case .ownState:
+                restoreWishes(from: payload, vehicle: index)
+                return
+            case let .input(input):
+                switch input {
+                case .plug:
+                    let connected = try PayloadParser.plug(payload, path: config.topics.plug.path, connectedWords: config.topics.plugConnected)
+                    setPlugged(connected, vehicle: index, now: now, actions: &actions)
+                case .soc:
+                    let soc = try PayloadParser.number(payload, path: config.topics.soc.path, range: 0...100, what: "state of charge")
+                    if vehicles[index].socPercent != soc {
+                        vehicles[index].socPercent = soc
+                        replanNeeded = true
+                    }
+                    if vehicles[index].boost, vehicles[index].targetReached {
+                        vehicles[index].boost = false
+                        actions.append(.log(level: .info, message: "\(config.id): boost reached \(Int(vehicles[index].targetSoc)) %, back to \(vehicles[index].mode.rawValue)"))
+                    }
+                case .power:
+                    let power = try PayloadParser.number(payload, path: config.topics.power.path, range: 0...1_000_000, what: "power") * config.topics.power.scale
+                    vehicles[index].powerW = power
+                    vehicles[index].meter.power(power, at: now)
+                case .energy:
+                    let counter = try PayloadParser.number(payload, path: config.topics.energy?.path, range: 0...1e15, what: "energy counter") * (config.topics.energy?.scale ?? 1)
+                    if let note = vehicles[index].meter.counter(counter, at: now) {
+                        actions.append(.log(level: .notice, message: "\(config.id): \(note)"))
+                    }
+                case .readyBy:
+                    vehicles[index].readyByOverride = try PayloadParser.readyBy(payload, calendar: tariff.calendar, now: now)
+                    vehicles[index].wishesKnown = true
+                    replanNeeded = true
+                case .targetSoc:
+                    let target = try PayloadParser.number(payload, path: nil, range: 0...100, what: "target state of charge")
+                    guard target >= config.minSoc else {
+                        throw PayloadError("target state of charge \(target) is below min_soc \(config.minSoc)")
+                    }
+                    vehicles[index].targetSocOverride = target
+                    vehicles[index].wishesKnown = true
+                    replanNeeded = true
+                case .mode:
+                    vehicles[index].mode = try PayloadParser.mode(payload)
+                    vehicles[index].wishesKnown = true
+                    replanNeeded = true
+                case .boost:
+                    let on = try PayloadParser.boost(payload)
+                    vehicles[index].boost = on && !vehicles[index].targetReached
+                    vehicles[index].wishesKnown = true
+                    replanNeeded = true
+                }
+            }
+            vehicles[index].loggedBadTopics.remove(topic)
+        } catch {
+            if vehicles[index].loggedBadTopics.insert(topic).inserted {
+                actions.append(.log(level: .warning, message: "\(config.id): ignored a payload on \(topic): \(error)"))
+            }
+        }
+    }
+
+    private mutating func restoreWishes(from payload: [UInt8], vehicle index: Int) {
+        guard !vehicles[index].wishesKnown,
+              let document = try? DocumentValue.parse(String(decoding: payload, as: UTF8.self), preferJSON: true) else { return }
+        vehicles[index].wishesKnown = true
+        if let mode = document["mode"]?.text.flatMap(ChargingMode.init(rawValue:)) { vehicles[index].mode = mode }
+        if let boost = document["boost"]?.bool { vehicles[index].boost = boost }
+        if let target = document["target_soc"]?.number, (vehicles[index].config.minSoc...100).contains(target),
+           target != vehicles[index].config.targetSoc {
+            vehicles[index].targetSocOverride = target
+        }
+        if let text = document["ready_by_override"]?.text {
+            if let time = TimeOfDay(text), time.minutes < 1440 {
+                vehicles[index].readyByOverride = .timeOfDay(time)
+            } else if let instant = Timestamp.parse(text) {
+                vehicles[index].readyByOverride = .instant(instant)
+            }
+        }
+        replanNeeded = true
+    }
+
+    private mutating func setPlugged(_ connected: Bool, vehicle index: Int, now: Date, actions: inout [BridgeAction]) {
+        let id = vehicles[index].config.id
+        guard connected != vehicles[index].plugged || (connected && vehicles[index].session == nil) else { return }
+        vehicles[index].plugged = connected
+        replanNeeded = true
+        if connected {
+            let sessionId = "\(id)-\(Self.compactStamp(now))"
+            vehicles[index].session = .init(id: sessionId, startedAt: now, energyWh: 0)
+            vehicles[index].meter.begin(at: now)
+            vehicles[index].lastFlush = now
+            actions.append(.sessionOpened(vehicleId: id, sessionId: sessionId, at: now))
+            actions.append(.log(level: .info, message: "\(id): plugged in, session \(sessionId)"))
+            actions.append(.refreshCosts(vehicleId: id, sessionId: sessionId))
+        } else if let session = vehicles[index].session {
+            vehicles[index].meter.advance(to: now)
+            flush(vehicle: index, now: now, actions: &actions)
+            vehicles[index].meter.end()
+            vehicles[index].session = nil
+            vehicles[index].plan = nil
+            actions.append(.sessionClosed(vehicleId: id, sessionId: session.id, at: now))
+            actions.append(.log(level: .info, message: "\(id): unplugged, session \(session.id) closed with \(Int(session.energyWh.rounded())) Wh"))
+            actions.append(.refreshCosts(vehicleId: id, sessionId: session.id))
+        }
+    }
+
+    // MARK: Every event: meter, plan, command, publish
+
+    private mutating func step(now: Date, actions: inout [BridgeAction]) {
+        for index in vehicles.indices {
+            vehicles[index].meter.advance(to: now)
+            if let last = vehicles[index].lastFlush, now.timeIntervalSince(last) >= config.metering.flushIntervalSeconds {
+                flush(vehicle: index, now: now, actions: &actions)
+            }
+            if let plan = vehicles[index].plan, plan.request.end <= now {
+                replanNeeded = true // the departure passed: plan for the next one
+            }
+            if vehicles[index].boost, vehicles[index].targetReached {
+                vehicles[index].boost = false
+                replanNeeded = true
+            }
+        }
+        if replanNeeded, online {
+            replanNeeded = false
+            replan(now: now, actions: &actions)
+            for index in vehicles.indices where vehicles[index].plan == nil && vehicles[index].publishedSchedule != "" {
+                // No plan in force (unplugged, fast, off, nothing to charge): clear the retained schedule.
+                vehicles[index].publishedSchedule = ""
+                actions.append(.publish(topic: vehicles[index].config.topics.schedule, payload: "", retain: true))
+            }
+        }
+        guard online else { return }
+        let stretchEnd = publishPrice(now: now, actions: &actions)
+        for index in vehicles.indices {
+            command(vehicle: index, now: now, stretchEnd: stretchEnd, actions: &actions)
+            publishState(vehicle: index, now: now, actions: &actions)
+            let vehicle = vehicles[index]
+            if vehicle.costsStale, let session = vehicle.session,
+               vehicle.lastCostRefresh.map({ now.timeIntervalSince($0) >= config.metering.publishIntervalSeconds }) ?? true {
+                vehicles[index].costsStale = false
+                vehicles[index].lastCostRefresh = now
+                actions.append(.refreshCosts(vehicleId: vehicle.config.id, sessionId: session.id))
+            }
+        }
+    }
+
+    private mutating func flush(vehicle index: Int, now: Date, actions: inout [BridgeAction]) {
+        vehicles[index].lastFlush = now
+        guard let session = vehicles[index].session, let taken = vehicles[index].meter.take(at: now) else { return }
+        let id = vehicles[index].config.id
+        let record = EnergyRecord(
+            recordId: "\(session.id)-\(Int64((taken.start.timeIntervalSince1970 * 1000).rounded()))",
+            sessionId: session.id, vehicleId: id, locationId: config.location.id,
+            start: taken.start, end: taken.end, energyWh: taken.energyWh,
+            counterWh: vehicles[index].meter.usesCounter ? vehicles[index].meter.lastCounterWh : nil
+        )
+        vehicles[index].session?.energyWh += taken.energyWh
+        vehicles[index].costsStale = true
+        actions.append(.record(record))
+    }
+
+    /// Plans every plugged smart vehicle jointly under the location's limit, less what the
+    /// vehicles charging at full power take.
+    private mutating func replan(now: Date, actions: inout [BridgeAction]) {
+        var members: [Int] = []
+        var requests: [DeviceRequest] = []
+        var reserved = 0.0
+        for index in vehicles.indices {
+            let vehicle = vehicles[index]
+            if vehicle.chargesImmediately { reserved += vehicle.config.maxPowerW }
+            guard vehicle.wantsPlan else {
+                vehicles[index].plan = nil
+                vehicles[index].planProblem = nil
+                continue
+            }
+            let need = vehicle.energyNeededWh
+            guard need > 0.5 else {
+                vehicles[index].plan = nil
+                vehicles[index].planProblem = nil
+                continue
+            }
+            members.append(index)
+            requests.append(DeviceRequest(
+                deviceId: vehicle.config.id, start: now, end: vehicle.departure(after: now, calendar: tariff.calendar),
+                maxPowerW: vehicle.config.maxPowerW, energyWh: need, minEnergyWh: min(need, vehicle.minimumEnergyWh)
+            ))
+        }
+        guard !members.isEmpty else { return }
+        let sitePower = config.location.maxPowerW.map { $0 - reserved }
+        if let sitePower, sitePower <= 0 {
+            // Vehicles charging at full power take the whole connection: the others wait.
+            for index in members {
+                vehicles[index].plan = DevicePlan(request: requests[members.firstIndex(of: index)!], slots: [], baselineCost: 0)
+                vehicles[index].planProblem = nil
+            }
+            return
+        }
+        let end = requests.map(\.end).max()!
+        let timeline = tariff.rates(from: now, to: end)
+        do {
+            let plan = try Planner.plan(ChargeRequest(sitePowerW: sitePower, devices: requests), slices: timeline.slices, tariffCapPerKWh: tariff.offPeakChargingCap)
+            for (index, devicePlan) in zip(members, plan.devices) {
+                vehicles[index].plan = devicePlan
+                vehicles[index].planProblem = nil
+                publishSchedule(vehicle: index, actions: &actions)
+                if devicePlan.shortfallWh > 1, !vehicles[index].shortfallReported {
+                    vehicles[index].shortfallReported = true
+                    let soc = vehicles[index].socPercent == nil ? " (no state of charge yet: planned as if empty)" : ""
+                    actions.append(.log(level: .warning, message: "\(vehicles[index].config.id): \(Int(devicePlan.shortfallWh.rounded())) Wh cannot be charged by \(Timestamp.format(devicePlan.request.end))\(soc)"))
+                } else if devicePlan.shortfallWh <= 1 {
+                    vehicles[index].shortfallReported = false
+                }
+            }
+        } catch {
+            for index in members {
+                if vehicles[index].planProblem == nil {
+                    actions.append(.log(level: .warning, message: "\(vehicles[index].config.id): cannot plan (\(error)); charging now instead"))
+                }
+                vehicles[index].plan = nil
+                vehicles[index].planProblem = "\(error)"
+            }
+        }
+    }
+
+    /// The price in force now on `<base>/price` (retained), when it changes. Returns where
+    /// that price ends (within the next day), if a price is known now.
+    private mutating func publishPrice(now: Date, actions: inout [BridgeAction]) -> Date? {
+        guard let slice = tariff.rates(from: now, to: now.addingTimeInterval(86_400)).slices.first, slice.start <= now else { return nil }
+        let price = (slice.pricePerKWh * 1e6).rounded() / 1e6
+        if price != publishedPrice {
+            publishedPrice = price
+            actions.append(.publish(topic: "\(config.baseTopic)/price", payload: String(price), retain: true))
+        }
+        return slice.end
+    }
+
+    private mutating func publishSchedule(vehicle index: Int, actions: inout [BridgeAction]) {
+        guard let plan = vehicles[index].plan else { return }
+        let response = ScheduleResponse(plan: Plan(devices: [plan]), currencyCode: tariff.currency, timeZoneIdentifier: tariff.timeZone.identifier)
+        guard let item = response.data.first, let payload = Self.json(item) else { return }
+        // Publish only when the slots change, not for every re-plan that shifts the start by a second.
+        let fingerprint = plan.slots.map { "\(Int($0.start.timeIntervalSince1970))-\(Int($0.end.timeIntervalSince1970))-\(Int($0.powerW))" }.joined(separator: ",")
+        guard fingerprint != vehicles[index].publishedSchedule else { return }
+        vehicles[index].publishedSchedule = fingerprint
+        actions.append(.publish(topic: vehicles[index].config.topics.schedule, payload: payload, retain: true))
+    }
+
+    private mutating func command(vehicle index: Int, now: Date, stretchEnd: Date?, actions: inout [BridgeAction]) {
+        let wanted = vehicles[index].wantedCommand(at: now, priceStretchEnd: stretchEnd)
+        let topics = vehicles[index].config.topics
+        let payload = wanted.payload(topics: topics, phases: vehicles[index].config.phases)
+        let previous = vehicles[index].commanded.map { $0.payload(topics: topics, phases: vehicles[index].config.phases) }
+        vehicles[index].commanded = wanted
+        // The charger hears a command only when its payload changes (a start at another power
+        // is news only to a charger that takes a power limit).
+        guard payload != previous else { return }
+        actions.append(.publish(topic: topics.command, payload: payload, retain: false))
+    }
+
+    private mutating func publishState(vehicle index: Int, now: Date, actions: inout [BridgeAction]) {
+        let vehicle = vehicles[index]
+        var state: [String: Any] = [
+            "plugged": vehicle.plugged,
+            "mode": vehicle.mode.rawValue,
+            "boost": vehicle.boost,
+            "target_soc": vehicle.targetSoc,
+            "ready_by": Self.localTime(vehicle.readyByOverride, default: vehicle.config.readyBy),
+            "charging": vehicle.commanded.map { if case .start = $0 { true } else { false } } ?? false,
+        ]
+        if let override = vehicle.readyByOverride {
+            switch override {
+            case let .timeOfDay(time): state["ready_by_override"] = time.description
+            case let .instant(instant): state["ready_by_override"] = Timestamp.format(instant)
+            }
+        }
+        if let soc = vehicle.socPercent { state["soc"] = soc }
+        if vehicle.plugged {
+            state["departure"] = Timestamp.format(vehicle.departure(after: now, calendar: tariff.calendar))
+            state["energy_needed_wh"] = (vehicle.energyNeededWh * 10).rounded() / 10
+        }
+        if let next = vehicle.plan?.slots.first(where: { $0.end > now }) {
+            state["next_start"] = Timestamp.format(max(next.start, now))
+        }
+        if let last = vehicle.plan?.slots.last, last.end > now {
+            state["planned_end"] = Timestamp.format(last.end)
+        }
+        if let plan = vehicle.plan { state["planned_cost"] = (plan.cost * 1e4).rounded() / 1e4 }
+        if let problem = vehicle.planProblem { state["plan_problem"] = problem }
+        if let session = vehicle.session { state["session_reference_id"] = session.id }
+        guard let data = try? JSONSerialization.data(withJSONObject: state, options: [.sortedKeys]) else { return }
+        let payload = String(decoding: data, as: UTF8.self)
+        guard payload != vehicle.publishedState else { return }
+        vehicles[index].publishedState = payload
+        vehicles[index].wishesKnown = true
+        actions.append(.publish(topic: vehicle.config.topics.state, payload: payload, retain: true))
+    }
+
+    // MARK: Helpers
+
+    static func compactStamp(_ instant: Date) -> String {
+        Timestamp.format(Date(timeIntervalSince1970: instant.timeIntervalSince1970.rounded(.down))).replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
+    }
+
+    static func localTime(_ override: ReadyBy?, default time: TimeOfDay) -> String {
+        if case let .timeOfDay(custom)? = override { return custom.description }
+        return time.description
+    }
+
+    static func json<T: Encodable>(_ value: T) -> String? {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The vehicle's session id, if one is open (for the service).
+    public func openSessionId(vehicleId: String) -> String? {
+        vehicles.first { $0.config.id == vehicleId }?.session?.id
+    }
+
+    /// Whether the vehicle is plugged in (for the service and tests).
+    public func isPlugged(vehicleId: String) -> Bool {
+        vehicles.first { $0.config.id == vehicleId }?.plugged ?? false
+    }
+
+    /// The vehicle's plan in force, if any.
+    public func plan(vehicleId: String) -> DevicePlan? {
+        vehicles.first { $0.config.id == vehicleId }?.plan
+    }
+}

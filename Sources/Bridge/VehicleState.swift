@@ -1,0 +1,137 @@
+import Foundation
+import Planning
+import Tariffs
+
+/// One vehicle as the bridge sees it: plug, battery, the driver's wishes, the open session,
+/// its meter, the current plan and the last command sent. A value; ``BridgeCore`` drives it.
+struct VehicleState: Sendable {
+    let config: VehicleConfig
+
+    var plugged = false
+    var socPercent: Double?
+    var powerW: Double?
+    var mode: ChargingMode = .smart
+    var boost = false
+    var readyByOverride: ReadyBy?
+    var targetSocOverride: Double?
+    /// Wishes were set (by the driver or from the retained state) and must not be overwritten
+    /// by a late retained state message.
+    var wishesKnown = false
+
+    var session: OpenSession?
+    var meter: EnergyMeter
+    /// The plan in force, if the vehicle is charging smart.
+    var plan: DevicePlan?
+    /// Why there is no plan although the vehicle wants energy (no prices, say).
+    var planProblem: String?
+    /// A shortfall was logged for the current plan (logged again only after it cleared).
+    var shortfallReported = false
+    /// The last schedule payload published (to publish only changes).
+    var publishedSchedule: String?
+    var publishedState: String?
+    /// The last command sent; `nil` after a reconnect, so the wanted one is sent again.
+    var commanded: ChargerCommand?
+    var lastFlush: Date?
+    var lastCostRefresh: Date?
+    var costsStale = false
+    /// Topics whose bad payloads were already logged (logged once until a good one arrives).
+    var loggedBadTopics: Set<String> = []
+
+    struct OpenSession: Sendable, Equatable {
+        var id: String
+        var startedAt: Date
+        /// Energy flushed to the ledger so far, Wh.
+        var energyWh: Double
+    }
+
+    init(config: VehicleConfig, metering: BridgeConfig.MeteringOptions) {
+        self.config = config
+        meter = EnergyMeter(usesCounter: config.topics.energy != nil, staleAfter: metering.powerStaleAfterSeconds)
+    }
+
+    var targetSoc: Double { targetSocOverride ?? config.targetSoc }
+
+    /// The departure this plan aims at: the override instant, or the next local occurrence of
+    /// the ready-by time of day after `now`.
+    func departure(after now: Date, calendar: ZoneCalendar) -> Date {
+        switch readyByOverride {
+        case let .instant(instant) where instant > now:
+            return instant
+        case let .timeOfDay(time)?:
+            return Self.next(time, after: now, calendar: calendar)
+        default:
+            return Self.next(config.readyBy, after: now, calendar: calendar)
+        }
+    }
+
+    static func next(_ time: TimeOfDay, after now: Date, calendar: ZoneCalendar) -> Date {
+        let today = calendar.localDate(of: now)
+        let candidate = calendar.instant(of: today, minuteOfDay: time.minutes)
+        return candidate > now ? candidate : calendar.instant(of: today.adding(days: 1), minuteOfDay: time.minutes)
+    }
+
+    /// Energy from the grid to reach the target, Wh; without a SoC reading, as if the battery
+    /// were empty less what this session already took (the car stops itself when full).
+    var energyNeededWh: Double {
+        let batteryWh: Double
+        if let soc = socPercent {
+            batteryWh = max(0, (targetSoc - soc) / 100 * config.capacityWh)
+        } else {
+            batteryWh = max(0, targetSoc / 100 * config.capacityWh - (session?.energyWh ?? 0) * config.efficiency)
+        }
+        return batteryWh / config.efficiency
+    }
+
+    /// Energy to reach `min_soc`, charged at once whatever the price, Wh.
+    var minimumEnergyWh: Double {
+        guard let soc = socPercent else { return 0 }
+        return max(0, (config.minSoc - soc) / 100 * config.capacityWh) / config.efficiency
+    }
+
+    /// Whether the battery has reached the target (only known with a SoC reading).
+    var targetReached: Bool {
+        guard let soc = socPercent else { return false }
+        return soc >= targetSoc - 1e-9
+    }
+
+    /// Charges now at full power rather than following a plan.
+    var chargesImmediately: Bool {
+        plugged && (boost || mode == .fast) && !targetReached
+    }
+
+    /// Takes part in smart planning.
+    var wantsPlan: Bool {
+        plugged && mode == .smart && !boost
+    }
+
+    /// What the charger should do at `now`. `priceStretchEnd` is where the price in force now
+    /// changes: once charging, the vehicle keeps charging through energy the plan puts later in
+    /// the same stretch (same price, same cost), so re-planning never toggles the charger within it.
+    func wantedCommand(at now: Date, priceStretchEnd: Date? = nil) -> ChargerCommand {
+        guard plugged, mode != .off else { return .stop }
+        if boost || mode == .fast {
+            return targetReached ? .stop : .start(powerW: config.maxPowerW)
+        }
+        if let plan {
+            if let slot = plan.slots.first(where: { $0.start <= now && now < $0.end }) {
+                return .start(powerW: slot.powerW)
+            }
+            if case .start? = commanded, let stretchEnd = priceStretchEnd,
+               let slot = plan.slots.first(where: { $0.end > now && $0.start < stretchEnd }) {
+                return .start(powerW: slot.powerW)
+            }
+            return .stop
+        }
+        // Smart without a plan: no prices to decide on, so behave like a plain charger.
+        if planProblem != nil, !targetReached, energyNeededWh > 0 {
+            return .start(powerW: config.maxPowerW)
+        }
+        return .stop
+    }
+
+    /// The next instant after `now` at which the wanted command may change.
+    func nextBoundary(after now: Date) -> Date? {
+        guard let plan else { return nil }
+        return plan.slots.flatMap { [$0.start, $0.end] }.filter { $0 > now }.min()
+    }
+}

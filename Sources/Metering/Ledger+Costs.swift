@@ -1,0 +1,66 @@
+import Foundation
+import Tariffs
+
+/// Costs from the ledger's records and the prices as they stand: nothing costed is stored, so
+/// a corrected price gives a corrected cost the next time it is asked.
+extension Ledger {
+    /// The cost of session `id` for `direction`, every record cut at every price change.
+    /// - Throws: `LedgerError.unknownSession` when the ledger has no record of that session or
+    ///   none of that direction.
+    public func sessionCost(_ id: String, direction: EnergyDirection = .import, tariffs: TariffSet) throws -> SessionCost {
+        let all = try records(session: id)
+        let records = all.filter { $0.direction == direction }
+        let openedAt = try? session(id).openedAt
+        guard let window = SessionCost.priceWindow(for: records, openedAt: openedAt ?? nil) else {
+            throw all.isEmpty ? LedgerError.unknownSession(id: id, path: path)
+                : LedgerError.noRecords(session: id, direction: direction.rawValue, path: path)
+        }
+        var needed = Set(records.map(\.tariffRate))
+        needed.insert(direction)
+        let timelines = Self.timelines(needed, from: window.from, to: window.to, tariffs: tariffs)
+        return SessionCost(sessionReferenceId: id, direction: direction, records: records, timelines: timelines, openedAt: openedAt ?? nil)!
+    }
+
+    /// The cost of `direction`'s energy in `[from, to)`, summed per local `period` in the time
+    /// zone of `direction`'s tariff (or the import tariff's); all devices or one.
+    /// The first and last periods are cut at `from` and `to`.
+    public func intervalCost(
+        from: Date, to: Date, period: CostPeriod, direction: EnergyDirection = .import,
+        deviceId: String? = nil, tariffs: TariffSet
+    ) throws -> [CostBucket] {
+        let calendar = (tariffs.tariff(for: direction) ?? tariffs.primary).calendar
+        let boundaries = period.boundaries(from: from, to: to, calendar: calendar)
+        guard boundaries.count >= 2 else { return [] }
+        let intervals = try energyIntervals(from: from, to: to, direction: direction, deviceId: deviceId)
+        let timelines = Self.timelines(Set(intervals.map(\.tariffRate)), from: from, to: to, tariffs: tariffs)
+        return CostAggregator.aggregate(intervals, boundaries: boundaries, timelines: timelines)
+    }
+
+    /// The cost of `deviceId`'s `direction` energy in the local day (or month, year) holding
+    /// `instant`, for the bridge's `cost/today` and `cost/month`.
+    public func periodCost(
+        _ period: CostPeriod, containing instant: Date, deviceId: String?, direction: EnergyDirection = .import,
+        tariffs: TariffSet
+    ) throws -> CostSummary {
+        let calendar = (tariffs.tariff(for: direction) ?? tariffs.primary).calendar
+        let window = period.interval(containing: instant, calendar: calendar)
+        var total = CostSummary()
+        for bucket in try intervalCost(from: window.from, to: window.to, period: period, direction: direction,
+                                       deviceId: deviceId, tariffs: tariffs) {
+            total.add(bucket.summary)
+        }
+        return total
+    }
+
+    static func timelines(
+        _ rates: Set<EnergyDirection>, from: Date, to: Date, tariffs: TariffSet
+    ) -> [EnergyDirection: RateTimeline] {
+        var result: [EnergyDirection: RateTimeline] = [:]
+        for rate in rates {
+            if let tariff = tariffs.tariff(for: rate) {
+                result[rate] = tariff.rates(from: from, to: to)
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import Tariffs
+
+/// Turns one decoded JSON record into a `MeterRecord`, or the reason it is rejected.
+enum MeterRecordParser {
+    struct Failure: Error {
+        var recordReferenceId: String?
+        var message: String
+    }
+
+    /// JSON `true`/`false` (an NSNumber of type char, as JSONSerialization gives them).
+    static func isBoolean(_ value: Any) -> Bool {
+        guard let number = value as? NSNumber else { return false }
+        return String(cString: number.objCType) == "c"
+    }
+
+    static func parse(_ item: Any) -> Result<MeterRecord, Failure> {
+        guard let object = item as? [String: Any] else {
+            return .failure(Failure(recordReferenceId: nil, message: "the record is not a JSON object."))
+        }
+        let referenceId = object["record_reference_id"] as? String
+        func fail(_ message: String) -> Result<MeterRecord, Failure> {
+            .failure(Failure(recordReferenceId: referenceId, message: message))
+        }
+        func text(_ key: String, required: Bool) -> Result<String?, Failure> {
+            guard let raw = object[key], !(raw is NSNull) else {
+                return required ? .failure(Failure(recordReferenceId: referenceId, message: "\(key) is missing.")) : .success(nil)
+            }
+            guard let value = raw as? String else {
+                return .failure(Failure(recordReferenceId: referenceId, message: "\(key) must be a string."))
+            }
+            guard !value.trimmingCharacters(in: .whitespaces).isEmpty else {
+                return .failure(Failure(recordReferenceId: referenceId, message: "\(key) is empty."))
+            }
+            return .success(value)
+        }
+        func direction(_ key: String) -> Result<EnergyDirection?, Failure> {
+            switch text(key, required: false) {
+            case .failure(let failure): return .failure(failure)
+            case .success(nil): return .success(nil)
+            case .success(let value?):
+                guard let parsed = EnergyDirection(rawValue: value.uppercased()) else {
+                    return .failure(Failure(recordReferenceId: referenceId,
+                                            message: "\(key) \"\(value)\" is not IMPORT or EXPORT."))
+                }
+                return .success(parsed)
+            }
+        }
+        do throws(Failure) {
+            let recordId = try text("record_reference_id", required: true).get()!
+            let startText = try text("start_time", required: true).get()!
+            let endText = try text("end_time", required: true).get()!
+            let deviceId = try text("device_id", required: true).get()!
+            let unitsText = try text("units", required: true).get()!
+            let locationId = try text("location_id", required: false).get()
+            let sessionId = try text("session_reference_id", required: false).get()
+            let measurand = try text("measurand", required: false).get() ?? "TRANSFERRED"
+            let flow = try direction("direction").get() ?? .import
+            let rate = try direction("tariff_rate").get() ?? flow
+            guard let start = Timestamp.parse(startText) else {
+                return fail("start_time \"\(startText)\" is not an ISO 8601 instant with an offset or Z.")
+            }
+            guard let end = Timestamp.parse(endText) else {
+                return fail("end_time \"\(endText)\" is not an ISO 8601 instant with an offset or Z.")
+            }
+            guard end > start else {
+                return fail(end == start
+                    ? "end_time \(endText) equals start_time: the interval is empty."
+                    : "end_time \(endText) is before start_time \(startText).")
+            }
+            guard let unit = MeterUnit(rawValue: unitsText.uppercased()) else {
+                return fail("units \"\(unitsText)\" is not one of W, KW, WH, KWH.")
+            }
+            guard let rawValue = object["value"], !(rawValue is NSNull) else { return fail("value is missing.") }
+            let value: Double
+            if let string = rawValue as? String {
+                guard let number = Double(string.trimmingCharacters(in: .whitespaces)) else {
+                    return fail("value \"\(string)\" is not a number.")
+                }
+                value = number
+            } else if isBoolean(rawValue) {
+                return fail("value must be a number.")
+            } else if let number = rawValue as? Double {
+                value = number
+            } else if let number = rawValue as? Int {
+                value = Double(number)
+            } else {
+                return fail("value must be a number.")
+            }
+            guard value.isFinite else { return fail("value is not a finite number.") }
+            guard value >= 0 else { return fail("value \(value) is negative: send exported energy with direction EXPORT.") }
+            let energy = unit.energyWh(value: value, seconds: end.timeIntervalSince(start))
+            guard energy.isFinite else { return fail("value \(value) is too large.") }
+            return .success(MeterRecord(
+                start: start, end: end, deviceId: deviceId, locationId: locationId,
+                sessionReferenceId: sessionId, recordReferenceId: recordId, direction: flow,
+                tariffRate: rate, measurand: measurand, energyWh: energy))
+        } catch {
+            return .failure(error)
+        }
+    }
+}

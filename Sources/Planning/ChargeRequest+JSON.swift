@@ -1,0 +1,194 @@
+import Foundation
+import Tariffs
+
+extension ChargeRequest {
+    /// Decodes the contract's request JSON (CONTRACT.md section 3) and validates it.
+    ///
+    /// Powers may be numbers or strings in `W` or `KW`; energies in `WH` or `KWH`; a device gives
+    /// `energy` or `battery` (`capacity_wh`, `soc` and `target_soc` in percent, `efficiency`
+    /// default 0.9). Throws one sentence naming the field, e.g. `data[0].max_power.units: 'MW' is
+    /// not W or KW`.
+    public static func decode(json data: Data) throws(PlanningError) -> ChargeRequest {
+        let root: Any
+        do {
+            root = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+        } catch {
+            throw PlanningError("request: not valid JSON (\(error.localizedDescription))")
+        }
+        guard let object = root as? [String: Any] else {
+            throw PlanningError("request: the top level is not a JSON object")
+        }
+        let sitePowerW = try JSONField.power(object["max_power"], field: "max_power")
+        guard let items = object["data"] as? [Any] else {
+            throw PlanningError("data: missing or not an array of devices")
+        }
+        var devices: [DeviceRequest] = []
+        for (index, item) in items.enumerated() {
+            let field = "data[\(index)]"
+            guard let device = item as? [String: Any] else {
+                throw PlanningError("\(field): not a JSON object")
+            }
+            devices.append(try decodeDevice(device, field: field, sitePowerW: sitePowerW, index: index))
+        }
+        let request = ChargeRequest(sitePowerW: sitePowerW, devices: devices)
+        try request.validate()
+        return request
+    }
+
+    private static func decodeDevice(
+        _ object: [String: Any], field: String, sitePowerW: Double?, index: Int
+    ) throws(PlanningError) -> DeviceRequest {
+        let deviceId: String
+        switch object["device_id"] {
+        case let text as String: deviceId = text
+        case let number as NSNumber: deviceId = number.stringValue
+        case nil, is NSNull: deviceId = "device\(index + 1)"
+        default: throw PlanningError("\(field).device_id: not a string")
+        }
+        var direction = EnergyDirection.import
+        if let raw = object["direction"], !(raw is NSNull) {
+            guard let text = raw as? String, let parsed = EnergyDirection(rawValue: text.uppercased()) else {
+                throw PlanningError("\(field).direction: '\(raw)' is not IMPORT or EXPORT")
+            }
+            direction = parsed
+        }
+        let start = try JSONField.instant(object["start_time"], field: "\(field).start_time")
+        let end = try JSONField.instant(object["end_time"], field: "\(field).end_time")
+        guard let maxPowerW = try JSONField.power(object["max_power"], field: "\(field).max_power") ?? sitePowerW else {
+            throw PlanningError("\(field).max_power: missing, and the request has no location max_power either")
+        }
+        var energyWh: Double
+        var minEnergyWh = 0.0
+        let energy = object["energy"].flatMap { $0 is NSNull ? nil : $0 }
+        let battery = object["battery"].flatMap { $0 is NSNull ? nil : $0 }
+        switch (energy, battery) {
+        case (nil, nil):
+            throw PlanningError("\(field): needs either energy or battery")
+        case (.some, .some):
+            throw PlanningError("\(field): gives both energy and battery; give one")
+        case let (.some(energy), nil):
+            guard let energy = energy as? [String: Any] else {
+                throw PlanningError("\(field).energy: not an object with units and value")
+            }
+            let scale = try JSONField.energyScale(energy["units"], field: "\(field).energy.units")
+            guard let value = try JSONField.number(energy["value"], field: "\(field).energy.value") else {
+                throw PlanningError("\(field).energy.value: missing")
+            }
+            energyWh = value * scale
+            minEnergyWh = (try JSONField.number(energy["min_value"], field: "\(field).energy.min_value") ?? 0) * scale
+        case let (nil, .some(battery)):
+            energyWh = try decodeBattery(battery, field: "\(field).battery")
+        }
+        if energyWh < 0 {
+            throw PlanningError("\(field).energy.value: \(energyWh) Wh is negative")
+        }
+        var continuous = false
+        if let raw = object["continuous"], !(raw is NSNull) {
+            guard let flag = raw as? Bool else {
+                throw PlanningError("\(field).continuous: '\(raw)' is not true or false")
+            }
+            continuous = flag
+        }
+        let precondition = try JSONField.number(object["precondition_minutes"], field: "\(field).precondition_minutes") ?? 0
+        let cap = try JSONField.number(object["price_cap"], field: "\(field).price_cap")
+        return DeviceRequest(
+            deviceId: deviceId, direction: direction, start: start, end: end, maxPowerW: maxPowerW,
+            energyWh: energyWh, minEnergyWh: minEnergyWh, continuous: continuous,
+            preconditionMinutes: precondition, priceCapPerKWh: cap)
+    }
+
+    private static func decodeBattery(_ raw: Any, field: String) throws(PlanningError) -> Double {
+        guard let battery = raw as? [String: Any] else {
+            throw PlanningError("\(field): not an object with capacity_wh, soc and target_soc")
+        }
+        guard let capacity = try JSONField.number(battery["capacity_wh"], field: "\(field).capacity_wh") else {
+            throw PlanningError("\(field).capacity_wh: missing")
+        }
+        guard let soc = try JSONField.number(battery["soc"], field: "\(field).soc") else {
+            throw PlanningError("\(field).soc: missing")
+        }
+        guard let target = try JSONField.number(battery["target_soc"], field: "\(field).target_soc") else {
+            throw PlanningError("\(field).target_soc: missing")
+        }
+        let efficiency = try JSONField.number(battery["efficiency"], field: "\(field).efficiency") ?? 0.9
+        guard capacity >= 0 else { throw PlanningError("\(field).capacity_wh: \(capacity) is negative") }
+        guard (0...100).contains(soc) else { throw PlanningError("\(field).soc: \(soc) is not a percentage 0-100") }
+        guard (0...100).contains(target) else {
+            throw PlanningError("\(field).target_soc: \(target) is not a percentage 0-100")
+        }
+        guard efficiency > 0, efficiency <= 1 else {
+            throw PlanningError("\(field).efficiency: \(efficiency) is not in (0, 1]")
+        }
+        return capacity * max(0, target - soc) / 100 / efficiency
+    }
+}
+
+/// Small readers for the request's loosely typed fields; every error names the field.
+enum JSONField {
+    /// A number given as a JSON number or a numeric string; `nil` when absent or null.
+    static func number(_ raw: Any?, field: String) throws(PlanningError) -> Double? {
+        switch raw {
+        case nil, is NSNull:
+            return nil
+        case let text as String:
+            guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite else {
+                throw PlanningError("\(field): '\(text)' is not a number")
+            }
+            return value
+        case let number as NSNumber:
+            if isBoolean(number) {
+                throw PlanningError("\(field): \(number.boolValue) is not a number")
+            }
+            return number.doubleValue
+        default:
+            throw PlanningError("\(field): '\(raw!)' is not a number")
+        }
+    }
+
+    /// Whether JSONSerialization made `number` from `true` or `false`.
+    static func isBoolean(_ number: NSNumber) -> Bool {
+        String(describing: type(of: number)).contains("Boolean")
+    }
+
+    /// A `{"units": "W"|"KW", "value": ...}` power in W; `nil` when absent or null.
+    static func power(_ raw: Any?, field: String) throws(PlanningError) -> Double? {
+        switch raw {
+        case nil, is NSNull:
+            return nil
+        case let object as [String: Any]:
+            var scale = 1.0
+            if let units = object["units"], !(units is NSNull) {
+                switch (units as? String)?.uppercased() {
+                case "W": scale = 1
+                case "KW": scale = 1000
+                default: throw PlanningError("\(field).units: '\(units)' is not W or KW")
+                }
+            }
+            guard let value = try number(object["value"], field: "\(field).value") else {
+                throw PlanningError("\(field).value: missing")
+            }
+            return value * scale
+        default:
+            throw PlanningError("\(field): not an object with units and value")
+        }
+    }
+
+    /// Wh per unit of an energy's `units` (`WH` or `KWH`, default `WH`).
+    static func energyScale(_ raw: Any?, field: String) throws(PlanningError) -> Double {
+        guard let raw, !(raw is NSNull) else { return 1 }
+        switch (raw as? String)?.uppercased() {
+        case "WH": return 1
+        case "KWH": return 1000
+        default: throw PlanningError("\(field): '\(raw)' is not WH or KWH")
+        }
+    }
+
+    /// An ISO 8601 instant with an offset or `Z`.
+    static func instant(_ raw: Any?, field: String) throws(PlanningError) -> Date {
+        guard let raw, !(raw is NSNull) else { throw PlanningError("\(field): missing") }
+        guard let text = raw as? String, let date = Timestamp.parse(text) else {
+            throw PlanningError("\(field): '\(raw)' is not an ISO 8601 instant with an offset or Z")
+        }
+        return date
+    }
+}

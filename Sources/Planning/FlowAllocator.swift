@@ -1,0 +1,310 @@
+/// Exact joint allocation of energy to time segments: the most energy possible, then the least
+/// cost, for devices that each have a demand and a per-segment capacity, under a per-segment
+/// site capacity.
+///
+/// Why it is exact: the cost of a unit of energy depends only on its segment, never on the
+/// device. The per-segment loads a feasible flow can realise form a polymatroid whose rank
+/// `f(A)` is the max flow from the devices into the segment set `A` (bipartite network
+/// source -> device (demand) -> segment (device capacity) -> sink (site capacity)). Over a
+/// polymatroid, the greedy that visits segments cheapest first and gives each one
+/// `f(A + k) - f(A)` yields a minimum-cost base (Edmonds), and a base has the maximal total
+/// `f(all)`, so it also delivers the most energy possible. The increment is realised by
+/// augmenting paths from the source to segment `k` only: a path ends at `k`'s sink edge, so
+/// every earlier segment keeps its load, and the set of nodes reachable from the source only
+/// shrinks under augmentation, so when no path to `k` is left no path to any visited segment is
+/// left either: the flow is then a max flow for `A + k`. Ties in price visit later segments
+/// first, so among equally cheap schedules the later one wins.
+///
+/// When devices cannot compete (one device, or no site limit) the greedy needs no augmenting
+/// paths and no full sort: each device fills its segments below a threshold price found by a
+/// weighted quickselect, then the threshold-price segments latest first, in linear time. That is
+/// exactly what the greedy does for it.
+struct FlowAllocator {
+    /// Site capacity of each segment in Wh (`.infinity` when unlimited, 0 where nothing may run).
+    private let siteCapWh: [Double]
+    /// Price of each segment.
+    private let price: [Double]
+    /// Device `j` may use segments `lo[j] ..< hi[j]`; its entries start at `offset[j]` in the
+    /// flat arrays `capWh` and `flowWh`.
+    private let lo: [Int]
+    private let hi: [Int]
+    private let offset: [Int]
+    private let capWh: [Double]
+    /// Energy placed per (device, segment), the result.
+    private(set) var flowWh: [Double]
+    /// Demand not yet placed per device.
+    private(set) var remainingWh: [Double]
+    /// Devices with positive capacity in each segment (compressed rows).
+    private let segmentDeviceStart: [Int]
+    private let segmentDevices: [Int]
+    private let siteLimited: Bool
+
+    private static let epsilon = 1e-9
+
+    /// - Parameters:
+    ///   - siteCapWh: per segment; `.infinity` where there is no site limit, 0 where nothing may run.
+    ///   - price: per segment, the price to minimise.
+    ///   - devices: per device the first segment index, its capacities (Wh) for consecutive
+    ///     segments from there, and its demand (Wh).
+    init(siteCapWh: [Double], price: [Double], devices: [(lo: Int, capWh: [Double], demandWh: Double)]) {
+        self.siteCapWh = siteCapWh
+        self.price = price
+        siteLimited = siteCapWh.contains { $0.isFinite && $0 > 0 }
+        let independent = devices.count == 1 || !siteLimited
+        var lo: [Int] = []
+        var hi: [Int] = []
+        var offset: [Int] = []
+        var caps: [Double] = []
+        var demand: [Double] = []
+        var counts = [Int](repeating: 0, count: independent ? 1 : siteCapWh.count + 1)
+        for device in devices {
+            lo.append(device.lo)
+            hi.append(device.lo + device.capWh.count)
+            offset.append(caps.count)
+            caps.append(contentsOf: device.capWh)
+            demand.append(max(0, device.demandWh))
+            if !independent {
+                for (i, cap) in device.capWh.enumerated() where cap > 0 { counts[device.lo + i + 1] += 1 }
+            }
+        }
+        if !independent {
+            for k in 0..<siteCapWh.count { counts[k + 1] += counts[k] }
+        }
+        var fill = counts
+        var members = [Int](repeating: 0, count: counts[counts.count - 1])
+        for (j, device) in devices.enumerated() where !independent {
+            for (i, cap) in device.capWh.enumerated() where cap > 0 {
+                let k = device.lo + i
+                members[fill[k]] = j
+                fill[k] += 1
+            }
+        }
+        self.lo = lo
+        self.hi = hi
+        self.offset = offset
+        self.capWh = caps
+        self.flowWh = [Double](repeating: 0, count: caps.count)
+        self.remainingWh = demand
+        self.segmentDeviceStart = counts
+        self.segmentDevices = members
+    }
+
+    /// Energy device `j` gets in each segment of its range, from its first segment on.
+    func flows(device j: Int) -> ArraySlice<Double> {
+        flowWh[offset[j]..<offset[j] + hi[j] - lo[j]]
+    }
+
+    /// Energy device `j` gets in segment `k` (0 outside its range).
+    func flow(device j: Int, segment k: Int) -> Double {
+        guard k >= lo[j], k < hi[j] else { return 0 }
+        return flowWh[offset[j] + k - lo[j]]
+    }
+
+    /// Runs the greedy; afterwards `flow(device:segment:)` holds the allocation.
+    mutating func run() {
+        if lo.count == 1 || !siteLimited {
+            for j in lo.indices { fillAlone(j) }
+            return
+        }
+        var order: [Int] = []
+        order.reserveCapacity(siteCapWh.count)
+        for k in stride(from: siteCapWh.count - 1, through: 0, by: -1) where siteCapWh[k] > 0 { order.append(k) }
+        // Stable: among equal prices the later segment stays first.
+        order.sort { price[$0] < price[$1] }
+        var totalRemaining = remainingWh.reduce(0, +)
+        var scratch = Scratch(segments: siteCapWh.count, devices: lo.count)
+        for k in order {
+            if totalRemaining <= Self.epsilon { break }
+            var need = siteCapWh[k]
+            if need <= Self.epsilon { continue }
+            for index in segmentDeviceStart[k]..<segmentDeviceStart[k + 1] {
+                let j = segmentDevices[index]
+                let left = remainingWh[j]
+                if left <= Self.epsilon { continue }
+                let entry = offset[j] + k - lo[j]
+                let amount = min(capWh[entry] - flowWh[entry], left, need)
+                if amount <= 0 { continue }
+                flowWh[entry] += amount
+                remainingWh[j] = left - amount
+                need -= amount
+                totalRemaining -= amount
+                if need <= Self.epsilon { break }
+            }
+            guard siteLimited else { continue }
+            while need > Self.epsilon, totalRemaining > Self.epsilon {
+                guard let amount = augment(into: k, need: need, scratch: &scratch) else { break }
+                need -= amount
+                totalRemaining -= amount
+            }
+        }
+    }
+
+    /// The greedy for a device that competes with no other: every segment priced below the
+    /// threshold in full, then the threshold-priced ones latest first.
+    private mutating func fillAlone(_ j: Int) {
+        let base = offset[j] - lo[j]
+        var entries: [Int] = []
+        entries.reserveCapacity(hi[j] - lo[j])
+        var total = 0.0
+        for k in lo[j]..<hi[j] {
+            let cap = min(capWh[base + k], siteCapWh[k])
+            if cap > Self.epsilon {
+                entries.append(k)
+                total += cap
+            }
+        }
+        @inline(__always) func cap(_ k: Int) -> Double { min(capWh[base + k], siteCapWh[k]) }
+        var need = remainingWh[j]
+        guard need > Self.epsilon else { return }
+        if total <= need {
+            for k in entries { flowWh[base + k] = cap(k) }
+            remainingWh[j] = need - total
+            return
+        }
+        // Weighted quickselect for the threshold price; entries[..<low] are wholly below it.
+        var low = 0
+        var high = entries.count
+        var equalStart = 0
+        var equalEnd = 0
+        while true {
+            guard low < high else {
+                // Rounding left nothing to split: everything before `low` is used in full.
+                equalStart = low
+                equalEnd = low
+                break
+            }
+            let a = price[entries[low]]
+            let b = price[entries[(low + high) / 2]]
+            let c = price[entries[high - 1]]
+            let pivot = max(min(a, b), min(max(a, b), c))
+            // Three-way partition of entries[low..<high]: [< pivot][== pivot][> pivot].
+            var less = low
+            var index = low
+            var greater = high
+            var lessWh = 0.0
+            var equalWh = 0.0
+            while index < greater {
+                let k = entries[index]
+                let p = price[k]
+                if p < pivot {
+                    entries.swapAt(less, index)
+                    lessWh += cap(k)
+                    less += 1
+                    index += 1
+                } else if p > pivot {
+                    greater -= 1
+                    entries.swapAt(index, greater)
+                } else {
+                    equalWh += cap(k)
+                    index += 1
+                }
+            }
+            if lessWh >= need, less > low {
+                high = less
+            } else if lessWh + equalWh >= need {
+                need -= lessWh
+                equalStart = less
+                equalEnd = greater
+                break
+            } else {
+                need -= lessWh + equalWh
+                low = greater
+            }
+        }
+        var placed = 0.0
+        for k in entries[..<equalStart] {
+            let amount = cap(k)
+            flowWh[base + k] = amount
+            placed += amount
+        }
+        var ties = Array(entries[equalStart..<equalEnd])
+        ties.sort(by: >)
+        for k in ties where need > Self.epsilon {
+            let amount = min(cap(k), need)
+            flowWh[base + k] = amount
+            need -= amount
+            placed += amount
+        }
+        remainingWh[j] = max(0, remainingWh[j] - placed)
+    }
+
+    /// Breadth-first search state reused across augmentations.
+    private struct Scratch {
+        var stamp = 0
+        var segmentSeen: [Int]
+        var deviceSeen: [Int]
+        /// The device that gives up energy in a segment on the path.
+        var segmentVia: [Int]
+        /// The segment a device takes more energy in on the path.
+        var deviceVia: [Int]
+        var queue: [Int]
+
+        init(segments: Int, devices: Int) {
+            segmentSeen = [Int](repeating: 0, count: segments)
+            deviceSeen = [Int](repeating: 0, count: devices)
+            segmentVia = [Int](repeating: -1, count: segments)
+            deviceVia = [Int](repeating: -1, count: devices)
+            queue = [Int](repeating: 0, count: segments)
+        }
+    }
+
+    /// Finds one augmenting path from a device with demand left to segment `k` (moving energy
+    /// of saturated devices from visited segments to `k` and refilling those segments from
+    /// others), pushes the bottleneck along it and returns it; `nil` when there is none.
+    private mutating func augment(into k: Int, need: Double, scratch: inout Scratch) -> Double? {
+        scratch.stamp += 1
+        let stamp = scratch.stamp
+        scratch.segmentSeen[k] = stamp
+        scratch.queue[0] = k
+        var head = 0
+        var tail = 1
+        var found = -1
+        search: while head < tail {
+            let a = scratch.queue[head]
+            head += 1
+            for index in segmentDeviceStart[a]..<segmentDeviceStart[a + 1] {
+                let j = segmentDevices[index]
+                if scratch.deviceSeen[j] == stamp { continue }
+                let entry = offset[j] + a - lo[j]
+                if capWh[entry] - flowWh[entry] <= Self.epsilon { continue }
+                scratch.deviceSeen[j] = stamp
+                scratch.deviceVia[j] = a
+                if remainingWh[j] > Self.epsilon {
+                    found = j
+                    break search
+                }
+                let base = offset[j] - lo[j]
+                for b in lo[j]..<hi[j] where flowWh[base + b] > Self.epsilon && scratch.segmentSeen[b] != stamp {
+                    scratch.segmentSeen[b] = stamp
+                    scratch.segmentVia[b] = j
+                    scratch.queue[tail] = b
+                    tail += 1
+                }
+            }
+        }
+        guard found >= 0 else { return nil }
+        var amount = min(need, remainingWh[found])
+        var j = found
+        while true {
+            let a = scratch.deviceVia[j]
+            let entry = offset[j] + a - lo[j]
+            amount = min(amount, capWh[entry] - flowWh[entry])
+            if a == k { break }
+            let giver = scratch.segmentVia[a]
+            amount = min(amount, flowWh[offset[giver] + a - lo[giver]])
+            j = giver
+        }
+        guard amount > 0 else { return nil }
+        remainingWh[found] -= amount
+        j = found
+        while true {
+            let a = scratch.deviceVia[j]
+            flowWh[offset[j] + a - lo[j]] += amount
+            if a == k { break }
+            let giver = scratch.segmentVia[a]
+            flowWh[offset[giver] + a - lo[giver]] -= amount
+            j = giver
+        }
+        return amount
+    }
+}

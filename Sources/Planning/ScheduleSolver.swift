@@ -1,0 +1,342 @@
+import Foundation
+
+/// Plans a group of devices that share one price curve and the location limit. Internal;
+/// ``Planner`` is the public door. Instants are seconds since 1970, power W, energy Wh.
+///
+/// The order of work, each step exact for what it decides:
+/// 1. `min_value`: at once from `start`, at full power (less only where the location limit
+///    leaves less), whatever the price: fixed by the request, nothing to optimise.
+/// 2. `precondition_minutes`: the last minutes before `end` (after the minimum block), within
+///    the price cap, at one constant power (full power when the energy allows).
+/// 3. `continuous` devices: the cheapest single block at full power (``CheapestWindow``).
+/// 4. Everything else: the joint greedy of ``FlowAllocator`` over the segments left, which is
+///    the most energy possible at the least cost for the capacity the earlier steps leave.
+struct ScheduleSolver {
+    struct Device {
+        var start: Double
+        var end: Double
+        /// Full power: the device's limit, never above the location's.
+        var powerW: Double
+        var energyWh: Double
+        var minEnergyWh: Double
+        var continuous: Bool
+        var preconditionSeconds: Double
+        /// Cap on the effective price; `nil` when none.
+        var effectiveCap: Double?
+    }
+
+    /// One stretch at one power, before merging, with the slice it lies in.
+    struct Piece {
+        var start: Double
+        var end: Double
+        var powerW: Double
+        var slice: Int
+    }
+
+    let slices: [PriceSlice]
+    let siteW: Double?
+    let devices: [Device]
+
+    private var timeline: LoadTimeline
+    /// Committed pieces `(start, end, power)` of each device from steps 1 to 3.
+    private var fixed: [[(start: Double, end: Double, powerW: Double)]]
+    /// Energy still to place per device after steps 1 to 3.
+    private var remainingWh: [Double]
+
+    private static let epsilonWh = 1e-9
+
+    init(slices: [PriceSlice], siteW: Double?, devices: [Device]) {
+        self.slices = slices
+        self.siteW = siteW
+        self.devices = devices
+        var breaks: [Double] = []
+        breaks.reserveCapacity(devices.count * 2)
+        for device in devices {
+            breaks.append(device.start)
+            breaks.append(device.end)
+        }
+        timeline = LoadTimeline(slices: slices, extraBreaks: breaks)
+        fixed = Array(repeating: [], count: devices.count)
+        remainingWh = devices.map(\.energyWh)
+    }
+
+    /// Solves and returns each device's pieces, sorted, merged where contiguous at equal power.
+    mutating func solve() -> [[Piece]] {
+        var minimumEnd = devices.map(\.start)
+        for (j, device) in devices.enumerated() where device.minEnergyWh > Self.epsilonWh {
+            minimumEnd[j] = chargeMinimum(j, energyWh: min(device.minEnergyWh, device.energyWh))
+        }
+        var flexibleEnd = devices.map(\.end)
+        for (j, device) in devices.enumerated() where device.preconditionSeconds > 0 {
+            let from = max(device.end - device.preconditionSeconds, minimumEnd[j])
+            if from < device.end {
+                precondition(j, from: from)
+                flexibleEnd[j] = from
+            }
+        }
+        for (j, device) in devices.enumerated() where device.continuous && remainingWh[j] > Self.epsilonWh {
+            placeBlock(j, from: minimumEnd[j], to: flexibleEnd[j])
+        }
+        return allocateRest()
+    }
+
+    // MARK: Step 1: minimum energy at once
+
+    /// Charges `energyWh` from the device's start at full power; returns where it stopped.
+    private mutating func chargeMinimum(_ j: Int, energyWh: Double) -> Double {
+        let device = devices[j]
+        var left = energyWh
+        var i = timeline.split(at: device.start)
+        var stop = device.start
+        while left > Self.epsilonWh, i < timeline.count, timeline.times[i] < device.end {
+            defer { i += 1 }
+            guard timeline.slice[i] >= 0 else { continue }
+            let powerW = min(device.powerW, headroomW(i))
+            guard powerW > 1e-9 else { continue }
+            let energy = powerW * (timeline.times[i + 1] - timeline.times[i]) / 3600
+            if energy > left {
+                let at = timeline.split(at: timeline.times[i] + left * 3600 / powerW)
+                if at <= i { break }
+            }
+            let end = timeline.times[i + 1]
+            let placed = min(left, powerW * (end - timeline.times[i]) / 3600)
+            commit(j, piece: i, powerW: powerW)
+            left -= placed
+            stop = end
+        }
+        remainingWh[j] -= energyWh - max(0, left)
+        return stop
+    }
+
+    // MARK: Step 2: preconditioning before departure
+
+    private mutating func precondition(_ j: Int, from: Double) {
+        let device = devices[j]
+        let first = timeline.split(at: from)
+        var allowedSeconds = 0.0
+        var i = first
+        while i < timeline.count, timeline.times[i] < device.end {
+            if allowed(i, device) { allowedSeconds += timeline.length(i) }
+            i += 1
+        }
+        guard allowedSeconds > 0, remainingWh[j] > Self.epsilonWh else { return }
+        let target = min(remainingWh[j], device.powerW * allowedSeconds / 3600)
+        let powerW = target * 3600 / allowedSeconds
+        i = first
+        while i < timeline.count, timeline.times[i] < device.end {
+            if allowed(i, device) {
+                let power = min(powerW, headroomW(i))
+                if power > 1e-9 {
+                    commit(j, piece: i, powerW: power)
+                    remainingWh[j] -= power * timeline.length(i) / 3600
+                }
+            }
+            i += 1
+        }
+        remainingWh[j] = max(0, remainingWh[j])
+    }
+
+    // MARK: Step 3: one continuous block
+
+    private mutating func placeBlock(_ j: Int, from: Double, to: Double) {
+        let device = devices[j]
+        guard to > from else { return }
+        var runs: [[CheapestWindow.Piece]] = []
+        var run: [CheapestWindow.Piece] = []
+        _ = timeline.split(at: to)
+        var i = timeline.split(at: from)
+        while i < timeline.count, timeline.times[i] < to {
+            if allowed(i, device), headroomW(i) >= device.powerW - 1e-9 {
+                let slice = slices[timeline.slice[i]]
+                if let last = run.last, last.end != timeline.times[i] {
+                    runs.append(run)
+                    run = []
+                }
+                run.append(.init(start: timeline.times[i], end: timeline.times[i + 1], price: slice.effectivePrice))
+            } else if !run.isEmpty {
+                runs.append(run)
+                run = []
+            }
+            i += 1
+        }
+        if !run.isEmpty { runs.append(run) }
+        let duration = remainingWh[j] * 3600 / device.powerW
+        guard let block = CheapestWindow.find(runs: runs, duration: duration) else { return }
+        let first = timeline.split(at: block.start)
+        let last = timeline.split(at: block.end)
+        var placed = 0.0
+        for piece in first..<last {
+            commit(j, piece: piece, powerW: device.powerW)
+            placed += device.powerW * timeline.length(piece) / 3600
+        }
+        remainingWh[j] = max(0, remainingWh[j] - placed)
+        // The block is whole: nothing of this device is left to the flexible step.
+        remainingWh[j] = 0
+    }
+
+    // MARK: Step 4: the joint optimum for the rest
+
+    private mutating func allocateRest() -> [[Piece]] {
+        let count = timeline.count
+        let times = timeline.times
+        var siteCapWh = [Double](repeating: 0, count: count)
+        var price = [Double](repeating: 0, count: count)
+        for i in 0..<count where timeline.slice[i] >= 0 {
+            siteCapWh[i] = siteW.map { max(0, $0 - timeline.loadW[i]) * timeline.length(i) / 3600 } ?? .infinity
+            price[i] = slices[timeline.slice[i]].effectivePrice
+        }
+        // Per device: its segment range, its own committed power there, and its capacity.
+        var ranges: [Range<Int>] = []
+        var ownW: [[Double]] = []
+        var inputs: [(lo: Int, capWh: [Double], demandWh: Double)] = []
+        for (j, device) in devices.enumerated() {
+            let lo = lowerIndex(device.start)
+            let hi = max(lo, lowerIndex(device.end))
+            ranges.append(lo..<hi)
+            var own = [Double](repeating: 0, count: hi - lo)
+            if !fixed[j].isEmpty {
+                let pieces = fixed[j].sorted { $0.start < $1.start }
+                var p = 0
+                for i in lo..<hi {
+                    let at = times[i]
+                    while p < pieces.count, pieces[p].end <= at + PlanningTolerance.seconds { p += 1 }
+                    var sum = 0.0
+                    var q = p
+                    while q < pieces.count, pieces[q].start <= at + PlanningTolerance.seconds {
+                        if pieces[q].end > at + PlanningTolerance.seconds { sum += pieces[q].powerW }
+                        q += 1
+                    }
+                    own[i - lo] = sum
+                }
+            }
+            ownW.append(own)
+            var caps = [Double](repeating: 0, count: hi - lo)
+            if remainingWh[j] > Self.epsilonWh, !device.continuous {
+                for i in lo..<hi where allowed(i, device) {
+                    caps[i - lo] = max(0, device.powerW - own[i - lo]) * timeline.length(i) / 3600
+                }
+            }
+            inputs.append((lo, caps, remainingWh[j]))
+        }
+        var allocator = FlowAllocator(siteCapWh: siteCapWh, price: price, devices: inputs)
+        allocator.run()
+        return layout(allocator: allocator, ranges: ranges, ownW: ownW)
+    }
+
+    /// Turns per-segment energies into pieces: a full segment at full power; a partial one at
+    /// full power for part of its length next to the device's neighbouring charging (fewest
+    /// starts and stops; at the end when alone, the later schedule) where the location limit
+    /// allows every device there to run at full power at once. Where it does not, a segment's
+    /// only partial device runs at the power the others leave it, for part of the segment, and
+    /// several partial devices share it at even powers.
+    private func layout(allocator: FlowAllocator, ranges: [Range<Int>], ownW: [[Double]]) -> [[Piece]] {
+        let count = timeline.count
+        let times = timeline.times
+        // Per segment: the spare power of every device with energy there, of those that use all
+        // of it, and how many use only part.
+        var fullPowerW = [Double](repeating: 0, count: count)
+        var saturatedW = [Double](repeating: 0, count: count)
+        var partialCount = [Int](repeating: 0, count: count)
+        if siteW != nil {
+            for (j, range) in ranges.enumerated() {
+                for i in range {
+                    let flow = allocator.flow(device: j, segment: i)
+                    guard flow > Self.epsilonWh else { continue }
+                    let spareW = devices[j].powerW - ownW[j][i - range.lowerBound]
+                    fullPowerW[i] += spareW
+                    if flow >= spareW * timeline.length(i) / 3600 - Self.epsilonWh {
+                        saturatedW[i] += spareW
+                    } else {
+                        partialCount[i] += 1
+                    }
+                }
+            }
+        }
+        var result: [[Piece]] = []
+        result.reserveCapacity(devices.count)
+        for (j, range) in ranges.enumerated() {
+            let device = devices[j]
+            let flows = allocator.flows(device: j)
+            let own = ownW[j]
+            let lo = range.lowerBound
+            var pieces: [Piece] = []
+            func charges(_ i: Int) -> Bool {
+                guard range.contains(i), timeline.slice[i] >= 0 else { return false }
+                return own[i - lo] > 1e-9 || flows[flows.startIndex + i - lo] > Self.epsilonWh
+            }
+            func emit(_ start: Double, _ end: Double, _ powerW: Double, _ slice: Int) {
+                guard powerW > 1e-9, end - start > 1e-9 else { return }
+                pieces.append(Piece(start: start, end: end, powerW: powerW, slice: slice))
+            }
+            for i in range where timeline.slice[i] >= 0 {
+                let flow = flows[flows.startIndex + i - lo]
+                let own = own[i - lo]
+                if flow <= Self.epsilonWh, own <= 1e-9 { continue }
+                let start = times[i]
+                let end = times[i + 1]
+                let length = end - start
+                let slice = timeline.slice[i]
+                if flow <= Self.epsilonWh {
+                    emit(start, end, own, slice)
+                    continue
+                }
+                var spareW = device.powerW - own
+                let capacity = spareW * length / 3600
+                if let siteW, fullPowerW[i] > siteW - timeline.loadW[i] + 1e-6 {
+                    // The limit binds here: alone among partial devices, take what the others leave.
+                    spareW = partialCount[i] == 1 ? min(spareW, siteW - timeline.loadW[i] - saturatedW[i]) : 0
+                }
+                let flatW = flow * 3600 / length
+                if flow >= capacity - Self.epsilonWh || spareW <= flatW + 1e-9 {
+                    emit(start, end, own + flatW, slice)
+                    continue
+                }
+                let seconds = flow * 3600 / spareW
+                let atEnd = charges(i + 1) || !charges(i - 1)
+                if atEnd {
+                    emit(start, end - seconds, own, slice)
+                    emit(end - seconds, end, own + spareW, slice)
+                } else {
+                    emit(start, start + seconds, own + spareW, slice)
+                    emit(start + seconds, end, own, slice)
+                }
+            }
+            result.append(pieces)
+        }
+        return result
+    }
+
+    // MARK: Helpers
+
+    /// The first piece index starting at or after `instant` (a device's start and end are
+    /// breakpoints).
+    private func lowerIndex(_ instant: Double) -> Int {
+        let times = timeline.times
+        var low = 0
+        var high = times.count
+        while low < high {
+            let mid = (low + high) / 2
+            if times[mid] < instant - PlanningTolerance.seconds { low = mid + 1 } else { high = mid }
+        }
+        return min(low, timeline.count)
+    }
+
+    /// Power the location still allows in piece `i`.
+    private func headroomW(_ i: Int) -> Double {
+        guard let siteW else { return .infinity }
+        return siteW - timeline.loadW[i]
+    }
+
+    /// Whether `device` may charge in piece `i` outside its minimum: priced and within its cap.
+    private func allowed(_ i: Int, _ device: Device) -> Bool {
+        let s = timeline.slice[i]
+        guard s >= 0 else { return false }
+        guard let cap = device.effectiveCap else { return true }
+        return slices[s].effectivePrice <= cap
+    }
+
+    private mutating func commit(_ j: Int, piece i: Int, powerW: Double) {
+        timeline.loadW[i] += powerW
+        fixed[j].append((timeline.times[i], timeline.times[i + 1], powerW))
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+
+/// Day-ahead spot prices as read from a CSV file or an inline list: sorted,
+/// non-overlapping `[start, end)` rows of any resolution (15, 30 or 60 minutes, mixed),
+/// possibly with gaps. Looked up by binary search.
+public struct SpotPriceSeries: Sendable, Hashable {
+    /// One published price.
+    public struct Row: Sendable, Hashable {
+        public var start: Date
+        public var end: Date
+        /// Spot price in the source's unit (e.g. EUR/MWh).
+        public var price: Double
+
+        public init(start: Date, end: Date, price: Double) {
+            self.start = start
+            self.end = end
+            self.price = price
+        }
+    }
+
+    /// Rows sorted by start, never overlapping.
+    public private(set) var rows: [Row]
+
+    /// Sorts `rows` and checks they do not overlap; `source` names them in errors.
+    public init(rows: [Row], source: String) throws {
+        let sorted = rows.sorted { $0.start < $1.start }
+        for (index, row) in sorted.enumerated() {
+            guard row.end > row.start else {
+                throw TariffError.invalidField(field: source, problem: "the price row starting \(Timestamp.format(row.start)) ends before it starts")
+            }
+            guard row.price.isFinite else {
+                throw TariffError.invalidField(field: source, problem: "the price at \(Timestamp.format(row.start)) must be a finite number")
+            }
+            if index > 0, sorted[index - 1].end > row.start {
+                throw TariffError.invalidField(
+                    field: source,
+                    problem: "the price rows starting \(Timestamp.format(sorted[index - 1].start)) and \(Timestamp.format(row.start)) overlap"
+                )
+            }
+        }
+        self.rows = sorted
+    }
+
+    /// The first instant with a price, if any.
+    public var firstStart: Date? { rows.first?.start }
+    /// The end of the last known price, if any.
+    public var lastEnd: Date? { rows.last?.end }
+
+    /// Index of the first row that ends after `instant` (binary search).
+    func firstIndex(endingAfter instant: Date) -> Int {
+        var low = 0
+        var high = rows.count
+        while low < high {
+            let mid = (low + high) / 2
+            if rows[mid].end <= instant {
+                low = mid + 1
+            } else {
+                high = mid
+            }
+        }
+        return low
+    }
+
+    /// Reads a CSV file of `start,end,<price>` rows (a header line is optional). Returns the
+    /// series and the header's price column name, if there was a header.
+    static func readCSV(at url: URL, displayPath: String) throws -> (series: SpotPriceSeries, priceColumn: String?) {
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw TariffError.unreadable(path: displayPath, reason: FileManager.default.fileExists(atPath: url.path) ? "permission denied" : "no such file")
+        }
+        var rows: [Row] = []
+        var header: String?
+        var lineNumber = 0
+        let bytes = [UInt8](data)
+        rows.reserveCapacity(bytes.count / 48)
+        var lineStart = 0
+        while lineStart < bytes.count {
+            var lineEnd = lineStart
+            while lineEnd < bytes.count, bytes[lineEnd] != 10 { lineEnd += 1 }
+            let next = lineEnd + 1
+            lineNumber += 1
+            var contentEnd = lineEnd
+            while contentEnd > lineStart, bytes[contentEnd - 1] == 13 || bytes[contentEnd - 1] == 32 { contentEnd -= 1 }
+            defer { lineStart = next }
+            if contentEnd == lineStart || bytes[lineStart] == UInt8(ascii: "#") { continue }
+            let line = String(decoding: bytes[lineStart..<contentEnd], as: UTF8.self)
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            if rows.isEmpty, header == nil, fields.count >= 3, Timestamp.parse(fields[0]) == nil, Double(fields[2]) == nil {
+                header = fields[2]
+                continue
+            }
+            guard fields.count == 3 else {
+                throw TariffError.inFile(path: displayPath, .invalidField(field: "line \(lineNumber)", problem: "expected 3 columns start,end,price but found \(fields.count)"))
+            }
+            guard let start = Timestamp.parse(fields[0]) else {
+                throw TariffError.inFile(path: displayPath, .invalidField(field: "line \(lineNumber)", problem: "'\(fields[0])' is not an ISO 8601 instant with an offset"))
+            }
+            guard let end = Timestamp.parse(fields[1]) else {
+                throw TariffError.inFile(path: displayPath, .invalidField(field: "line \(lineNumber)", problem: "'\(fields[1])' is not an ISO 8601 instant with an offset"))
+            }
+            guard let price = Double(fields[2]), price.isFinite else {
+                throw TariffError.inFile(path: displayPath, .invalidField(field: "line \(lineNumber)", problem: "'\(fields[2])' is not a finite number"))
+            }
+            rows.append(Row(start: start, end: end, price: price))
+        }
+        do {
+            return (try SpotPriceSeries(rows: rows, source: "prices"), header)
+        } catch let error as TariffError {
+            throw TariffError.inFile(path: displayPath, error)
+        }
+    }
+}

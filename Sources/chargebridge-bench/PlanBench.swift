@@ -1,0 +1,110 @@
+import Foundation
+import Planning
+import Tariffs
+
+/// `plan.single.672` and `plan.joint.Nx672`: the planner over one week of real 15-minute
+/// day-ahead prices (../shared/data/prices/de-lu-dayahead-15min.csv), median seconds per plan.
+func planBench() async throws -> [BenchResult] {
+    let week = try PlanBenchData.week()
+    var results: [BenchResult] = []
+
+    let single = PlanBenchData.singleRequest(week)
+    let singleRuns = 2000
+    let singleMedian = try medianSeconds(runs: singleRuns, warmup: 50) {
+        _ = try Planner.plan(single, slices: week)
+    }
+    results.append(BenchResult(bench: "plan.single.672", value: singleMedian, unit: "s", stat: "median",
+                               runs: singleRuns, target: 2e-05))
+
+    for (devices, runs, target) in [(10, 200, 0.01), (50, 40, 0.05), (500, 7, 1.0)] {
+        let request = PlanBenchData.jointRequest(week, devices: devices)
+        let median = try medianSeconds(runs: runs, warmup: 2) {
+            _ = try Planner.plan(request, slices: week)
+        }
+        // How hard the shared limit binds: the share of quarter-hours where the fleet uses all of it.
+        let plan = try Planner.plan(request, slices: week)
+        let site = request.sitePowerW!
+        let saturated = week.filter { slice in
+            let load = plan.devices.reduce(0.0) { sum, device in
+                sum + device.slots.reduce(0.0) { inner, slot in
+                    let overlap = min(slot.end, slice.end).timeIntervalSince(max(slot.start, slice.start))
+                    return inner + (overlap > 0 ? slot.powerW * overlap : 0)
+                }
+            } / slice.duration
+            return load >= site * 0.999
+        }.count
+        results.append(BenchResult(bench: "plan.joint.\(devices)x672", value: median, unit: "s", stat: "median",
+                                   runs: runs, target: target,
+                                   extra: ["devices": Double(devices), "site_w": site,
+                                           "site_saturated_quarters": Double(saturated)]))
+    }
+    return results
+}
+
+/// The bench's inputs: real prices and seeded random fleets.
+enum PlanBenchData {
+    struct Missing: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// The 672 quarter-hours from Monday 2025-11-03T00:00Z, priced as spot plus 0.12 charges plus 19 % VAT.
+    static func week() throws -> [RateSlice] {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        let url = root.appendingPathComponent("shared/data/prices/de-lu-dayahead-15min.csv")
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+            throw Missing(description: "cannot read the real prices at \(url.path) (expected ../shared/data/prices/ beside the package)")
+        }
+        let from = Timestamp.parse("2025-11-03T00:00:00Z")!
+        let to = from.addingTimeInterval(7 * 86_400)
+        var slices: [RateSlice] = []
+        for line in text.split(whereSeparator: \.isNewline).dropFirst() {
+            let fields = line.split(separator: ",")
+            guard fields.count == 3, let start = Timestamp.parse(String(fields[0])), start >= from, start < to,
+                  let end = Timestamp.parse(String(fields[1])), let mwh = Double(fields[2]) else { continue }
+            slices.append(RateSlice(start: start, end: end, pricePerKWh: (mwh / 1000 + 0.12) * 1.19, type: .dynamic))
+        }
+        guard slices.count == 672 else {
+            throw Missing(description: "\(url.path) has \(slices.count) quarter-hours in the bench week, not 672")
+        }
+        return slices
+    }
+
+    /// One car plugged in for the whole week wanting 40 kWh at 11 kW.
+    static func singleRequest(_ week: [RateSlice]) -> ChargeRequest {
+        ChargeRequest(devices: [DeviceRequest(
+            deviceId: "car", start: week.first!.start, end: week.last!.end, maxPowerW: 11_000, energyWh: 40_000)])
+    }
+
+    /// `devices` cars arriving at random over the week, each plugged in 8 to 24 hours, 3.7 to
+    /// 11 kW, 5 to 40 kWh; the site allows 400 W per car (at least 11 kW), so it binds in the
+    /// cheap hours.
+    static func jointRequest(_ week: [RateSlice], devices: Int) -> ChargeRequest {
+        var rng = BenchGenerator(seed: UInt64(devices))
+        let origin = week.first!.start
+        var list: [DeviceRequest] = []
+        for j in 0..<devices {
+            let arrival = Int.random(in: 0..<(672 - 32), using: &rng)
+            let stay = min(Int.random(in: 32...96, using: &rng), 672 - arrival)
+            let power = [3_700.0, 7_400, 11_000].randomElement(using: &rng)!
+            let energy = min(Double(Int.random(in: 5...40, using: &rng)) * 1000, power * Double(stay) / 4 * 0.8)
+            list.append(DeviceRequest(
+                deviceId: "car\(j)", start: origin.addingTimeInterval(Double(arrival) * 900),
+                end: origin.addingTimeInterval(Double(arrival + stay) * 900), maxPowerW: power, energyWh: energy))
+        }
+        return ChargeRequest(sitePowerW: max(11_000, Double(devices) * 400), devices: list)
+    }
+}
+
+/// SplitMix64, so every run plans the same fleets.
+struct BenchGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

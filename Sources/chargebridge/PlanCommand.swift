@@ -1,0 +1,114 @@
+import ArgumentParser
+import Foundation
+import Planning
+import Tariffs
+
+/// `chargebridge plan`: the cheapest charging schedule for a request (CONTRACT.md section 3).
+struct PlanCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "The cheapest charging schedule for one device or several sharing the location limit.",
+        discussion: """
+        The request is FlatPeak's schedule request: {"max_power", "data": [{"device_id", "start_time", \
+        "end_time", "max_power", "energy" or "battery", "continuous", "precondition_minutes", "price_cap"}]}. \
+        The schedule is optimal (minimum cost), also jointly for several devices under the location's \
+        max_power. JSON output is the contract's {"object": "schedule", ...}; table lists the slots with \
+        price and cost; chart draws the prices over the window with the charging slots marked. \
+        --svg also writes that picture as a standalone SVG. A bad request exits 1 with one sentence naming the field.
+        """
+    )
+
+    @Option(help: "The tariff file (JSON or YAML).")
+    var tariff: String
+
+    @Option(help: "The request file (JSON), or - for stdin.")
+    var request: String
+
+    @Option(help: "Output format: table, json or chart.")
+    var format: OutputFormat = .table
+
+    @Option(help: "Also write the price curve with the charging slots as an SVG file.")
+    var svg: String?
+
+    func validate() throws {
+        if format == .csv {
+            throw ValidationError("--format must be table, json or chart for plan")
+        }
+    }
+
+    func run() async throws {
+        let set = try loadTariffSet(tariff)
+        let text = try readRequest()
+        let chargeRequest: ChargeRequest
+        do {
+            chargeRequest = try ChargeRequest.decode(json: text)
+        } catch {
+            throw CLIError("\(requestName): \(error.description)")
+        }
+        // Each direction's prices over the union of its devices' windows.
+        var timelines: [EnergyDirection: (tariff: Tariff, timeline: RateTimeline)] = [:]
+        for direction in EnergyDirection.allCases {
+            let devices = chargeRequest.devices.filter { $0.direction == direction }
+            guard let from = devices.map(\.start).min(), let to = devices.map(\.end).max() else { continue }
+            guard let chosen = set.tariff(for: direction) else {
+                let index = chargeRequest.devices.firstIndex { $0.direction == direction }!
+                throw CLIError("\(requestName): data[\(index)].direction: \(tariff) has no \(direction.rawValue) tariff")
+            }
+            timelines[direction] = (chosen, chosen.rates(from: from, to: to))
+        }
+        let plan: Plan
+        do {
+            plan = try Planner.plan(chargeRequest) { direction in
+                timelines[direction].map { entry in
+                    PriceSource(
+                        slices: entry.timeline.slices,
+                        capPerKWh: direction == .import ? entry.tariff.offPeakChargingCap : nil)
+                }
+            }
+        } catch {
+            throw CLIError("\(requestName): \(error.description)")
+        }
+        for (_, entry) in timelines.sorted(by: { $0.key.rawValue > $1.key.rawValue }) where !entry.timeline.gaps.isEmpty {
+            let gaps = entry.timeline.gaps
+            let list = gaps.prefix(3).map { "\(Timestamp.format($0.start))-\(Timestamp.format($0.end))" }.joined(separator: ", ")
+            let more = gaps.count > 3 ? " and \(gaps.count - 3) more" : ""
+            FileHandle.standardError.write(Data(
+                "chargebridge: warning: no \(entry.tariff.direction.rawValue) price is known for \(list)\(more); nothing is planned there\n".utf8))
+        }
+        let main = timelines[.import] ?? timelines[.export]!
+        switch format {
+        case .json:
+            let response = ScheduleResponse(
+                plan: plan, currencyCode: main.tariff.currency, timeZoneIdentifier: main.tariff.timeZone.identifier)
+            print(String(decoding: response.jsonData(), as: UTF8.self))
+        case .chart:
+            print(PlanTable(plan: plan, tariff: main.tariff).summary())
+            print("")
+            let marks = plan.devices.filter { $0.request.direction == main.tariff.direction }
+                .flatMap(\.slots).map { (start: $0.start, end: $0.end) }
+            print(RateChart(tariff: main.tariff, timeline: main.timeline, colour: stdoutIsTerminal, marks: marks).render())
+        case .table, .csv:
+            print(PlanTable(plan: plan, tariff: main.tariff).render())
+        }
+        if let svg {
+            let picture = PlanSVG(plan: plan, tariff: main.tariff, timeline: main.timeline).render()
+            do {
+                try picture.write(toFile: svg, atomically: true, encoding: .utf8)
+            } catch {
+                throw CLIError("--svg: cannot write \(svg) (\(error.localizedDescription))")
+            }
+        }
+    }
+
+    private var requestName: String { request == "-" ? "request (stdin)" : request }
+
+    private func readRequest() throws -> Data {
+        if request == "-" {
+            return FileHandle.standardInput.readDataToEndOfFile()
+        }
+        guard let data = FileManager.default.contents(atPath: request) else {
+            throw CLIError("\(request): cannot read the request file")
+        }
+        return data
+    }
+}

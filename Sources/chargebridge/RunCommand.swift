@@ -1,0 +1,75 @@
+import ArgumentParser
+import Bridge
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// `chargebridge run --config FILE`: the bridge, until SIGINT or SIGTERM.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the bridge: plan, command and meter every vehicle of the configuration over MQTT.",
+        discussion: """
+        Reads the YAML configuration (see Config/chargebridge.yaml), connects to the broker, \
+        publishes Home Assistant discovery, and runs until SIGINT or SIGTERM, when it flushes the \
+        energy metered so far and publishes 'offline'. Logs go to stderr; secrets never appear in them.
+        """
+    )
+
+    @Option(help: "The configuration file (YAML).")
+    var config: String
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel: String = "info"
+
+    func run() async throws {
+        _ = LoggingSetup.once
+        guard let level = Logger.Level(rawValue: logLevel.lowercased()) else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error")
+        }
+        let configuration: BridgeConfig
+        do {
+            configuration = try BridgeConfigLoader.load(path: config)
+        } catch let error as ConfigError {
+            throw CLIError(error.description)
+        }
+        var logger = Logger(label: "chargebridge")
+        logger.logLevel = level
+        warnIfReadableByOthers(config, logger: logger)
+        let service: BridgeService
+        do {
+            service = try BridgeService(config: configuration, logger: logger)
+        } catch {
+            throw CLIError("\(error)")
+        }
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: service)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            throw CLIError("\(error)")
+        }
+    }
+}
+
+/// Logging to stderr, set up once by the executable (libraries never bootstrap logging).
+enum LoggingSetup {
+    static let once: Void = {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .trace
+            return handler
+        }
+    }()
+}
+
+/// A configuration holding a password should not be readable by others.
+func warnIfReadableByOthers(_ path: String, logger: Logger) {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+          text.range(of: #"(?m)^\s*password\s*:"#, options: .regularExpression) != nil,
+          let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+          let permissions = attributes[.posixPermissions] as? Int, permissions & 0o077 != 0 else { return }
+    logger.warning("\(path) holds a password and can be read by others (mode \(String(permissions, radix: 8))); run chmod 600 \(path)")
+}

@@ -1,0 +1,198 @@
+import ArgumentParser
+import Foundation
+import Tariffs
+
+/// `chargebridge tariff ...`: check a tariff file and list its rates.
+struct TariffCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tariff",
+        abstract: "Validate tariff files and show their rates.",
+        subcommands: [TariffCheckCommand.self, TariffRatesCommand.self]
+    )
+}
+
+/// Loads a tariff file, turning its error into the CLI's one-sentence error.
+func loadTariffSet(_ path: String) throws -> TariffSet {
+    do {
+        return try TariffSet.load(path: path)
+    } catch let error as TariffError {
+        throw CLIError(error.description)
+    }
+}
+
+struct TariffCheckCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Validate a tariff file (JSON or YAML) and print a one-line summary.",
+        discussion: "Exit 0 when the file is valid; otherwise one sentence on stderr naming the file, the field and the fault, and exit 1."
+    )
+
+    @Argument(help: "The tariff file (JSON or YAML).")
+    var file: String
+
+    @Option(help: "Output format: table (one line) or json.")
+    var format: OutputFormat = .table
+
+    func run() async throws {
+        let set = try loadTariffSet(file)
+        let summaries = [set.importTariff, set.exportTariff].compactMap { $0 }.map(TariffSummary.init)
+        switch format {
+        case .json:
+            print(try JSONOutput.encode(CheckReport(file: file, valid: true, tariffs: summaries)))
+        default:
+            print("\(file): valid; " + summaries.map(\.sentence).joined(separator: "; "))
+        }
+    }
+
+    struct CheckReport: Encodable {
+        var file: String
+        var valid: Bool
+        var tariffs: [TariffSummary]
+    }
+}
+
+/// What a tariff holds, for `tariff check`.
+struct TariffSummary: Encodable {
+    var direction: String
+    var timezone: String
+    var currency_code: String
+    var types: [String]
+    var prices: [String: Double]
+    var offpeak_charging_only: Bool
+    var dynamic_prices_from: String?
+    var dynamic_prices_to: String?
+    var dynamic_price_rows: Int?
+
+    init(_ tariff: Tariff) {
+        direction = tariff.direction.rawValue
+        timezone = tariff.timeZone.identifier
+        currency_code = tariff.currency
+        types = tariff.types.map(\.rawValue)
+        prices = Dictionary(uniqueKeysWithValues: tariff.types.compactMap { type in tariff.fixedPrice(of: type).map { (type.rawValue, $0) } })
+        offpeak_charging_only = tariff.offPeakChargingOnly
+        if let dynamic = tariff.dynamic {
+            dynamic_prices_from = dynamic.spot.firstStart.map(Timestamp.format)
+            dynamic_prices_to = dynamic.spot.lastEnd.map(Timestamp.format)
+            dynamic_price_rows = dynamic.spot.rows.count
+        }
+    }
+
+    var sentence: String {
+        var parts = ["\(direction.lowercased()) tariff in \(currency_code), \(timezone)"]
+        let layers = types.map { type in prices[type].map { "\(type) \(formatPrice($0))" } ?? type }
+        parts.append("layers: " + layers.joined(separator: ", "))
+        if let rows = dynamic_price_rows {
+            parts.append("\(rows) spot prices \(dynamic_prices_from ?? "-") to \(dynamic_prices_to ?? "-")")
+        }
+        if offpeak_charging_only { parts.append("off-peak charging only") }
+        return parts.joined(separator: ", ")
+    }
+}
+
+func formatPrice(_ price: Double) -> String {
+    String(format: "%.4f", price)
+}
+
+struct TariffRatesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rates",
+        abstract: "The rate slices of a tariff in [from, to), split at every price change.",
+        discussion: """
+        --from and --to take ISO 8601 instants with an offset or Z, or a local time or date in the \
+        tariff's time zone (2025-10-26T18:00, 2025-10-26). JSON output is FlatPeak's rates shape: \
+        {"currency_code", "timezone", "data": [{"valid_from", "valid_to", "tariff": {"rate", "confidence"}, "type"}]}; \
+        stretches without a known price are listed under "gaps".
+        """
+    )
+
+    @Option(help: "The tariff file (JSON or YAML).")
+    var tariff: String
+
+    @Option(help: "Start of the window (inclusive).")
+    var from: String
+
+    @Option(help: "End of the window (exclusive).")
+    var to: String
+
+    @Option(help: "Which tariff of the file: IMPORT or EXPORT.")
+    var direction: String = "IMPORT"
+
+    @Option(help: "Output format: table, json or chart.")
+    var format: OutputFormat = .table
+
+    func run() async throws {
+        let set = try loadTariffSet(tariff)
+        guard let direction = EnergyDirection(rawValue: direction.uppercased()) else {
+            throw ValidationError("--direction must be IMPORT or EXPORT, not '\(self.direction)'")
+        }
+        guard let chosen = set.tariff(for: direction) else {
+            throw CLIError("\(tariff): the file has no \(direction.rawValue) tariff")
+        }
+        guard let start = chosen.calendar.instant(parsing: from) else {
+            throw CLIError("--from: '\(from)' is not an ISO 8601 instant (2025-10-26T17:00:00Z) or a local time (2025-10-26T18:00)")
+        }
+        guard let end = chosen.calendar.instant(parsing: to) else {
+            throw CLIError("--to: '\(to)' is not an ISO 8601 instant (2025-10-26T17:00:00Z) or a local time (2025-10-26T18:00)")
+        }
+        guard start < end else {
+            throw CLIError("--to (\(Timestamp.format(end))) must be after --from (\(Timestamp.format(start)))")
+        }
+        let timeline = chosen.rates(from: start, to: end)
+        switch format {
+        case .json:
+            print(try JSONOutput.encode(RatesResponse(tariff: chosen, timeline: timeline)))
+        case .chart:
+            print(RateChart(tariff: chosen, timeline: timeline, colour: stdoutIsTerminal).render())
+        case .csv:
+            print("valid_from,valid_to,rate,confidence,type")
+            for slice in timeline.slices {
+                print("\(Timestamp.format(slice.start)),\(Timestamp.format(slice.end)),\(rounded(slice.pricePerKWh)),\(slice.confidence),\(slice.type.rawValue)")
+            }
+        case .table:
+            print(RateTable(tariff: chosen, timeline: timeline).render())
+        }
+        if !timeline.gaps.isEmpty {
+            let list = timeline.gaps.prefix(3).map { "\(Timestamp.format($0.start))-\(Timestamp.format($0.end))" }.joined(separator: ", ")
+            let more = timeline.gaps.count > 3 ? " and \(timeline.gaps.count - 3) more" : ""
+            FileHandle.standardError.write(Data("chargebridge: warning: no price is known for \(list)\(more)\n".utf8))
+        }
+    }
+}
+
+/// FlatPeak's rates shape.
+struct RatesResponse: Encodable {
+    struct Rate: Encodable {
+        var rate: Double
+        var confidence: Double
+    }
+
+    struct Item: Encodable {
+        var valid_from: String
+        var valid_to: String
+        var tariff: Rate
+        var type: String
+    }
+
+    struct Gap: Encodable {
+        var valid_from: String
+        var valid_to: String
+    }
+
+    var object = "rates"
+    var currency_code: String
+    var timezone: String
+    var direction: String
+    var data: [Item]
+    var gaps: [Gap]
+
+    init(tariff: Tariff, timeline: RateTimeline) {
+        currency_code = tariff.currency
+        timezone = tariff.timeZone.identifier
+        direction = tariff.direction.rawValue
+        data = timeline.slices.map {
+            Item(valid_from: Timestamp.format($0.start), valid_to: Timestamp.format($0.end),
+                 tariff: Rate(rate: rounded($0.pricePerKWh), confidence: $0.confidence), type: $0.type.rawValue)
+        }
+        gaps = timeline.gaps.map { Gap(valid_from: Timestamp.format($0.start), valid_to: Timestamp.format($0.end)) }
+    }
+}

@@ -1,0 +1,196 @@
+import Foundation
+import Logging
+import Metering
+import MQTT
+import Testing
+import TestSupport
+@testable import Bridge
+
+/// The bridge against a real mosquitto, a real SQLite ledger and a simulated charger.
+@Suite(.serialized) struct BridgeServiceTests {
+    /// A flat tariff, so nothing depends on the hour the test runs at.
+    static func writeConfig(in folder: URL, brokerURL: String, extra: String = "") throws -> String {
+        let path = folder.appendingPathComponent("chargebridge.yaml").path
+        try """
+        broker: {url: "\(brokerURL)", client_id: bridge-\(folder.lastPathComponent.prefix(18)), keepalive_s: 5}
+        location: {id: home, max_power_w: 11000}
+        tariff: {timeZone: Europe/Amsterdam, currency: EUR, tariffs: [{type: standard, currency: EUR, price: 0.30}]}
+        database: ledger.sqlite
+        metering: {flush_interval_s: 0.2}
+        vehicles:
+          - id: car1
+            capacity_wh: 60000
+            max_power_w: 7200
+            efficiency: 1.0
+            topics: {energy: chargebridge/car1/energy}
+        \(extra)
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    static func temporaryFolder() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("cb-bridge-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    static var logger: Logger {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        return logger
+    }
+
+    @Test func plugInFastChargeAndUnplugGiveAPricedSessionWithEveryWattHour() async throws {
+        let broker = try await MosquittoBroker.start()
+        defer { Task { await broker.stop() } }
+        let folder = try Self.temporaryFolder()
+        let config = try BridgeConfigLoader.load(path: try Self.writeConfig(in: folder, brokerURL: broker.url))
+        let probe = try await Probe.start(url: broker.url, filter: "chargebridge/#")
+
+        let service = try BridgeService(config: config, logger: Self.logger)
+        let running = Task { try await service.run() }
+        try await probe.waitFor("chargebridge/status") { $0 == "online" }
+
+        var settings = SimulatedCharger.Settings(vehicle: config.vehicles[0], initialSoc: 50)
+        settings.reportEverySeconds = 0.1
+        let charger = try SimulatedCharger(settings: settings, brokerURL: broker.url, clock: SystemClock(), logger: Self.logger)
+        let charging = Task { try await charger.run() }
+
+        // Plugged in on a flat tariff: a schedule is published, retained.
+        let schedule = try await probe.waitFor("chargebridge/car1/schedule") { !$0.isEmpty }
+        #expect(schedule.contains(#""device_id":"car1""#))
+        // The driver asks for fast charging: the charger is told to start.
+        try await probe.publish("fast", to: "chargebridge/car1/mode/set")
+        _ = try await probe.waitFor("chargebridge/car1/command") { $0 == "start" }
+        try await probe.waitUntil { charger.status.counterWh > 5 }
+        let session = try await probe.waitFor("chargebridge/car1/session") { $0.contains(#""state":"open""#) && !$0.contains(#""energy_wh":0,"#) }
+        #expect(session.contains(#""currency":"EUR""#))
+        _ = try await probe.waitFor("chargebridge/car1/cost/today") { Double($0).map { $0 > 0 } ?? false }
+
+        // Stop charging, let the last counter reading arrive, then unplug.
+        try await probe.publish("off", to: "chargebridge/car1/mode/set")
+        _ = try await probe.waitFor("chargebridge/car1/command") { $0 == "stop" }
+        try await Task.sleep(for: .milliseconds(400))
+        charging.cancel()
+        _ = try? await charging.value
+        let counter = charger.status.counterWh
+        await charger.unplugAndStop()
+        let closed = try await probe.waitFor("chargebridge/car1/session") { $0.contains(#""state":"closed""#) }
+
+        running.cancel()
+        _ = try? await running.value
+        await probe.stop()
+
+        // Every watt-hour the charger counted is in the ledger, once, under one session.
+        let ledger = try Ledger(path: config.databasePath)
+        let sessionId = try #require(try ledger.lastSession(deviceId: "car1")).sessionReferenceId
+        let info = try ledger.session(sessionId)
+        #expect(!info.isOpen)
+        #expect(abs(info.importEnergyWh - counter) < 0.05)
+        let cost = try ledger.sessionCost(sessionId, tariffs: config.tariffs)
+        #expect(abs(cost.total.cost - counter / 1000 * 0.30) < 1e-4)
+        #expect(closed.contains(sessionId))
+        #expect(try ledger.integrityCheck() == ["ok"])
+    }
+
+    @Test func bridgeStartedBeforeTheBrokerConnectsOnceItIsUp() async throws {
+        let port = try freeLoopbackPort()
+        let folder = try Self.temporaryFolder()
+        let config = try BridgeConfigLoader.load(path: try Self.writeConfig(in: folder, brokerURL: "mqtt://127.0.0.1:\(port)"))
+        let service = try BridgeService(config: config, logger: Self.logger)
+        let running = Task { try await service.run() }
+        try await Task.sleep(for: .milliseconds(700))
+        let broker = try MosquittoBroker(port: port)
+        try await broker.launch()
+        defer { Task { await broker.stop() } }
+        let probe = try await Probe.start(url: broker.url, filter: "chargebridge/#")
+        _ = try await probe.waitFor("chargebridge/status", within: .seconds(15)) { $0 == "online" }
+        running.cancel()
+        _ = try? await running.value
+        // A clean stop says offline.
+        _ = try await probe.waitFor("chargebridge/status") { $0 == "offline" }
+        await probe.stop()
+    }
+
+    @Test func wrongPasswordIsAClearFatalError() async throws {
+        let broker = try await MosquittoBroker.start(.init(users: ["bridge": "right"]))
+        defer { Task { await broker.stop() } }
+        let folder = try Self.temporaryFolder()
+        var text = try String(contentsOfFile: try Self.writeConfig(in: folder, brokerURL: broker.url), encoding: .utf8)
+        text = text.replacingOccurrences(of: "keepalive_s: 5}", with: "keepalive_s: 5, username: bridge, password: wrong}")
+        try text.write(toFile: folder.appendingPathComponent("chargebridge.yaml").path, atomically: true, encoding: .utf8)
+        let config = try BridgeConfigLoader.load(path: folder.appendingPathComponent("chargebridge.yaml").path)
+        let service = try BridgeService(config: config, logger: Self.logger)
+        do {
+            try await service.run()
+            Issue.record("a refused login must end the bridge")
+        } catch {
+            #expect("\(error)".contains("refused the login for user 'bridge'"))
+            #expect(!"\(error)".contains("wrong"))
+        }
+    }
+}
+
+/// A test client that records every message it sees and can wait for one.
+final class Probe: Sendable {
+    let client: MQTTClient
+    private let seen: Locked<[(topic: String, payload: String)]>
+    private let reader: Task<Void, Never>
+
+    private init(client: MQTTClient, seen: Locked<[(topic: String, payload: String)]>) {
+        self.client = client
+        self.seen = seen
+        reader = Task { [seen] in
+            for await message in client.messages {
+                seen.withLock { $0.append((message.topic, message.payloadText)) }
+            }
+        }
+    }
+
+    static func start(url: String, filter: String) async throws -> Probe {
+        var configuration = try MQTTConfiguration(url: url, clientID: "probe-\(UUID().uuidString.prefix(8))")
+        configuration.cleanStart = true
+        let client = try MQTTClient(configuration: configuration, logger: BridgeServiceTests.logger)
+        try await client.connect(timeout: .seconds(5))
+        let probe = Probe(client: client, seen: Locked([]))
+        try await client.subscribe(filter)
+        return probe
+    }
+
+    func publish(_ payload: String, to topic: String, retain: Bool = false) async throws {
+        try await client.publish(payload, to: topic, qos: .atLeastOnce, retain: retain)
+    }
+
+    func messages(on topic: String) -> [String] {
+        seen.value.filter { $0.topic == topic }.map(\.payload)
+    }
+
+    /// The latest payload on `topic` that satisfies `match`, waiting up to `within`.
+    @discardableResult
+    func waitFor(_ topic: String, within: Duration = .seconds(10), _ match: (String) -> Bool) async throws -> String {
+        let deadline = ContinuousClock.now + within
+        while ContinuousClock.now < deadline {
+            if let hit = messages(on: topic).last(where: match) { return hit }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw ProbeTimeout(description: "nothing matching on \(topic) within \(within); saw \(messages(on: topic).suffix(3))")
+    }
+
+    func waitUntil(within: Duration = .seconds(10), _ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + within
+        while ContinuousClock.now < deadline {
+            if condition() { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw ProbeTimeout(description: "condition not met within \(within)")
+    }
+
+    func stop() async {
+        await client.shutdown()
+        reader.cancel()
+    }
+}
+
+struct ProbeTimeout: Error, CustomStringConvertible {
+    var description: String
+}

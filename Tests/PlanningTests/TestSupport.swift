@@ -1,0 +1,136 @@
+import Foundation
+import Testing
+@testable import Planning
+import Tariffs
+
+/// An instant from ISO 8601 text (tests only: crashes on a typo).
+func at(_ text: String) -> Date {
+    guard let date = Timestamp.parse(text) else { fatalError("bad instant \(text)") }
+    return date
+}
+
+/// Consecutive slices from `start`, each `minutes` long, with the given prices per kWh.
+func slices(from start: String, minutes: Double = 60, prices: [Double], confidence: Double = 1) -> [RateSlice] {
+    var instant = at(start)
+    return prices.map { price in
+        let end = instant.addingTimeInterval(minutes * 60)
+        defer { instant = end }
+        return RateSlice(start: instant, end: end, pricePerKWh: price, type: .dynamic, confidence: confidence)
+    }
+}
+
+/// A deterministic generator (SplitMix64) so property tests repeat exactly.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// The package root, from this file's path.
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+/// Real day-ahead prices (EUR/kWh spot, no fees) from ../shared/data/prices/ for the months the
+/// tests use (November 2025 and January 2026), parsed once; empty when the file is missing.
+let realPrices15: [RateSlice] = loadPrices("de-lu-dayahead-15min.csv", months: ["2025-11", "2026-01"])
+
+func loadPrices(_ name: String, months: Set<String>) -> [RateSlice] {
+    let url = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data/prices/\(name)")
+    guard let data = FileManager.default.contents(atPath: url.path) else { return [] }
+    let wanted = Set(months.map { Array($0.utf8) })
+    var result: [RateSlice] = []
+    for line in data.split(separator: UInt8(ascii: "\n")) where line.count > 7 && wanted.contains(Array(line.prefix(7))) {
+        let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let fields = text.split(separator: ",")
+        guard fields.count == 3, let start = Timestamp.parse(String(fields[0])),
+              let end = Timestamp.parse(String(fields[1])), let price = Double(fields[2]) else { continue }
+        result.append(RateSlice(start: start, end: end, pricePerKWh: price / 1000, type: .dynamic))
+    }
+    return result
+}
+
+/// The rate slices of `all` overlapping `[from, to)`.
+func window(_ all: [RateSlice], from: Date, to: Date) -> [RateSlice] {
+    all.filter { $0.end > from && $0.start < to }
+}
+
+/// Cost of running at `powerW` over `[start, end)` priced by `slices` (independent of the planner).
+func costOf(start: Date, end: Date, powerW: Double, slices: [RateSlice]) -> Double {
+    var cost = 0.0
+    for slice in slices {
+        let from = max(start, slice.start)
+        let to = min(end, slice.end)
+        if to > from { cost += powerW * to.timeIntervalSince(from) / 3600 / 1000 * slice.pricePerKWh }
+    }
+    return cost
+}
+
+/// Checks every constraint the contract puts on a plan; records an issue for each breach.
+func checkConstraints(
+    _ plan: Plan, request: ChargeRequest, slices: [RateSlice], tariffCap: Double? = nil,
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
+    let tolerance = 1e-6
+    var events: [(Double, Double)] = []
+    for device in plan.devices {
+        let r = device.request
+        var previousEnd = -Double.infinity
+        var previousPower = -1.0
+        var cappedEnergy = 0.0
+        for slot in device.slots {
+            let start = slot.start.timeIntervalSince1970
+            let end = slot.end.timeIntervalSince1970
+            #expect(end > start, "slot of \(r.deviceId) is empty", sourceLocation: sourceLocation)
+            #expect(start >= previousEnd - 1e-6, "slots of \(r.deviceId) overlap or are unsorted", sourceLocation: sourceLocation)
+            #expect(!(abs(start - previousEnd) <= 1e-6 && abs(slot.powerW - previousPower) <= 1e-6),
+                    "adjacent slots of \(r.deviceId) at equal power are not merged", sourceLocation: sourceLocation)
+            #expect(start >= r.start.timeIntervalSince1970 - 1e-6 && end <= r.end.timeIntervalSince1970 + 1e-6,
+                    "slot of \(r.deviceId) lies outside its window", sourceLocation: sourceLocation)
+            #expect(slot.powerW <= min(r.maxPowerW, request.sitePowerW ?? .infinity) * (1 + 1e-9) + 1e-6,
+                    "slot of \(r.deviceId) above its power limit", sourceLocation: sourceLocation)
+            #expect(abs(slot.energyWh - slot.powerW * (end - start) / 3600) <= 1e-6 * max(1, slot.energyWh),
+                    "slot energy is not power x time", sourceLocation: sourceLocation)
+            let cost = costOf(start: slot.start, end: slot.end, powerW: slot.powerW, slices: slices)
+            let signedCost = cost
+            #expect(abs(slot.cost - signedCost) <= 1e-9 * max(1, abs(cost)) + 1e-9,
+                    "slot cost \(slot.cost) is not \(signedCost)", sourceLocation: sourceLocation)
+            let cap = [r.priceCapPerKWh, r.direction == .import ? tariffCap : nil].compactMap { $0 }.min()
+            if let cap {
+                for slice in slices where r.direction == .import ? slice.pricePerKWh > cap + 1e-12 : slice.pricePerKWh < cap - 1e-12 {
+                    let from = max(slot.start, slice.start)
+                    let to = min(slot.end, slice.end)
+                    if to > from { cappedEnergy += slot.powerW * to.timeIntervalSince(from) / 3600 }
+                }
+            }
+            events.append((start, slot.powerW))
+            events.append((end, -slot.powerW))
+            previousEnd = end
+            previousPower = slot.powerW
+        }
+        #expect(cappedEnergy <= r.minEnergyWh + 1e-6, "\(r.deviceId) charged \(cappedEnergy) Wh above its cap",
+                sourceLocation: sourceLocation)
+        #expect(device.energyWh <= r.energyWh + tolerance, "\(r.deviceId) got more than asked", sourceLocation: sourceLocation)
+        #expect(abs(device.energyWh + device.shortfallWh - r.energyWh) <= 1e-5 * max(1, r.energyWh),
+                "energy plus shortfall is not what \(r.deviceId) asked", sourceLocation: sourceLocation)
+    }
+    if let site = request.sitePowerW {
+        events.sort { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
+        var load = 0.0
+        var i = 0
+        while i < events.count {
+            let instant = events[i].0
+            while i < events.count, events[i].0 <= instant + 1e-6 {
+                load += events[i].1
+                i += 1
+            }
+            #expect(load <= site * (1 + 1e-9) + 1e-6, "site load \(load) W above \(site) W at \(instant)",
+                    sourceLocation: sourceLocation)
+        }
+    }
+}
