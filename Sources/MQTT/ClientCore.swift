@@ -14,6 +14,9 @@ final class ClientCore: @unchecked Sendable {
     enum Ack: Sendable {
         case published(reasonCode: Int32)
         case subscribed(grantedOrReason: Int32)
+        /// The connection dropped before the SUBACK: the broker forgot the SUBSCRIBE, the client
+        /// has not (it sends it again on the next connect).
+        case subscriptionPending
     }
 
     struct Shared {
@@ -23,6 +26,9 @@ final class ClientCore: @unchecked Sendable {
         /// Filters to restore on every connect, in the order they were first made.
         var subscriptions: [(filter: String, qos: MQTTQoS)] = []
         var waiting: [Int32: CheckedContinuation<Ack, any Error>] = [:]
+        /// Message ids in `waiting` that belong to SUBSCRIBEs (no SUBACK survives a disconnect;
+        /// a QoS 1/2 PUBLISH is sent again by libmosquitto and acknowledged later).
+        var waitingSubscriptions: Set<Int32> = []
         /// Callers between "about to send, will wait for the acknowledgement" and "waiting": while
         /// any is, an acknowledgement nobody waits for yet is kept in `early` (it may be theirs:
         /// the broker can answer before the caller has registered its message id). When the last
@@ -291,6 +297,7 @@ final class ClientCore: @unchecked Sendable {
             shared.exited = true
             defer {
                 shared.waiting = [:]
+                shared.waitingSubscriptions = []
                 shared.exitWaiters = []
                 shared.early = [:]
             }
@@ -331,6 +338,7 @@ final class ClientCore: @unchecked Sendable {
                 } while rc == MOSQ_ERR_SUCCESS.rawValue && mosquitto_socket(handle) >= 0 && !stopRequested
             }
             mosquitto_log_callback_set(handle, nil)
+            releaseSubscriptionWaiters()
             if stopRequested { break }
 
             let attempt = shared.withLock { ($0.connackAccepted, $0.connackError, $0.lastLibraryError) }
@@ -369,6 +377,16 @@ final class ClientCore: @unchecked Sendable {
         } else {
             finish()
         }
+    }
+
+    /// The connection is gone: SUBACKs still awaited will never come. Their callers return (the
+    /// subscription is remembered and sent again on connect) instead of waiting forever.
+    private func releaseSubscriptionWaiters() {
+        let waiters = shared.withLock { shared -> [CheckedContinuation<Ack, any Error>] in
+            defer { shared.waitingSubscriptions = [] }
+            return shared.waitingSubscriptions.compactMap { shared.waiting.removeValue(forKey: $0) }
+        }
+        for waiter in waiters { waiter.resume(returning: .subscriptionPending) }
     }
 
     /// `mosquitto_loop` handles one incoming packet per `pselect`; under a burst, read on while
@@ -450,6 +468,9 @@ final class ClientCore: @unchecked Sendable {
                 $0.connackAccepted = true
                 $0.connackError = nil
             }
+            // A SUBSCRIBE sent around the previous disconnect may have been dropped unanswered;
+            // its filter is among those restored below.
+            releaseSubscriptionWaiters()
             let subscriptions = shared.withLock { $0.subscriptions }
             var sent: [(Int32, String)] = []
             for subscription in subscriptions {
@@ -524,7 +545,10 @@ final class ClientCore: @unchecked Sendable {
     private func complete(mid: Int32, with ack: Ack) {
         enum Outcome { case resume(CheckedContinuation<Ack, any Error>), resubscribed(String, last: Bool), none }
         let outcome = shared.withLock { shared -> Outcome in
-            if let waiter = shared.waiting.removeValue(forKey: mid) { return .resume(waiter) }
+            if let waiter = shared.waiting.removeValue(forKey: mid) {
+                shared.waitingSubscriptions.remove(mid)
+                return .resume(waiter)
+            }
             if let filter = shared.resubscriptions.removeValue(forKey: mid) {
                 return .resubscribed(filter, last: shared.resubscriptions.isEmpty)
             }
@@ -562,13 +586,14 @@ final class ClientCore: @unchecked Sendable {
     }
 
     /// Waits for the acknowledgement of `mid` (after `beginAwaiting()`), or `.shutDown`.
-    func acknowledgement(of mid: Int32) async throws -> Ack {
+    func acknowledgement(of mid: Int32, subscription: Bool = false) async throws -> Ack {
         try await withCheckedThrowingContinuation { continuation in
             let result = shared.withLock { shared -> Result<Ack, MQTTError>? in
                 defer { Self.endRegistration(&shared) }
                 if shared.exited { return .failure(.shutDown) }
                 if let ack = shared.early.removeValue(forKey: mid) { return .success(ack) }
                 shared.waiting[mid] = continuation
+                if subscription { shared.waitingSubscriptions.insert(mid) }
                 return nil
             }
             if let result { continuation.resume(with: result) }

@@ -133,7 +133,8 @@ public final class MQTTClient: Sendable {
     /// Subscribes to `filter` (wildcards `+` and `#` allowed) now and after every reconnect.
     ///
     /// When connected, waits for the broker's answer and throws `.subscriptionRefused` if it
-    /// refuses; when not, returns at once and the subscription is sent on connect.
+    /// refuses; when not (or when the connection drops before the answer), returns and the
+    /// subscription is sent on the next connect. It never waits for a SUBACK that cannot come.
     public func subscribe(_ filter: String, qos: MQTTQoS = .atLeastOnce) async throws {
         guard Self.isValidFilter(filter) else { throw MQTTError.invalidTopic(filter) }
         core.beginAwaiting()
@@ -148,7 +149,7 @@ public final class MQTTClient: Sendable {
             core.cancelAwaiting()
             return
         }
-        if case .subscribed(let code) = try await core.acknowledgement(of: mid), code >= 0x80 {
+        if case .subscribed(let code) = try await core.acknowledgement(of: mid, subscription: true), code >= 0x80 {
             core.forgetSubscription(filter)
             let reason = configuration.protocolVersion == .v5 ? MosquittoLibrary.reason(code) : "refused"
             throw MQTTError.subscriptionRefused(filter: filter, reason: reason)

@@ -155,6 +155,20 @@ public final class MosquittoBroker: @unchecked Sendable {
         }
     }
 
+    /// SIGSTOPs the broker: connections stay open but nothing is answered (a hung broker).
+    public func freeze() {
+        if let process = lock.withLock({ self.process }), process.isRunning {
+            Foundation.kill(process.processIdentifier, SIGSTOP)
+        }
+    }
+
+    /// SIGCONTs a frozen broker.
+    public func thaw() {
+        if let process = lock.withLock({ self.process }), process.isRunning {
+            Foundation.kill(process.processIdentifier, SIGCONT)
+        }
+    }
+
     /// SIGKILLs the broker and starts it again on the same port.
     public func restart() async throws {
         await kill()
