@@ -72,6 +72,8 @@ public final class MQTTClient: Sendable {
             }
             group.addTask {
                 try await Task.sleep(for: timeout)
+                // This task may run late on a busy pool: the connection may have come meanwhile.
+                if core.state == .connected { return }
                 if case .reconnecting(let lastError?) = core.state { throw lastError }
                 throw MQTTError.unreachable(endpoint: core.configuration.broker.endpoint,
                                             detail: "no connection within \(timeout.components.seconds) s")

@@ -135,13 +135,14 @@ struct ResilienceTests {
         let client = try MQTTClient(configuration: try testConfiguration("mqtt://127.0.0.1:\(port)"), logger: testLogger)
         let started = ContinuousClock.now
         let error = await #expect(throws: MQTTError.self) { try await client.connect(timeout: .seconds(1)) }
-        #expect(ContinuousClock.now - started < .seconds(3))
+        // Bounds are loose on purpose: CPU-bound tests elsewhere in the suite can starve this task.
+        #expect(ContinuousClock.now - started < .seconds(20), "a clear error, not a hang")
         #expect(error == .unreachable(endpoint: "127.0.0.1:\(port)", detail: "connection refused"))
         #expect(error?.description == "could not reach the broker at 127.0.0.1:\(port) (connection refused)")
         #expect(error?.isFatal == false)
         let stopping = ContinuousClock.now
         await client.shutdown()
-        #expect(ContinuousClock.now - stopping < .seconds(1))
+        #expect(ContinuousClock.now - stopping < .seconds(10), "shutdown does not hang")
         #expect(client.state == .shutDown)
     }
 
@@ -185,7 +186,7 @@ struct ResilienceTests {
         _ = await waitForState(client) { if case .reconnecting = $0 { return true } else { return false } }
         let stopping = ContinuousClock.now
         await client.shutdown()
-        #expect(ContinuousClock.now - stopping < .seconds(1))
+        #expect(ContinuousClock.now - stopping < .seconds(10), "shutdown does not hang")
         #expect(await streamEnded.value)
         #expect(client.state == .shutDown)
         await #expect(throws: MQTTError.shutDown) { try await client.publish("late", to: "cb/x") }
@@ -239,7 +240,7 @@ struct SubscribeAcrossDisconnectTests {
         #expect(!returned.isSet, "no SUBACK can have come from a frozen broker")
         // ...then dies: that SUBACK will never come, and subscribe must not wait for it.
         await broker.kill()
-        let deadline = ContinuousClock.now + .seconds(3)
+        let deadline = ContinuousClock.now + .seconds(10)
         while !returned.isSet && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(5))
         }

@@ -113,7 +113,7 @@ public final class MosquittoBroker: @unchecked Sendable {
         try (lines.joined(separator: "\n") + "\n").write(to: configurationFile, atomically: true, encoding: .utf8)
     }
 
-    /// Starts the broker (again) on `port` and waits up to 5 s until it accepts connections.
+    /// Starts the broker (again) on `port` and waits (up to 15 s) until it accepts connections.
     public func launch() async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.executable)
@@ -129,15 +129,18 @@ public final class MosquittoBroker: @unchecked Sendable {
         try process.run()
         try? log.close()  // the child has its own descriptor
         lock.withLock { self.process = process }
-        let deadline = ContinuousClock.now + .seconds(5)
+        // Generous, and checked once more at the end: on a busy machine (CPU-bound tests on every
+        // core) this task may not run again before the deadline although the broker is up.
+        let deadline = ContinuousClock.now + .seconds(15)
         while ContinuousClock.now < deadline {
             if loopbackPortAcceptsConnections(port) { return }
             if !process.isRunning { break }
             try await Task.sleep(for: .milliseconds(10))
         }
+        if process.isRunning && loopbackPortAcceptsConnections(port) { return }
         let logText = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
         await kill()
-        throw TestSupportError("mosquitto did not accept connections on 127.0.0.1:\(port) within 5 s: \(logText)")
+        throw TestSupportError("mosquitto did not accept connections on 127.0.0.1:\(port) within 15 s: \(logText)")
     }
 
     /// SIGKILLs the broker (if running) and waits until it is gone and the port is closed.
