@@ -14,6 +14,9 @@ final class ClientCore: @unchecked Sendable {
     enum Ack: Sendable {
         case published(reasonCode: Int32)
         case subscribed(grantedOrReason: Int32)
+        /// The connection dropped before the SUBACK: the broker forgot the SUBSCRIBE, the client
+        /// has not (it sends it again on the next connect).
+        case subscriptionPending
     }
 
     struct Shared {
@@ -23,8 +26,16 @@ final class ClientCore: @unchecked Sendable {
         /// Filters to restore on every connect, in the order they were first made.
         var subscriptions: [(filter: String, qos: MQTTQoS)] = []
         var waiting: [Int32: CheckedContinuation<Ack, any Error>] = [:]
+        /// Message ids in `waiting` that belong to SUBSCRIBEs (no SUBACK survives a disconnect;
+        /// a QoS 1/2 PUBLISH is sent again by libmosquitto and acknowledged later).
+        var waitingSubscriptions: Set<Int32> = []
+        /// Callers between "about to send, will wait for the acknowledgement" and "waiting": while
+        /// any is, an acknowledgement nobody waits for yet is kept in `early` (it may be theirs:
+        /// the broker can answer before the caller has registered its message id). When the last
+        /// one registers, what is left in `early` belonged to nobody and is dropped. Fire-and-forget
+        /// publishes cost no bookkeeping at all.
+        var registering = 0
         var early: [Int32: Ack] = [:]
-        var ignored: Set<Int32> = []
         var resubscriptions: [Int32: String] = [:]
         var started = false
         var stopRequested = false
@@ -53,6 +64,8 @@ final class ClientCore: @unchecked Sendable {
         try Self.validate(configuration)
         MosquittoLibrary.ensureInitialised()
         self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: "mqtt_client_id"] = "\(configuration.clientID)"
         self.logger = logger
         (messages, messageContinuation) = AsyncStream<MQTTMessage>.makeStream(bufferingPolicy: .unbounded)
 
@@ -250,6 +263,12 @@ final class ClientCore: @unchecked Sendable {
 
     private var stopRequested: Bool { shared.withLock { $0.stopRequested } }
 
+    /// Why calls fail once the network thread is gone: the fatal error, or `.shutDown`.
+    private var terminalError: MQTTError {
+        if case .failed(let error) = state { return error }
+        return .shutDown
+    }
+
     private func destroyHandle() {
         apiLock.lock()
         if !destroyed {
@@ -278,9 +297,9 @@ final class ClientCore: @unchecked Sendable {
             shared.exited = true
             defer {
                 shared.waiting = [:]
+                shared.waitingSubscriptions = []
                 shared.exitWaiters = []
                 shared.early = [:]
-                shared.ignored = []
             }
             return (Array(shared.waiting.values), shared.exitWaiters)
         }
@@ -301,6 +320,7 @@ final class ClientCore: @unchecked Sendable {
                 $0.connackAccepted = false
                 $0.connackError = nil
                 $0.lastLibraryError = nil
+                $0.resubscriptions = [:]
             }
             // Only while connecting: libmosquitto formats a log line for every packet otherwise.
             mosquitto_log_callback_set(handle) { _, userData, level, text in
@@ -309,18 +329,20 @@ final class ClientCore: @unchecked Sendable {
             }
             var rc = mosquitto_connect_bind_v5(handle, config.broker.host, Int32(config.broker.port),
                                                Int32(config.keepAliveSeconds), nil, connectProperties)
-            let connectErrno = errno
+            var lastErrno = errno
             if rc == MOSQ_ERR_SUCCESS.rawValue {
                 repeat {
                     rc = mosquitto_loop(handle, 100, 1)
                     if rc == MOSQ_ERR_SUCCESS.rawValue { rc = drainReadableBytes() }
+                    lastErrno = errno
                 } while rc == MOSQ_ERR_SUCCESS.rawValue && mosquitto_socket(handle) >= 0 && !stopRequested
             }
             mosquitto_log_callback_set(handle, nil)
+            releaseSubscriptionWaiters()
             if stopRequested { break }
 
             let attempt = shared.withLock { ($0.connackAccepted, $0.connackError, $0.lastLibraryError) }
-            let error = classify(rc, errnoValue: connectErrno, accepted: attempt.0, connackError: attempt.1,
+            let error = classify(rc, errnoValue: lastErrno, accepted: attempt.0, connackError: attempt.1,
                                  libraryError: attempt.2, endpoint: endpoint)
             if let error, error.isFatal {
                 logger.error("MQTT client gave up: \(error)", metadata: ["broker": "\(config.broker)"])
@@ -355,6 +377,16 @@ final class ClientCore: @unchecked Sendable {
         } else {
             finish()
         }
+    }
+
+    /// The connection is gone: SUBACKs still awaited will never come. Their callers return (the
+    /// subscription is remembered and sent again on connect) instead of waiting forever.
+    private func releaseSubscriptionWaiters() {
+        let waiters = shared.withLock { shared -> [CheckedContinuation<Ack, any Error>] in
+            defer { shared.waitingSubscriptions = [] }
+            return shared.waitingSubscriptions.compactMap { shared.waiting.removeValue(forKey: $0) }
+        }
+        for waiter in waiters { waiter.resume(returning: .subscriptionPending) }
     }
 
     /// `mosquitto_loop` handles one incoming packet per `pselect`; under a burst, read on while
@@ -436,6 +468,9 @@ final class ClientCore: @unchecked Sendable {
                 $0.connackAccepted = true
                 $0.connackError = nil
             }
+            // A SUBSCRIBE sent around the previous disconnect may have been dropped unanswered;
+            // its filter is among those restored below.
+            releaseSubscriptionWaiters()
             let subscriptions = shared.withLock { $0.subscriptions }
             var sent: [(Int32, String)] = []
             for subscription in subscriptions {
@@ -446,10 +481,14 @@ final class ClientCore: @unchecked Sendable {
             shared.withLock { shared in
                 for (mid, filter) in sent { shared.resubscriptions[mid] = filter }
             }
+            // Connected: from here on libmosquitto would format a log line for every packet.
+            mosquitto_log_callback_set(handle, nil)
             logger.info("MQTT connected", metadata: ["broker": "\(configuration.broker)",
                                                      "session_present": "\(flags & 1 == 1)",
                                                      "subscriptions": "\(subscriptions.count)"])
-            setState(.connected)
+            // `.connected` means the subscriptions are live: with some to restore, it waits for
+            // their SUBACKs (see `complete(mid:with:)`).
+            if sent.isEmpty { setState(.connected) }
             return
         }
         // The network thread reads this when mosquitto_loop returns and decides: fatal or retry.
@@ -504,20 +543,26 @@ final class ClientCore: @unchecked Sendable {
 
     /// A PUBACK/PUBCOMP (or a QoS 0 publish written) or a SUBACK for `mid`.
     private func complete(mid: Int32, with ack: Ack) {
-        enum Outcome { case resume(CheckedContinuation<Ack, any Error>), resubscribed(String), none }
+        enum Outcome { case resume(CheckedContinuation<Ack, any Error>), resubscribed(String, last: Bool), none }
         let outcome = shared.withLock { shared -> Outcome in
-            if let waiter = shared.waiting.removeValue(forKey: mid) { return .resume(waiter) }
-            if let filter = shared.resubscriptions.removeValue(forKey: mid) { return .resubscribed(filter) }
-            if shared.ignored.remove(mid) == nil { shared.early[mid] = ack }
+            if let waiter = shared.waiting.removeValue(forKey: mid) {
+                shared.waitingSubscriptions.remove(mid)
+                return .resume(waiter)
+            }
+            if let filter = shared.resubscriptions.removeValue(forKey: mid) {
+                return .resubscribed(filter, last: shared.resubscriptions.isEmpty)
+            }
+            if shared.registering > 0 { shared.early[mid] = ack }
             return .none
         }
         switch outcome {
         case .resume(let waiter):
             waiter.resume(returning: ack)
-        case .resubscribed(let filter):
+        case .resubscribed(let filter, let last):
             if case .subscribed(let code) = ack, code >= 0x80 {
                 logger.error("MQTT broker refused a restored subscription", metadata: ["filter": "\(filter)", "reason": "\(MosquittoLibrary.reason(code))"])
             }
+            if last { setState(.connected) }
         case .none:
             break
         }
@@ -525,23 +570,33 @@ final class ClientCore: @unchecked Sendable {
 
     // MARK: - Calls from callers' threads
 
-    /// Waits for the acknowledgement of `mid`, or `.shutDown`.
-    func acknowledgement(of mid: Int32) async throws -> Ack {
+    /// Call before sending something whose acknowledgement the caller will wait for; then
+    /// `acknowledgement(of:)` with its message id, or `cancelAwaiting()` if sending failed.
+    func beginAwaiting() {
+        shared.withLock { $0.registering += 1 }
+    }
+
+    func cancelAwaiting() {
+        shared.withLock { Self.endRegistration(&$0) }
+    }
+
+    private static func endRegistration(_ shared: inout Shared) {
+        shared.registering -= 1
+        if shared.registering == 0 { shared.early.removeAll(keepingCapacity: true) }
+    }
+
+    /// Waits for the acknowledgement of `mid` (after `beginAwaiting()`), or `.shutDown`.
+    func acknowledgement(of mid: Int32, subscription: Bool = false) async throws -> Ack {
         try await withCheckedThrowingContinuation { continuation in
             let result = shared.withLock { shared -> Result<Ack, MQTTError>? in
+                defer { Self.endRegistration(&shared) }
                 if shared.exited { return .failure(.shutDown) }
                 if let ack = shared.early.removeValue(forKey: mid) { return .success(ack) }
                 shared.waiting[mid] = continuation
+                if subscription { shared.waitingSubscriptions.insert(mid) }
                 return nil
             }
             if let result { continuation.resume(with: result) }
-        }
-    }
-
-    /// Nobody will wait for `mid`: forget its acknowledgement.
-    func ignoreAcknowledgement(of mid: Int32) {
-        shared.withLock { shared in
-            if shared.early.removeValue(forKey: mid) == nil { shared.ignored.insert(mid) }
         }
     }
 
@@ -549,7 +604,7 @@ final class ClientCore: @unchecked Sendable {
     func publish(topic: String, payload: [UInt8], qos: MQTTQoS, retain: Bool, properties: MQTTPublishProperties) throws -> Int32 {
         apiLock.lock()
         defer { apiLock.unlock() }
-        guard !destroyed, !stopRequested else { throw MQTTError.shutDown }
+        guard !destroyed, !stopRequested else { throw terminalError }
         var propertyList: OpaquePointer?
         defer { mosquitto_property_free_all(&propertyList) }
         if configuration.protocolVersion == .v5 {
@@ -586,7 +641,7 @@ final class ClientCore: @unchecked Sendable {
         }
         apiLock.lock()
         defer { apiLock.unlock() }
-        guard !destroyed, !stopRequested else { throw MQTTError.shutDown }
+        guard !destroyed, !stopRequested else { throw terminalError }
         var mid: Int32 = 0
         let rc = mosquitto_subscribe_v5(handle, &mid, filter, qos.rawValue, 0, nil)
         switch rc {
@@ -604,7 +659,7 @@ final class ClientCore: @unchecked Sendable {
         forgetSubscription(filter)
         apiLock.lock()
         defer { apiLock.unlock() }
-        guard !destroyed, !stopRequested else { throw MQTTError.shutDown }
+        guard !destroyed, !stopRequested else { throw terminalError }
         var mid: Int32 = 0
         let rc = mosquitto_unsubscribe_v5(handle, &mid, filter, nil)
         guard rc == MOSQ_ERR_SUCCESS.rawValue || rc == MOSQ_ERR_NO_CONN.rawValue else {

@@ -72,6 +72,8 @@ public final class MQTTClient: Sendable {
             }
             group.addTask {
                 try await Task.sleep(for: timeout)
+                // This task may run late on a busy pool: the connection may have come meanwhile.
+                if core.state == .connected { return }
                 if case .reconnecting(let lastError?) = core.state { throw lastError }
                 throw MQTTError.unreachable(endpoint: core.configuration.broker.endpoint,
                                             detail: "no connection within \(timeout.components.seconds) s")
@@ -100,10 +102,17 @@ public final class MQTTClient: Sendable {
         properties: MQTTPublishProperties = MQTTPublishProperties(),
         waitForAcknowledgement: Bool = true
     ) async throws {
-        let mid = try core.publish(topic: topic, payload: payload, qos: qos, retain: retain, properties: properties)
         guard waitForAcknowledgement, qos != .atMostOnce else {
-            core.ignoreAcknowledgement(of: mid)
+            _ = try core.publish(topic: topic, payload: payload, qos: qos, retain: retain, properties: properties)
             return
+        }
+        core.beginAwaiting()
+        let mid: Int32
+        do {
+            mid = try core.publish(topic: topic, payload: payload, qos: qos, retain: retain, properties: properties)
+        } catch {
+            core.cancelAwaiting()
+            throw error
         }
         if case .published(let reasonCode) = try await core.acknowledgement(of: mid), reasonCode >= 0x80 {
             throw MQTTError.publishRefused(topic: topic, reason: MosquittoLibrary.reason(reasonCode))
@@ -126,11 +135,23 @@ public final class MQTTClient: Sendable {
     /// Subscribes to `filter` (wildcards `+` and `#` allowed) now and after every reconnect.
     ///
     /// When connected, waits for the broker's answer and throws `.subscriptionRefused` if it
-    /// refuses; when not, returns at once and the subscription is sent on connect.
+    /// refuses; when not (or when the connection drops before the answer), returns and the
+    /// subscription is sent on the next connect. It never waits for a SUBACK that cannot come.
     public func subscribe(_ filter: String, qos: MQTTQoS = .atLeastOnce) async throws {
         guard Self.isValidFilter(filter) else { throw MQTTError.invalidTopic(filter) }
-        guard let mid = try core.subscribe(filter: filter, qos: qos) else { return }
-        if case .subscribed(let code) = try await core.acknowledgement(of: mid), code >= 0x80 {
+        core.beginAwaiting()
+        let sent: Int32?
+        do {
+            sent = try core.subscribe(filter: filter, qos: qos)
+        } catch {
+            core.cancelAwaiting()
+            throw error
+        }
+        guard let mid = sent else {
+            core.cancelAwaiting()
+            return
+        }
+        if case .subscribed(let code) = try await core.acknowledgement(of: mid, subscription: true), code >= 0x80 {
             core.forgetSubscription(filter)
             let reason = configuration.protocolVersion == .v5 ? MosquittoLibrary.reason(code) : "refused"
             throw MQTTError.subscriptionRefused(filter: filter, reason: reason)

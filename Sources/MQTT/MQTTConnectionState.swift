@@ -4,7 +4,7 @@ public enum MQTTConnectionState: Sendable, Equatable, CustomStringConvertible {
     case idle
     /// First connection attempt under way.
     case connecting
-    /// Connected; every subscription has been (re)sent.
+    /// Connected, and the broker has acknowledged every restored subscription.
     case connected
     /// The connection is down and the client is retrying with backoff. `lastError` says why the
     /// last attempt failed (for instance `.unreachable`), nil after a plain connection loss.

@@ -28,7 +28,9 @@ struct PublishSubscribeTests {
 
     @Test("many QoS 1 messages arrive complete and in order")
     func manyMessagesInOrder() async throws {
-        let broker = try await MosquittoBroker.start()
+        // mosquitto drops QoS 1 messages beyond 1000 queued per client (max_queued_messages); a
+        // fire-and-forget burst of 2000 can outrun the subscriber's acknowledgements on a busy machine.
+        let broker = try await MosquittoBroker.start(.init(extraConfiguration: ["max_queued_messages 10000"]))
         let subscriber = try await connectedClient(broker.url)
         let publisher = try await connectedClient(broker.url)
         let collector = MessageCollector(subscriber)

@@ -144,13 +144,14 @@ struct ResilienceTests {
         let client = try MQTTClient(configuration: try testConfiguration("mqtt://127.0.0.1:\(port)"), logger: testLogger)
         let started = ContinuousClock.now
         let error = await #expect(throws: MQTTError.self) { try await client.connect(timeout: .seconds(1)) }
-        #expect(ContinuousClock.now - started < .seconds(3))
+        // Bounds are loose on purpose: CPU-bound tests elsewhere in the suite can starve this task.
+        #expect(ContinuousClock.now - started < .seconds(20), "a clear error, not a hang")
         #expect(error == .unreachable(endpoint: "127.0.0.1:\(port)", detail: "connection refused"))
         #expect(error?.description == "could not reach the broker at 127.0.0.1:\(port) (connection refused)")
         #expect(error?.isFatal == false)
         let stopping = ContinuousClock.now
         await client.shutdown()
-        #expect(ContinuousClock.now - stopping < .seconds(1))
+        #expect(ContinuousClock.now - stopping < .seconds(10), "shutdown does not hang")
         #expect(client.state == .shutDown)
     }
 
@@ -194,7 +195,7 @@ struct ResilienceTests {
         _ = await waitForState(client) { if case .reconnecting = $0 { return true } else { return false } }
         let stopping = ContinuousClock.now
         await client.shutdown()
-        #expect(ContinuousClock.now - stopping < .seconds(1))
+        #expect(ContinuousClock.now - stopping < .seconds(10), "shutdown does not hang")
         #expect(await streamEnded.value)
         #expect(client.state == .shutDown)
         await #expect(throws: MQTTError.shutDown) { try await client.publish("late", to: "cb/x") }
@@ -225,4 +226,50 @@ struct ResilienceTests {
         await client.shutdown()
         await broker.stop()
     }
+}
+
+@Suite("Subscribing around a lost connection")
+struct SubscribeAcrossDisconnectTests {
+    @Test("a subscribe whose SUBACK is lost with the connection returns, and the subscription is live after the reconnect")
+    func subscribeDoesNotWaitForALostSuback() async throws {
+        let broker = try await MosquittoBroker.start()
+        let client = try await connectedClient(broker.url) {
+            $0.reconnectDelayMin = .milliseconds(300)
+            $0.reconnectDelayMax = .milliseconds(300)
+        }
+        let inbox = MessageCollector(client)
+        // A frozen broker keeps the connection open and never answers the SUBSCRIBE...
+        broker.freeze()
+        let returned = Flag()
+        let subscribing = Task {
+            try await client.subscribe("cb/after")
+            returned.set()
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(!returned.isSet, "no SUBACK can have come from a frozen broker")
+        // ...then dies: that SUBACK will never come, and subscribe must not wait for it.
+        await broker.kill()
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !returned.isSet && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(returned.isSet, "subscribe is still waiting for a SUBACK from a dead connection")
+        subscribing.cancel()
+        try await broker.launch()
+        #expect(await waitForState(client) { $0 == .connected } == .connected)
+        let publisher = try await connectedClient(broker.url)
+        try await publisher.publish("here", to: "cb/after")
+        #expect(await inbox.waitFor(topic: "cb/after")?.payloadText == "here")
+        await publisher.shutdown()
+        await client.shutdown()
+        await broker.stop()
+    }
+}
+
+/// A flag set from another task.
+final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
 }

@@ -21,11 +21,11 @@ func testConfiguration(_ url: String, clientID: String = "test-\(UUID().uuidStri
     return configuration
 }
 
-/// A connected client (waits up to 5 s).
+/// A connected client (waits up to 15 s: generous for a busy machine).
 func connectedClient(_ url: String, clientID: String = "test-\(UUID().uuidString.prefix(8))",
                      _ adjust: (inout MQTTConfiguration) -> Void = { _ in }) async throws -> MQTTClient {
     let client = try MQTTClient(configuration: try testConfiguration(url, clientID: clientID, adjust), logger: testLogger)
-    try await client.connect(timeout: .seconds(5))
+    try await client.connect(timeout: .seconds(15))
     return client
 }
 
@@ -51,7 +51,7 @@ final class MessageCollector: @unchecked Sendable {
 
     /// Waits until at least `count` messages arrived (or `timeout` passed) and returns them all.
     @discardableResult
-    func waitFor(count: Int, timeout: Duration = .seconds(5)) async -> [MQTTMessage] {
+    func waitFor(count: Int, timeout: Duration = .seconds(15)) async -> [MQTTMessage] {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             let current = messages
@@ -62,7 +62,7 @@ final class MessageCollector: @unchecked Sendable {
     }
 
     /// Waits until a message on `topic` arrived and returns it (nil after `timeout`).
-    func waitFor(topic: String, timeout: Duration = .seconds(5)) async -> MQTTMessage? {
+    func waitFor(topic: String, timeout: Duration = .seconds(15)) async -> MQTTMessage? {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let message = messages.first(where: { $0.topic == topic }) { return message }
@@ -74,7 +74,7 @@ final class MessageCollector: @unchecked Sendable {
 
 /// Waits until the client reports `state` (or `timeout` passes); returns the last state seen.
 @discardableResult
-func waitForState(_ client: MQTTClient, timeout: Duration = .seconds(5),
+func waitForState(_ client: MQTTClient, timeout: Duration = .seconds(15),
                   _ matches: @escaping @Sendable (MQTTConnectionState) -> Bool) async -> MQTTConnectionState {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {

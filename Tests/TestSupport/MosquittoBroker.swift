@@ -46,6 +46,13 @@ public final class MosquittoBroker: @unchecked Sendable {
     private let lock = NSLock()
     private var process: Process?
 
+    deinit {
+        // A test that threw before `stop()` must not leave a broker behind.
+        if let process, process.isRunning {
+            Foundation.kill(process.processIdentifier, SIGKILL)
+        }
+    }
+
     /// `mqtt://127.0.0.1:PORT`, or `mqtts://` with TLS.
     public var url: String { "\(options.tls == nil ? "mqtt" : "mqtts")://127.0.0.1:\(port)" }
 
@@ -106,8 +113,7 @@ public final class MosquittoBroker: @unchecked Sendable {
         try (lines.joined(separator: "\n") + "\n").write(to: configurationFile, atomically: true, encoding: .utf8)
     }
 
-    /// Starts the broker (again) on `port` and waits up to 20 s until it accepts connections
-    /// (the whole suite runs many brokers at once on two cores).
+    /// Starts the broker (again) on `port` and waits (up to 15 s) until it accepts connections.
     public func launch() async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.executable)
@@ -121,16 +127,20 @@ public final class MosquittoBroker: @unchecked Sendable {
         process.standardError = log
         process.standardInput = FileHandle.nullDevice
         try process.run()
+        try? log.close()  // the child has its own descriptor
         lock.withLock { self.process = process }
-        let deadline = ContinuousClock.now + .seconds(20)
+        // Generous, and checked once more at the end: on a busy machine (CPU-bound tests on every
+        // core) this task may not run again before the deadline although the broker is up.
+        let deadline = ContinuousClock.now + .seconds(15)
         while ContinuousClock.now < deadline {
             if loopbackPortAcceptsConnections(port) { return }
             if !process.isRunning { break }
             try await Task.sleep(for: .milliseconds(10))
         }
+        if process.isRunning && loopbackPortAcceptsConnections(port) { return }
         let logText = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
         await kill()
-        throw TestSupportError("mosquitto did not accept connections on 127.0.0.1:\(port) within 20 s: \(logText)")
+        throw TestSupportError("mosquitto did not accept connections on 127.0.0.1:\(port) within 15 s: \(logText)")
     }
 
     /// SIGKILLs the broker (if running) and waits until it is gone and the port is closed.
@@ -145,6 +155,20 @@ public final class MosquittoBroker: @unchecked Sendable {
         let deadline = ContinuousClock.now + .seconds(5)
         while process.isRunning && ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    /// SIGSTOPs the broker: connections stay open but nothing is answered (a hung broker).
+    public func freeze() {
+        if let process = lock.withLock({ self.process }), process.isRunning {
+            Foundation.kill(process.processIdentifier, SIGSTOP)
+        }
+    }
+
+    /// SIGCONTs a frozen broker.
+    public func thaw() {
+        if let process = lock.withLock({ self.process }), process.isRunning {
+            Foundation.kill(process.processIdentifier, SIGCONT)
         }
     }
 

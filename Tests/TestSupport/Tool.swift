@@ -29,6 +29,7 @@ private func launchTool(_ path: String, _ arguments: [String]) throws -> (Proces
     process.standardOutput = handle
     process.standardError = handle
     process.standardInput = FileHandle.nullDevice
+    defer { try? handle.close() }  // the child has its own descriptor
     do {
         try process.run()
     } catch {
