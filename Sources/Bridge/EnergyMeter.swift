@@ -14,6 +14,8 @@ struct EnergyMeter: Sendable, Equatable {
     private(set) var pendingFrom: Date?
     /// The counter's last value, Wh (tracked even between sessions, as the baseline).
     private(set) var lastCounterWh: Double?
+    /// When the counter last reported: counter energy belongs to the time between readings.
+    private(set) var lastCounterAt: Date?
     private(set) var lastPowerW: Double?
     private(set) var lastPowerAt: Date?
     /// Power has been integrated up to here.
@@ -43,7 +45,10 @@ struct EnergyMeter: Sendable, Equatable {
 
     /// A counter reading. Returns a note when the counter went backwards (a reset).
     mutating func counter(_ valueWh: Double, at now: Date) -> String? {
-        defer { lastCounterWh = valueWh }
+        defer {
+            lastCounterWh = valueWh
+            lastCounterAt = now
+        }
         guard let last = lastCounterWh else { return nil }
         var delta = valueWh - last
         var note: String?
@@ -82,15 +87,34 @@ struct EnergyMeter: Sendable, Equatable {
         return now.timeIntervalSince(at) <= staleAfter
     }
 
-    /// Takes what is pending as `[pendingFrom, now)` and starts a new stretch at `now`.
-    /// `nil` when nothing was metered (the stretch still restarts at `now`).
+    /// Takes what is pending as `[pendingFrom, end)` and starts a new stretch at `end`, where
+    /// `end` is `now` for integrated power and the last counter reading for a counter (its
+    /// energy flowed between readings, so a record's average power is the real one).
+    /// `nil` when nothing was metered.
     mutating func take(at now: Date) -> (start: Date, end: Date, energyWh: Double)? {
         guard metering, let from = pendingFrom else { return nil }
+        if usesCounter {
+            let reading = lastCounterAt ?? from
+            guard pendingWh > 1e-9 else {
+                // Nothing new: the next stretch starts at the last reading, not at now.
+                if reading > from { pendingFrom = min(now, reading) }
+                return nil
+            }
+            let end = reading > from ? min(now, reading) : now
+            guard end > from else { return nil }
+            defer {
+                pendingWh = 0
+                pendingFrom = end
+            }
+            return (from, end, pendingWh)
+        }
+        guard now > from else { return nil }
         defer {
             pendingWh = 0
             pendingFrom = now
         }
-        guard pendingWh > 1e-9, now > from else { return nil }
+        guard pendingWh > 1e-9 else { return nil }
         return (from, now, pendingWh)
     }
+
 }

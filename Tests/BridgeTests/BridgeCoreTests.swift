@@ -97,6 +97,28 @@ import Tariffs
         #expect(driver.actions.records.last?.counterWh == 20)
     }
 
+    @Test func counterEnergySpansTheTimeBetweenReadings() throws {
+        let vehicles = """
+          - id: car1
+            topics: {energy: wallbox/energy}
+        """
+        var driver = CoreDriver(config: try BridgeFixtures.config(vehicles: vehicles), start: evening)
+        driver.message("wallbox/energy", "0")
+        driver.message("chargebridge/car1/plug", "connected")
+        // A wallbox that reports its counter once a minute while charging at 11 kW.
+        var records: [EnergyRecord] = []
+        for minute in 1...3 {
+            records += driver.advance(60).records
+            driver.message("wallbox/energy", "\(minute * 11_000 / 60)")
+        }
+        records += driver.advance(5).records
+        #expect(records.count == 3)
+        for record in records {
+            #expect(record.end.timeIntervalSince(record.start) == 60)
+            #expect(abs(record.energyWh * 3600 / 60 - 11_000) < 60) // the real average power
+        }
+    }
+
     @Test(arguments: ["abc", "NaN", "140", "-5", "{\"soc\": 50}", ""])
     func malformedSocIsLoggedOnceAndIgnored(payload: String) throws {
         var driver = CoreDriver(config: try BridgeFixtures.config(), start: evening)
