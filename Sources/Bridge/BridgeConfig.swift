@@ -60,10 +60,18 @@ public struct BridgeConfig: Sendable {
     public var tariffs: TariffSet
     /// The import tariff the bridge plans and prices with.
     public var tariff: Tariff
+    /// The tariff file, when the configuration names one (re-read when its prices change).
+    public var tariffPath: String?
     /// Absolute path of the SQLite ledger.
     public var databasePath: String
     public var metering: MeteringOptions
     public var vehicles: [VehicleConfig]
+
+    /// Reads the tariff file again (nil when the tariff is inline).
+    public func reloadTariffs() throws -> TariffSet? {
+        guard let tariffPath else { return nil }
+        return try TariffSet.load(path: tariffPath)
+    }
 }
 
 /// One car and its charger.

@@ -104,7 +104,8 @@ private struct Reader {
         }
         return BridgeConfig(
             broker: broker, baseTopic: baseTopic, discovery: discovery, location: location,
-            tariffs: tariffs, tariff: tariff, databasePath: database, metering: metering, vehicles: vehicles
+            tariffs: tariffs, tariff: tariff, tariffPath: root["tariff"]?.text.map(resolve),
+            databasePath: database, metering: metering, vehicles: vehicles
         )
     }
 

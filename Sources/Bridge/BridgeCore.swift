@@ -420,7 +420,6 @@ public struct BridgeCore: Sendable {
         let payload = String(decoding: data, as: UTF8.self)
         guard payload != vehicle.publishedState else { return }
         vehicles[index].publishedState = payload
-        vehicles[index].wishesKnown = true
         actions.append(.publish(topic: vehicle.config.topics.state, payload: payload, retain: true))
     }
 

@@ -51,7 +51,12 @@ public final class BridgeService: Service, Sendable {
     private enum Input: Sendable {
         case event(BridgeEvent)
         case failed(MQTTError)
+        /// The tariff file's prices changed.
+        case tariff(Tariff)
     }
+
+    /// How often the tariff file (and the prices it names) is read again, real seconds.
+    public static let tariffReloadSeconds: Double = 60
 
     /// Runs until a graceful shutdown (SIGTERM/SIGINT through a `ServiceGroup`), the task is
     /// cancelled, or the broker refuses the bridge for good.
@@ -90,6 +95,23 @@ public final class BridgeService: Service, Sendable {
                         logger.warning("broker connection lost; reconnecting\(lastError.map { " (\($0))" } ?? "")")
                     default:
                         break
+                    }
+                }
+            }
+            group.addTask { [clock, config, logger] in
+                // New prices in the tariff file (or its CSV): re-plan on them.
+                var current = config.tariff
+                while !Task.isCancelled {
+                    try await Task.sleep(for: .seconds(Self.tariffReloadSeconds))
+                    do {
+                        guard let fresh = try config.reloadTariffs()?.importTariff else { continue }
+                        let now = clock.now()
+                        if fresh.rates(from: now, to: now.addingTimeInterval(2 * 86_400)) != current.rates(from: now, to: now.addingTimeInterval(2 * 86_400)) {
+                            current = fresh
+                            continuation.yield(.tariff(fresh))
+                        }
+                    } catch {
+                        logger.warning("tariff \(config.tariffPath ?? ""): \(error); keeping the prices loaded before")
                     }
                 }
             }
@@ -134,6 +156,10 @@ public final class BridgeService: Service, Sendable {
                         await execute(core.handle(event, now: clock.now()))
                     case let .failed(error):
                         throw Failure.broker(error)
+                    case let .tariff(tariff):
+                        logger.notice("new prices in \(config.tariffPath ?? "the tariff"); re-planning")
+                        core.updateTariff(tariff)
+                        await execute(core.handle(.pricesChanged, now: clock.now()))
                     }
                 }
             } catch {

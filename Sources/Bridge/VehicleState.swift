@@ -14,8 +14,9 @@ struct VehicleState: Sendable {
     var boost = false
     var readyByOverride: ReadyBy?
     var targetSocOverride: Double?
-    /// Wishes were set (by the driver or from the retained state) and must not be overwritten
-    /// by a late retained state message.
+    /// Wishes were set (by the driver, or restored from the retained state): a later state
+    /// message (our own echo) must not overwrite them. The broker hands out the retained state
+    /// on subscribe, before any state the bridge publishes itself.
     var wishesKnown = false
 
     var session: OpenSession?
