@@ -129,6 +129,7 @@ public final class MosquittoBroker: @unchecked Sendable {
         try process.run()
         try? log.close()  // the child has its own descriptor
         lock.withLock { self.process = process }
+        RunningBrokers.shared.add(process.processIdentifier)
         // Generous, and checked once more at the end: on a busy machine (CPU-bound tests on every
         // core) this task may not run again before the deadline although the broker is up.
         let deadline = ContinuousClock.now + .seconds(15)
@@ -152,6 +153,7 @@ public final class MosquittoBroker: @unchecked Sendable {
         if process.isRunning {
             Foundation.kill(process.processIdentifier, SIGKILL)
         }
+        RunningBrokers.shared.remove(process.processIdentifier)
         let deadline = ContinuousClock.now + .seconds(5)
         while process.isRunning && ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(5))
@@ -187,5 +189,26 @@ public final class MosquittoBroker: @unchecked Sendable {
     /// The broker's log so far (errors, warnings, notices), for failure messages.
     public func logText() -> String {
         (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
+    }
+}
+
+/// Brokers still running, SIGKILLed when the test process exits: a test that ends before its
+/// `stop()` ran (a `defer { Task { await broker.stop() } }` that never got its turn, a thrown
+/// error) must not leave a mosquitto behind.
+private final class RunningBrokers: @unchecked Sendable {
+    static let shared: RunningBrokers = {
+        let registry = RunningBrokers()
+        atexit { RunningBrokers.shared.killAll() }
+        return registry
+    }()
+
+    private let lock = NSLock()
+    private var pids: Set<Int32> = []
+
+    func add(_ pid: Int32) { lock.withLock { _ = pids.insert(pid) } }
+    func remove(_ pid: Int32) { lock.withLock { _ = pids.remove(pid) } }
+
+    func killAll() {
+        for pid in lock.withLock({ pids }) { Foundation.kill(pid, SIGKILL) }
     }
 }
