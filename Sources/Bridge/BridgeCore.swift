@@ -368,7 +368,7 @@ public struct BridgeCore: Sendable {
         let response = ScheduleResponse(plan: Plan(devices: [plan]), currencyCode: tariff.currency, timeZoneIdentifier: tariff.timeZone.identifier)
         guard let item = response.data.first, let payload = Self.json(item) else { return }
         // Publish only when the slots change, not for every re-plan that shifts the start by a second.
-        let fingerprint = plan.slots.map { "\(Int($0.start.timeIntervalSince1970))-\(Int($0.end.timeIntervalSince1970))-\(Int($0.powerW))" }.joined(separator: ",")
+        let fingerprint = plan.slots.map { "\(Int($0.start.timeIntervalSince1970))-\(Int($0.end.timeIntervalSince1970))-\(Int($0.powerW))-\(Int(($0.cost * 1000).rounded()))" }.joined(separator: ",")
         guard fingerprint != vehicles[index].publishedSchedule else { return }
         vehicles[index].publishedSchedule = fingerprint
         actions.append(.publish(topic: vehicles[index].config.topics.schedule, payload: payload, retain: true))

@@ -29,8 +29,9 @@ public final class BridgeService: Service, Sendable {
 
     /// Opens the ledger and prepares the MQTT client (nothing is connected yet).
     /// - Throws: `LedgerError` or `MQTTError` with one sentence saying what is wrong.
-    public init(config: BridgeConfig, logger: Logger, clock: any BridgeClock = SystemClock()) throws {
+    public init(config: BridgeConfig, logger: Logger, clock: any BridgeClock = SystemClock(), tariffReloadInterval: Duration = .seconds(60)) throws {
         self.config = config
+        self.tariffReloadInterval = tariffReloadInterval
         self.logger = logger
         self.clock = clock
         ledger = try Ledger(path: config.databasePath)
@@ -55,8 +56,8 @@ public final class BridgeService: Service, Sendable {
         case tariff(Tariff)
     }
 
-    /// How often the tariff file (and the prices it names) is read again, real seconds.
-    public static let tariffReloadSeconds: Double = 60
+    /// How often the tariff file (and the prices it names) is read again.
+    private let tariffReloadInterval: Duration
 
     /// Runs until a graceful shutdown (SIGTERM/SIGINT through a `ServiceGroup`), the task is
     /// cancelled, or the broker refuses the bridge for good.
@@ -98,11 +99,11 @@ public final class BridgeService: Service, Sendable {
                     }
                 }
             }
-            group.addTask { [clock, config, logger] in
+            group.addTask { [clock, config, logger, tariffReloadInterval] in
                 // New prices in the tariff file (or its CSV): re-plan on them.
                 var current = config.tariff
                 while !Task.isCancelled {
-                    try await Task.sleep(for: .seconds(Self.tariffReloadSeconds))
+                    try await Task.sleep(for: tariffReloadInterval)
                     do {
                         guard let fresh = try config.reloadTariffs()?.importTariff else { continue }
                         let now = clock.now()

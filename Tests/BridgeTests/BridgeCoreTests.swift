@@ -97,6 +97,48 @@ import Tariffs
         #expect(driver.actions.records.last?.counterWh == 20)
     }
 
+    @Test func aWholeNightFollowsThePlanAndDeliversTheEnergy() throws {
+        let vehicles = """
+          - id: car1
+            capacity_wh: 50000
+            max_power_w: 7000
+            efficiency: 1.0
+            topics: {energy: wallbox/energy}
+        """
+        var driver = CoreDriver(config: try BridgeFixtures.config(vehicles: vehicles), start: evening)
+        driver.send(.connected)
+        var counter = 0.0
+        var soc = 40.0
+        driver.message("wallbox/energy", "0")
+        driver.message("chargebridge/car1/soc", "40")
+        driver.message("chargebridge/car1/plug", "connected")
+        // A wallbox that follows the commands and reports every minute, from 18:00 to 07:00 local.
+        var charging = false
+        var starts = 0
+        while driver.now < BridgeFixtures.at("2025-11-18T06:00:00Z") {
+            for command in driver.advance(60, step: 5).published("chargebridge/car1/command") {
+                charging = command == "start"
+                if charging { starts += 1 }
+            }
+            if charging {
+                counter += 7000.0 / 60
+                soc = min(100, soc + 7000.0 / 60 / 50_000 * 100)
+            }
+            let reports = driver.message("wallbox/energy", String(counter)) + driver.message("chargebridge/car1/soc", String(soc))
+            for command in reports.published("chargebridge/car1/command") {
+                charging = command == "start"
+                if charging { starts += 1 }
+            }
+        }
+        let metered = driver.actions.records.reduce(0) { $0 + $1.energyWh }
+        // 40 % -> 80 % of 50 kWh = 20 kWh, within a minute's charge.
+        #expect(abs(metered - 20_000) <= 7000.0 / 60 + 1)
+        #expect(soc >= 79.7 && soc <= 80.3)
+        // All of it in the off-peak night (after 23:00 local = 22:00Z), in one or two blocks.
+        #expect(driver.actions.records.allSatisfy { $0.start >= BridgeFixtures.at("2025-11-17T22:00:00Z") || $0.energyWh == 0 })
+        #expect(starts <= 2)
+    }
+
     @Test func counterEnergySpansTheTimeBetweenReadings() throws {
         let vehicles = """
           - id: car1

@@ -194,3 +194,40 @@ final class Probe: Sendable {
 struct ProbeTimeout: Error, CustomStringConvertible {
     var description: String
 }
+
+/// New prices in the tariff file reach the plans without a restart.
+@Suite(.serialized) struct BridgePriceReloadTests {
+    @Test func changedTariffFileIsReplannedAndTheScheduleRepublished() async throws {
+        let broker = try await MosquittoBroker.start()
+        defer { Task { await broker.stop() } }
+        let folder = try BridgeServiceTests.temporaryFolder()
+        let tariffPath = folder.appendingPathComponent("tariff.json").path
+        func writeTariff(_ price: Double) throws {
+            try #"{"timeZone": "Europe/Amsterdam", "currency": "EUR", "tariffs": [{"type": "standard", "currency": "EUR", "price": \#(price)}]}"#
+                .write(toFile: tariffPath, atomically: true, encoding: .utf8)
+        }
+        try writeTariff(0.30)
+        let configPath = folder.appendingPathComponent("chargebridge.yaml").path
+        try """
+        broker: {url: "\(broker.url)", client_id: reload-\(folder.lastPathComponent.prefix(8))}
+        tariff: tariff.json
+        database: ledger.sqlite
+        vehicles: [{id: car1, capacity_wh: 50000, max_power_w: 10000, efficiency: 1.0}]
+        """.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let config = try BridgeConfigLoader.load(path: configPath)
+        let service = try BridgeService(config: config, logger: BridgeServiceTests.logger, tariffReloadInterval: .milliseconds(200))
+        let running = Task { try await service.run() }
+        let probe = try await Probe.start(url: broker.url, filter: "chargebridge/#")
+        try await probe.waitFor("chargebridge/status") { $0 == "online" }
+        try await probe.publish("50", to: "chargebridge/car1/soc")
+        try await probe.publish("connected", to: "chargebridge/car1/plug")
+        // 30 % of 50 kWh = 15 kWh at 0.30 EUR/kWh.
+        try await probe.waitFor("chargebridge/car1/schedule") { $0.contains(#""tariff":{"confidence":1,"value":4.5}"#) }
+        try writeTariff(0.10)
+        try await probe.waitFor("chargebridge/car1/schedule") { $0.contains(#""tariff":{"confidence":1,"value":1.5}"#) }
+        try await probe.waitFor("chargebridge/price") { $0 == "0.1" }
+        running.cancel()
+        _ = try? await running.value
+        await probe.stop()
+    }
+}
