@@ -59,6 +59,11 @@ import TestSupport
         // Plugged in on a flat tariff: a schedule is published, retained.
         let schedule = try await probe.waitFor("chargebridge/car1/schedule") { !$0.isEmpty }
         #expect(schedule.contains(#""device_id":"car1""#))
+        // Garbage on the inputs is ignored, not fatal.
+        try await probe.publish("abc", to: "chargebridge/car1/soc")
+        try await probe.publish("NaN", to: "chargebridge/car1/power")
+        try await probe.publish("-20", to: "chargebridge/car1/energy")
+        try await probe.publish("sometimes", to: "chargebridge/car1/mode/set")
         // The driver asks for fast charging: the charger is told to start.
         try await probe.publish("fast", to: "chargebridge/car1/mode/set")
         _ = try await probe.waitFor("chargebridge/car1/command") { $0 == "start" }
