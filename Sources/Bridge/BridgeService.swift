@@ -89,6 +89,7 @@ public final class BridgeService: Service, Sendable {
                         // so the bridge reads its own retained state before it publishes anything.
                         while !subscribed.value { try? await Task.sleep(for: .milliseconds(10)) }
                         try? await Task.sleep(for: .milliseconds(300))
+                        logger.debug("broker connection ready")
                         continuation.yield(.event(.connected))
                     case let .failed(error):
                         continuation.yield(.failed(error))
@@ -135,6 +136,7 @@ public final class BridgeService: Service, Sendable {
                         try await registering.waitForAll()
                     }
                     subscribed.withLock { $0 = true }
+                    self.logger.debug("subscribed to \(subscriptions.count) topics")
                 } catch let failure as Failure {
                     if case let .broker(error) = failure { continuation.yield(.failed(error)) }
                 }
@@ -154,6 +156,7 @@ public final class BridgeService: Service, Sendable {
                     try Task.checkCancellation()
                     switch input {
                     case let .event(event):
+                        if case let .message(topic, _) = event { logger.trace("message on \(topic)") }
                         await execute(core.handle(event, now: clock.now()))
                     case let .failed(error):
                         throw Failure.broker(error)

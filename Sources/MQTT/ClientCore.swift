@@ -45,6 +45,23 @@ final class ClientCore: @unchecked Sendable {
         var connackAccepted = false
         var connackError: MQTTError?
         var lastLibraryError: String?
+        /// QoS 1/2 messages published while not connected, in order, sent right after the next
+        /// CONNACK. They are kept here rather than in libmosquitto's queue, which parks queued
+        /// messages for good after several failed connection attempts.
+        var offline: [OfflineMessage] = []
+        /// Ids for offline messages until they get libmosquitto's (negative: never a real one).
+        var nextOfflineID: Int32 = -1
+        /// libmosquitto message id -> the offline id a caller waits on.
+        var aliases: [Int32: Int32] = [:]
+    }
+
+    struct OfflineMessage {
+        var id: Int32
+        var topic: String
+        var payload: [UInt8]
+        var qos: MQTTQoS
+        var retain: Bool
+        var properties: MQTTPublishProperties
     }
 
     let configuration: MQTTConfiguration
@@ -57,6 +74,12 @@ final class ClientCore: @unchecked Sendable {
     /// Held around every libmosquitto call made from a caller's thread, and around destroy.
     private let apiLock = NSLock()
     private var destroyed = false  // guarded by apiLock
+    /// The network thread is inside `mosquitto_connect_bind_v5` (guarded by apiLock): the socket
+    /// may exist before the CONNECT packet is queued, and a PUBLISH or SUBSCRIBE queued from
+    /// another thread in that window would reach the broker first, which then drops the
+    /// connection. Callers keep out of that window (publishes queue, subscriptions wait for the
+    /// connect callback).
+    private var inConnect = false
     /// Wakes the network thread from its reconnect backoff when a stop is requested.
     private let wakeUp = NSCondition()
 
@@ -327,9 +350,11 @@ final class ClientCore: @unchecked Sendable {
                 guard let text, level & (MOSQ_LOG_ERR | MOSQ_LOG_WARNING) != 0 else { return }
                 ClientCore.from(userData).recordLibraryError(String(cString: text))
             }
+            apiLock.withLock { inConnect = true }
             var rc = mosquitto_connect_bind_v5(handle, config.broker.host, Int32(config.broker.port),
                                                Int32(config.keepAliveSeconds), nil, connectProperties)
             var lastErrno = errno
+            apiLock.withLock { inConnect = false }
             if rc == MOSQ_ERR_SUCCESS.rawValue {
                 repeat {
                     rc = mosquitto_loop(handle, 100, 1)
@@ -481,6 +506,7 @@ final class ClientCore: @unchecked Sendable {
             shared.withLock { shared in
                 for (mid, filter) in sent { shared.resubscriptions[mid] = filter }
             }
+            sendOfflineMessages()
             // Connected: from here on libmosquitto would format a log line for every packet.
             mosquitto_log_callback_set(handle, nil)
             logger.info("MQTT connected", metadata: ["broker": "\(configuration.broker)",
@@ -494,6 +520,24 @@ final class ClientCore: @unchecked Sendable {
         // The network thread reads this when mosquitto_loop returns and decides: fatal or retry.
         let error = connackError(reasonCode)
         shared.withLock { $0.connackError = error }
+    }
+
+    /// Sends the messages published while offline, oldest first. Each leaves the queue only once
+    /// handed to libmosquitto, so a publish made meanwhile queues behind it and order holds.
+    private func sendOfflineMessages() {
+        while let next = shared.withLock({ $0.offline.first }) {
+            do {
+                let mid = try send(topic: next.topic, payload: next.payload, qos: next.qos, retain: next.retain, properties: next.properties)
+                shared.withLock { shared in
+                    shared.aliases[mid] = next.id
+                    shared.offline.removeFirst()
+                }
+            } catch {
+                // Lost the connection again: the rest waits for the next CONNACK.
+                logger.warning("MQTT could not send a queued message", metadata: ["topic": "\(next.topic)", "error": "\(error)"])
+                return
+            }
+        }
     }
 
     private func connackError(_ code: Int32) -> MQTTError {
@@ -545,6 +589,7 @@ final class ClientCore: @unchecked Sendable {
     private func complete(mid: Int32, with ack: Ack) {
         enum Outcome { case resume(CheckedContinuation<Ack, any Error>), resubscribed(String, last: Bool), none }
         let outcome = shared.withLock { shared -> Outcome in
+            let mid = shared.aliases.removeValue(forKey: mid) ?? mid
             if let waiter = shared.waiting.removeValue(forKey: mid) {
                 shared.waitingSubscriptions.remove(mid)
                 return .resume(waiter)
@@ -605,6 +650,23 @@ final class ClientCore: @unchecked Sendable {
         apiLock.lock()
         defer { apiLock.unlock() }
         guard !destroyed, !stopRequested else { throw terminalError }
+        let connected = !inConnect && mosquitto_socket(handle) >= 0
+        if let offlineID = shared.withLock({ shared -> Int32? in
+            // Not connected (or earlier offline messages still going out): queue it, in order.
+            guard !(connected && shared.connackAccepted && shared.offline.isEmpty), qos != .atMostOnce else { return nil }
+            let id = shared.nextOfflineID
+            shared.nextOfflineID = id == Int32.min ? -1 : id - 1
+            shared.offline.append(OfflineMessage(id: id, topic: topic, payload: payload, qos: qos, retain: retain, properties: properties))
+            return id
+        }) {
+            return offlineID
+        }
+        if !connected { throw MQTTError.notConnected(topic: topic) }
+        return try send(topic: topic, payload: payload, qos: qos, retain: retain, properties: properties)
+    }
+
+    /// Sends through libmosquitto and returns its message id.
+    private func send(topic: String, payload: [UInt8], qos: MQTTQoS, retain: Bool, properties: MQTTPublishProperties) throws -> Int32 {
         var propertyList: OpaquePointer?
         defer { mosquitto_property_free_all(&propertyList) }
         if configuration.protocolVersion == .v5 {
@@ -642,6 +704,8 @@ final class ClientCore: @unchecked Sendable {
         apiLock.lock()
         defer { apiLock.unlock() }
         guard !destroyed, !stopRequested else { throw terminalError }
+        // Before the CONNACK the filter is sent by the connect callback with the others.
+        guard !inConnect, shared.withLock({ $0.connackAccepted }) else { return nil }
         var mid: Int32 = 0
         let rc = mosquitto_subscribe_v5(handle, &mid, filter, qos.rawValue, 0, nil)
         switch rc {
