@@ -126,25 +126,3 @@ public final class SimulatedCharger: Sendable {
         return value < 100 ? value * 230 * Double(settings.vehicle.phases) : value
     }
 }
-
-/// A value behind a lock, for state shared with MQTT callbacks and tasks.
-final class Locked<Value: Sendable>: @unchecked Sendable {
-    private var stored: Value
-    private let lock = NSLock()
-
-    init(_ value: Value) {
-        stored = value
-    }
-
-    var value: Value {
-        lock.lock()
-        defer { lock.unlock() }
-        return stored
-    }
-
-    func withLock<T>(_ body: (inout Value) -> T) -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(&stored)
-    }
-}
