@@ -128,7 +128,7 @@ struct DemoCommand: AsyncParsableCommand {
         _ = try? await bridge.value
         await observer.shutdown()
         watcher.cancel()
-        display.printSummary(charger: charger.status, initialSoc: soc)
+        display.printSummary(charger: charger.status, initialSoc: soc, maxPowerW: config.vehicles[0].maxPowerW)
     }
 
     private func locateExamples() throws -> URL {
@@ -245,19 +245,25 @@ final class DemoDisplay: @unchecked Sendable {
         }
     }
 
-    func printSummary(charger: SimulatedCharger.Status, initialSoc: Double) {
+    func printSummary(charger: SimulatedCharger.Status, initialSoc: Double, maxPowerW: Double) {
         let session = lock.withLock { lastSession } ?? [:]
         let energy = (session["energy_wh"] as? Double ?? 0) / 1000
         let cost = session["cost"] as? Double ?? 0
         let average = session["average_price"] as? Double
-        let savings = session["savings"] as? Double
+        // What a plain charger would have cost: the same energy at full power from the plug-in.
+        let plugIn = (session["start_time"] as? String).flatMap(Timestamp.parse) ?? start
+        let baselineEnd = plugIn.addingTimeInterval(energy * 1000 / maxPowerW * 3600)
+        let baseline = tariff.rates(from: plugIn, to: baselineEnd).slices.reduce(0.0) { total, slice in
+            total + slice.duration / 3600 * maxPowerW / 1000 * slice.pricePerKWh
+        }
+        let savings: Double? = energy > 0 ? baseline - cost : nil
         print("""
 
         Unplugged at \(tariff.calendar.localDescription(of: clock.now())). Session \(session["session_reference_id"] as? String ?? "-"):
           energy        \(String(format: "%.2f", energy)) kWh (the wallbox counted \(String(format: "%.2f", charger.counterWh / 1000)) kWh)
           state of charge \(String(format: "%.0f", initialSoc)) % -> \(String(format: "%.1f", charger.socPercent)) %
           cost          \(String(format: "%.2f", cost)) \(tariff.currency)\(average.map { String(format: " (%.4f %@/kWh on average)", $0, tariff.currency) } ?? "")
-          savings       \(savings.map { String(format: "%.2f %@ against charging at once at full power", $0, tariff.currency) } ?? "-")
+          savings       \(savings.map { String(format: "%.2f %@ (%.0f %%) against charging at once at full power from the plug-in (%.2f %@)", $0, tariff.currency, baseline > 0 ? $0 / baseline * 100 : 0, baseline, tariff.currency) } ?? "-")
           commands      \(charger.commands) sent to the wallbox
         """)
     }
