@@ -59,12 +59,6 @@ public struct BridgeCore: Sendable {
         replanNeeded = true
     }
 
-    /// The earliest instant at which a tick is needed for a schedule boundary (the service
-    /// also ticks at least every flush interval).
-    public func nextWakeUp(after now: Date) -> Date? {
-        vehicles.compactMap { $0.nextBoundary(after: now) }.min()
-    }
-
     /// Handles one event at `now` and returns what to do, in order.
     public mutating func handle(_ event: BridgeEvent, now: Date) -> [BridgeAction] {
         var actions: [BridgeAction] = []

@@ -131,10 +131,4 @@ struct VehicleState: Sendable {
         }
         return .stop
     }
-
-    /// The next instant after `now` at which the wanted command may change.
-    func nextBoundary(after now: Date) -> Date? {
-        guard let plan else { return nil }
-        return plan.slots.flatMap { [$0.start, $0.end] }.filter { $0 > now }.min()
-    }
 }
