@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := mosquitto mosquitto-clients libmosquitto-dev libsqlite3-dev pkg-config openssl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build release test demo bench clean
+.PHONY: all deps build release test demo bench chaos clean
 
 all: build
 
@@ -32,6 +32,11 @@ demo: release
 
 bench: release
 	@BENCH=$(BENCH) .build/release/chargebridge-bench
+
+# Fault campaigns (broker restarts, bridge crashes) on loopback, one JSON line each.
+# CHAOS_CYCLES scales the faults per campaign (default 20), CHAOS_SEED repeats a run.
+chaos: release
+	@CHAOS_CYCLES=$(CHAOS_CYCLES) CHAOS_SEED=$(CHAOS_SEED) .build/release/chargebridge-chaos
 
 clean:
 	rm -rf .build

@@ -80,6 +80,12 @@ let package = Package(
             name: "chargebridge-bench",
             dependencies: ["Tariffs", "Metering", "Planning", "MQTT", "Bridge", "TestSupport", .product(name: "Logging", package: "swift-log")]
         ),
+        // `make chaos`: broker restarts and bridge crashes against the real binary, one JSON line each.
+        .executableTarget(
+            name: "chargebridge-chaos",
+            dependencies: ["Metering", "MQTT", "Bridge", "TestSupport",
+                           .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "TariffsTests", dependencies: ["Tariffs"]),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "Tariffs"]),
         .testTarget(name: "CLITests", dependencies: ["Tariffs"]),

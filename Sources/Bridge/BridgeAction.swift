@@ -6,8 +6,8 @@ public enum BridgeAction: Sendable, Equatable {
     case publish(topic: String, payload: String, retain: Bool)
     /// Store metered energy in the ledger (idempotent by `recordId`).
     case record(EnergyRecord)
-    /// A charging session began (plug-in).
-    case sessionOpened(vehicleId: String, sessionId: String, at: Date)
+    /// A charging session began (plug-in), with the charger's counter then (its energy baseline).
+    case sessionOpened(vehicleId: String, sessionId: String, at: Date, counterWh: Double?)
     /// A charging session ended (unplug); its records are all flushed before this action.
     case sessionClosed(vehicleId: String, sessionId: String, at: Date)
     /// Read the session's and the day's and month's costs from the ledger and publish them.

@@ -212,7 +212,8 @@ public struct BridgeCore: Sendable {
             vehicles[index].session = .init(id: sessionId, startedAt: now, energyWh: 0)
             vehicles[index].meter.begin(at: now)
             vehicles[index].lastFlush = now
-            actions.append(.sessionOpened(vehicleId: id, sessionId: sessionId, at: now))
+            actions.append(.sessionOpened(vehicleId: id, sessionId: sessionId, at: now,
+                                          counterWh: vehicles[index].meter.usesCounter ? vehicles[index].meter.lastCounterWh : nil))
             actions.append(.log(level: .info, message: "\(id): plugged in, session \(sessionId)"))
             actions.append(.refreshCosts(vehicleId: id, sessionId: sessionId))
         } else if let session = vehicles[index].session {

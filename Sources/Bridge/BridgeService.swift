@@ -232,8 +232,8 @@ public final class BridgeService: Service, Sendable {
                     start: record.start, end: record.end, deviceId: record.vehicleId, locationId: record.locationId,
                     sessionReferenceId: record.sessionId, recordReferenceId: record.recordId, energyWh: record.energyWh,
                     counterWh: record.counterWh))
-            case let .sessionOpened(vehicleId, sessionId, at):
-                store { try ledger.openSession(sessionId, deviceId: vehicleId, locationId: config.location.id, at: at) }
+            case let .sessionOpened(vehicleId, sessionId, at, counterWh):
+                store { try ledger.openSession(sessionId, deviceId: vehicleId, locationId: config.location.id, at: at, counterWh: counterWh) }
             case let .sessionClosed(_, sessionId, at):
                 if !records.isEmpty {
                     store { _ = try ledger.append(records) }

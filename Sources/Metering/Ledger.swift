@@ -210,14 +210,15 @@ public final class Ledger: Sendable {
         }
     }
 
-    /// Notes that session `id` of `deviceId` opened at `at` (plug-in). Idempotent: opening a
-    /// session again keeps its first opening.
-    public func openSession(_ id: String, deviceId: String, locationId: String? = nil, at: Date) throws {
+    /// Notes that session `id` of `deviceId` opened at `at` (plug-in), with the charger's
+    /// cumulative counter then (`counterWh`, if it has one: the session's energy baseline until
+    /// its first record). Idempotent: opening a session again keeps its first opening.
+    public func openSession(_ id: String, deviceId: String, locationId: String? = nil, at: Date, counterWh: Double? = nil) throws {
         try write { db in
             try db.execute(sql: """
-                INSERT INTO charging_session (session_reference_id, device_id, location_id, opened_ms)
-                VALUES (?, ?, ?, ?) ON CONFLICT (session_reference_id) DO NOTHING
-                """, arguments: [id, deviceId, locationId, Self.milliseconds(at)])
+                INSERT INTO charging_session (session_reference_id, device_id, location_id, opened_ms, opened_counter_wh)
+                VALUES (?, ?, ?, ?, ?) ON CONFLICT (session_reference_id) DO NOTHING
+                """, arguments: [id, deviceId, locationId, Self.milliseconds(at), counterWh])
         }
     }
 
@@ -339,7 +340,7 @@ public final class Ledger: Sendable {
             """, arguments: [id])
         let count: Int = row?[4] ?? 0
         let opened = try Row.fetchOne(db, sql: """
-            SELECT device_id, opened_ms, closed_ms FROM charging_session WHERE session_reference_id = ?
+            SELECT device_id, opened_ms, closed_ms, opened_counter_wh FROM charging_session WHERE session_reference_id = ?
             """, arguments: [id])
         guard count > 0 || opened != nil else { return nil }
         let openedDevice: String? = opened?["device_id"]
@@ -357,7 +358,7 @@ public final class Ledger: Sendable {
         let end = count > 0 ? (row?[1] as Int64?).map { date(milliseconds: $0) } ?? start : start
         return SessionInfo(
             sessionReferenceId: id, deviceId: device, start: start, end: end, openedAt: openedAt, closedAt: closedAt,
-            lastCounterWh: counter, importEnergyWh: (row?[2] as Double?) ?? 0, exportEnergyWh: (row?[3] as Double?) ?? 0,
+            lastCounterWh: counter ?? opened?["opened_counter_wh"], importEnergyWh: (row?[2] as Double?) ?? 0, exportEnergyWh: (row?[3] as Double?) ?? 0,
             recordCount: count)
     }
 

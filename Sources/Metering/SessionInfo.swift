@@ -14,7 +14,8 @@ public struct SessionInfo: Sendable, Hashable {
     public var openedAt: Date?
     /// When the session was closed (unplug), if it was.
     public var closedAt: Date?
-    /// The meter's counter at the end of the latest record that had one, in watt-hours.
+    /// The meter's counter at the end of the latest record that had one, else the counter when
+    /// the session opened (if known), in watt-hours.
     public var lastCounterWh: Double?
     /// Imported energy in watt-hours.
     public var importEnergyWh: Double

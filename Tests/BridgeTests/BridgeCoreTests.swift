@@ -13,7 +13,7 @@ import Tariffs
         driver.message("chargebridge/car1/soc", "40")
         let actions = driver.message("chargebridge/car1/plug", "connected")
         // 40 % -> 80 % of 50 kWh at efficiency 1: 20 kWh at 7 kW, in the off-peak night, as late as possible.
-        #expect(actions.contains { if case .sessionOpened("car1", "car1-20251117T170000Z", _) = $0 { true } else { false } })
+        #expect(actions.contains { if case .sessionOpened("car1", "car1-20251117T170000Z", _, _) = $0 { true } else { false } })
         let schedules = actions.published("chargebridge/car1/schedule")
         #expect(schedules.count == 1)
         let item = try #require(try JSONSerialization.jsonObject(with: Data(schedules[0].utf8)) as? [String: Any])
@@ -259,7 +259,7 @@ import Tariffs
         var ids: [String] = []
         for _ in 0..<3 {
             for action in driver.message("chargebridge/car1/plug", "connected") {
-                if case let .sessionOpened(_, id, _) = action { ids.append(id) }
+                if case let .sessionOpened(_, id, _, _) = action { ids.append(id) }
             }
             driver.message("chargebridge/car1/plug", "disconnected")
             driver.now = driver.now.addingTimeInterval(0.2)

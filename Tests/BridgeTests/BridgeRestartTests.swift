@@ -86,6 +86,62 @@ import TestSupport
         #expect(bridge.terminationStatus == 0)
     }
 
+    /// Found by `make chaos`: a bridge killed after plug-in but before the session's first
+    /// record (a long flush interval here) used to take the counter after the restart as the
+    /// baseline, losing everything charged up to then.
+    @Test func bridgeKilledBeforeTheFirstRecordKeepsTheSessionsStartingCounter() async throws {
+        let broker = try await MosquittoBroker.start()
+        defer { Task { await broker.stop() } }
+        let folder = try BridgeServiceTests.temporaryFolder()
+        let path = try BridgeServiceTests.writeConfig(in: folder, brokerURL: broker.url)
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        try text.replacingOccurrences(of: "flush_interval_s: 0.2", with: "flush_interval_s: 1")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let config = try BridgeConfigLoader.load(path: path)
+        let probe = try await Probe.start(url: broker.url, filter: "chargebridge/#")
+
+        var bridge = try Self.launchBridge(config: path)
+        try await probe.waitFor("chargebridge/status") { $0 == "online" }
+        var settings = SimulatedCharger.Settings(vehicle: config.vehicles[0], initialSoc: 20)
+        settings.reportEverySeconds = 0.1
+        settings.initialCounterWh = 1_000
+        // Fast before plug-in: charging starts with the session; killed within its first
+        // flush interval (1 s), as soon as the counter moved.
+        try await probe.publish("fast", to: "chargebridge/car1/mode/set")
+        try await probe.waitFor("chargebridge/car1/state") { $0.contains(#""mode":"fast""#) }
+        let charger = try SimulatedCharger(settings: settings, brokerURL: broker.url, clock: SystemClock(), logger: BridgeServiceTests.logger)
+        let charging = Task { try await charger.run() }
+        try await probe.waitUntil { charger.status.counterWh > 1_000.05 }
+        await Self.kill(bridge)
+        let opened = try await probe.waitFor("chargebridge/car1/session") { $0.contains(#""state":"open""#) }
+        let sessionId = try #require(Self.sessionId(in: opened))
+        #expect(try Ledger(path: config.databasePath).session(sessionId).recordCount == 0)
+        // The car charges on while the bridge is away.
+        try await probe.waitUntil { charger.status.counterWh > 1_001 }
+
+        let onlineBefore = probe.messages(on: "chargebridge/status").filter { $0 == "online" }.count
+        bridge = try Self.launchBridge(config: path)
+        try await probe.waitUntil(within: .seconds(15)) {
+            probe.messages(on: "chargebridge/status").filter { $0 == "online" }.count > onlineBefore
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        try await probe.publish("off", to: "chargebridge/car1/mode/set")
+        try await probe.waitFor("chargebridge/car1/command") { $0 == "stop" }
+        try await probe.waitUntil { !charger.status.charging }
+        try await Task.sleep(for: .milliseconds(400))
+        charging.cancel()
+        _ = try? await charging.value
+        let counter = charger.status.counterWh
+        await charger.unplugAndStop()
+        try await probe.waitFor("chargebridge/car1/session") { $0.contains(#""state":"closed""#) }
+        await Self.kill(bridge)
+        await probe.stop()
+
+        let info = try Ledger(path: config.databasePath).session(sessionId)
+        // The counter is published to 0.1 Wh.
+        #expect(abs(info.importEnergyWh - (counter - 1_000)) < 0.06)
+    }
+
     @Test func brokerRestartMidChargeLosesNothing() async throws {
         let broker = try await MosquittoBroker.start()
         defer { Task { await broker.stop() } }

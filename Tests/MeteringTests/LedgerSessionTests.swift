@@ -61,6 +61,21 @@ struct LedgerSessionTests {
         #expect(abs((cost.savings ?? 0) - 2.2) < 1e-9)
     }
 
+    /// Found by `make chaos`: a bridge killed before a session's first record must still know
+    /// the counter the session started from, or the energy up to its next reading is lost.
+    @Test func sessionOpenedWithACounterKeepsItAsBaselineUntilARecordHasOne() throws {
+        let dir = TemporaryDirectory()
+        let ledger = try Ledger(path: dir.file("ledger.sqlite"))
+        try ledger.openSession("S1", deviceId: "car1", at: instant("2025-10-08T18:00:00Z"), counterWh: 5_000)
+        #expect(try ledger.openSession(deviceId: "car1")?.lastCounterWh == 5_000)
+        var first = record("a", "2025-10-08T18:00:00Z", minutes: 1, energyWh: 1.5, session: "S1")
+        first.counterWh = 5_001.5
+        _ = try ledger.append([first])
+        #expect(try ledger.openSession(deviceId: "car1")?.lastCounterWh == 5_001.5)
+        try ledger.openSession("S2", deviceId: "car2", at: instant("2025-10-08T18:00:00Z"))
+        #expect(try ledger.openSession(deviceId: "car2")?.lastCounterWh == nil)
+    }
+
     @Test func sessionOpenedWithoutRecordsYetIsTheLastOne() throws {
         let dir = TemporaryDirectory()
         let ledger = try Ledger(path: dir.file("ledger.sqlite"))
@@ -109,7 +124,7 @@ struct LedgerSessionTests {
         try ledger.openSession("S1", deviceId: "car1", at: instant("2025-10-08T00:00:00Z"))
         #expect(try ledger.openSession(deviceId: "car1")?.sessionReferenceId == "S1")
         let migrations = try DatabaseQueue(path: path).read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") }
-        #expect(migrations == ["v1", "v2"])
+        #expect(migrations == ["v1", "v2", "v3"])
     }
 
     @Test func ledgerOfANewerReleaseIsRefused() throws {

@@ -1,0 +1,68 @@
+import Foundation
+import Logging
+import MQTT
+
+/// An MQTT client watching `<base>/#` and remembering every message with the instant it arrived;
+/// it reconnects quickly (50-250 ms) so its own delay barely adds to the bridge's recovery time.
+final class Observer: @unchecked Sendable {
+    struct Seen: Sendable {
+        var topic: String
+        var text: String
+        var at: ContinuousClock.Instant
+    }
+
+    let client: MQTTClient
+    private let lock = NSLock()
+    private var seen: [Seen] = []
+    private var reader: Task<Void, Never>?
+
+    init(url: String, base: String, logger: Logger) async throws {
+        var configuration = try MQTTConfiguration(url: url, clientID: "chaos-observer-\(UUID().uuidString.prefix(8))")
+        configuration.cleanStart = true
+        configuration.reconnectDelayMin = .milliseconds(50)
+        configuration.reconnectDelayMax = .milliseconds(250)
+        client = try MQTTClient(configuration: configuration, logger: logger)
+        try await client.connect(timeout: .seconds(10))
+        reader = Task { [client, weak self] in
+            for await message in client.messages {
+                guard let self else { return }
+                let entry = Seen(topic: message.topic, text: message.payloadText, at: .now)
+                lock.withLock { seen.append(entry) }
+            }
+        }
+        try await client.subscribe("\(base)/#")
+    }
+
+    /// Every message on `topic` so far, oldest first.
+    func messages(on topic: String, since: ContinuousClock.Instant? = nil) -> [Seen] {
+        lock.withLock { seen.filter { $0.topic == topic && (since == nil || $0.at >= since!) } }
+    }
+
+    /// Waits until a message on `topic` arrived at or after `since` and satisfies `accept`.
+    @discardableResult
+    func waitFor(_ topic: String, since: ContinuousClock.Instant, within timeout: Duration = .seconds(15),
+                 _ accept: (String) -> Bool = { _ in true }) async throws -> Seen {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if let hit = messages(on: topic, since: since).first(where: { accept($0.text) }) { return hit }
+            guard ContinuousClock.now < deadline else {
+                throw ChaosError("no message on \(topic) within \(timeout)")
+            }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    func publish(_ text: String, to topic: String) async throws {
+        try await client.publish(text, to: topic)
+    }
+
+    func stop() async {
+        reader?.cancel()
+        await client.shutdown()
+    }
+}
+
+struct ChaosError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
