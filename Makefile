@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := mosquitto mosquitto-clients libmosquitto-dev libsqlite3-dev pkg-config openssl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build release test demo bench clean
+.PHONY: all deps build release test demo bench fuzz clean
 
 all: build
 
@@ -33,5 +33,12 @@ demo: release
 bench: release
 	@BENCH=$(BENCH) .build/release/chargebridge-bench
 
+# libFuzzer campaign over the parsers (not part of `make test`): a separate build in .build-fuzz with
+# the fuzzer and address sanitizers; FUZZ_SECONDS per target (default 40) or FUZZ_RUNS=10000000.
+fuzz: deps
+	CHARGEBRIDGE_FUZZ=1 $(SWIFT) build -c release --scratch-path .build-fuzz --product chargebridge-fuzz \
+	  --sanitize fuzzer --sanitize address
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) Fuzz/run-fuzz.sh
+
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz
