@@ -33,11 +33,14 @@ demo: release
 bench: release
 	@BENCH=$(BENCH) .build/release/chargebridge-bench
 
-# libFuzzer campaign over the parsers (not part of `make test`): a separate build in .build-fuzz with
-# the fuzzer and address sanitizers; FUZZ_SECONDS per target (default 40) or FUZZ_RUNS=10000000.
+# libFuzzer campaign over the parsers (not part of `make test`): a separate debug build in .build-fuzz
+# with the fuzzer and address sanitizers; FUZZ_SECONDS per target (default 40) or FUZZ_RUNS=10000000.
+# swiftc keeps only the last -sanitize= flag, so `--sanitize fuzzer --sanitize address` alone would
+# drop the coverage instrumentation of the Swift code: the combined -Xswiftc flag comes last.
+# Debug, because a release build of it takes ~10 minutes on the 2-core machine.
 fuzz: deps
-	CHARGEBRIDGE_FUZZ=1 $(SWIFT) build -c release --scratch-path .build-fuzz --product chargebridge-fuzz \
-	  --sanitize fuzzer --sanitize address
+	CHARGEBRIDGE_FUZZ=1 $(SWIFT) build --scratch-path .build-fuzz --product chargebridge-fuzz \
+	  --sanitize fuzzer --sanitize address -Xswiftc -sanitize=fuzzer,address
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) Fuzz/run-fuzz.sh
 
 clean:
