@@ -82,6 +82,7 @@ import Testing
         (.soc, nil, "nan", "state of charge must be a finite number"),
         (.soc, "$.battery.level", "{\"battery\": {\"level\": 1e400}}", "state of charge must be a finite number"),
         (.soc, "$.data[0].soc", "{\"data\": []}", "the JSON has no $.data[0].soc"),
+        (.soc, "$.soc", #"{"soc": "\ud800\u0041"}"#, "expected JSON with $.soc, got '{\"soc\": \"\\ud800\\u0041\"}'"),
         (.power, nil, "-2000000", "power -2000000 is outside -1000000...1000000"),
         (.mode, nil, "turbo", "'turbo' is not a mode (smart, fast or off)"),
         (.readyBy, nil, "25:00", "'25:00' is not a time between 00:00 and 23:59"),
