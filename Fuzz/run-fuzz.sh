@@ -17,14 +17,16 @@ for target in $TARGETS; do
   mkdir -p "$work" "$crashes" "$(dirname "$log")"
   limit=(-max_total_time="$SECONDS_PER_TARGET")
   [ -n "$RUNS" ] && limit=(-runs="$RUNS")
-  start=$(date +%s.%N)
+  stamp=$(mktemp) start=$(date +%s.%N)
   FUZZ_TARGET=$target ASAN_OPTIONS=detect_leaks=0 "$BIN" "${limit[@]}" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
     -print_final_stats=1 -artifact_prefix="$crashes/" "$work" "Tests/FuzzCorpus/$target" >"$log" 2>&1
   rc=$?
   end=$(date +%s.%N)
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*')
-  crashes_found=$(find "$crashes" -type f \( -name 'crash-*' -o -name 'oom-*' -o -name 'timeout-*' -o -name 'leak-*' \) | wc -l)
+  # Only inputs this run found (older ones stay in $crashes until copied into the corpus and fixed).
+  crashes_found=$(find "$crashes" -type f -newer "$stamp" \( -name 'crash-*' -o -name 'oom-*' -o -name 'timeout-*' -o -name 'leak-*' \) | wc -l)
+  rm -f "$stamp"
   seeds=$(find "Tests/FuzzCorpus/$target" -type f | wc -l)
   secs=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", e - s }')
   printf '{"fuzz": "%s", "executions": %s, "seconds": %s, "exec_per_s": %s, "crashes": %s, "coverage_edges": %s, "seed_inputs": %s, "corpus_inputs": %s, "exit": %s}\n' \
