@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := mosquitto mosquitto-clients libmosquitto-dev libsqlite3-dev pkg-config openssl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build release test demo bench chaos clean
+.PHONY: all deps build release test demo bench chaos fuzz clean
 
 all: build
 
@@ -38,5 +38,15 @@ bench: release
 chaos: release
 	@CHAOS_CYCLES=$(CHAOS_CYCLES) CHAOS_SEED=$(CHAOS_SEED) .build/release/chargebridge-chaos
 
+# libFuzzer campaign over the parsers (not part of `make test`): a separate debug build in .build-fuzz
+# with the fuzzer and address sanitizers; FUZZ_SECONDS per target (default 40) or FUZZ_RUNS=10000000.
+# swiftc keeps only the last -sanitize= flag, so `--sanitize fuzzer --sanitize address` alone would
+# drop the coverage instrumentation of the Swift code: the combined -Xswiftc flag comes last.
+# Debug, because a release build of it takes ~10 minutes on the 2-core machine.
+fuzz: deps
+	CHARGEBRIDGE_FUZZ=1 $(SWIFT) build --scratch-path .build-fuzz --product chargebridge-fuzz \
+	  --sanitize fuzzer --sanitize address -Xswiftc -sanitize=fuzzer,address
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) Fuzz/run-fuzz.sh
+
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz

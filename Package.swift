@@ -102,3 +102,14 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// `make fuzz` only (CHARGEBRIDGE_FUZZ=1, scratch path .build-fuzz): the libFuzzer targets, built with
+// `--sanitize fuzzer --sanitize address`. Absent from the normal build, whose `main` it would clash with.
+if Context.environment["CHARGEBRIDGE_FUZZ"] == "1" {
+    package.targets.append(.executableTarget(
+        name: "chargebridge-fuzz",
+        dependencies: ["Bridge", "Metering", "Tariffs"],
+        path: "Fuzz/chargebridge-fuzz",
+        swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+    ))
+}

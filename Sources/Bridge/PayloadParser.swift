@@ -32,7 +32,7 @@ public enum PayloadParser {
         }
         guard number.isFinite else { throw PayloadError("\(what) must be a finite number") }
         guard range.contains(number) else {
-            throw PayloadError("\(what) \(number) is outside \(format(range.lowerBound))...\(format(range.upperBound))")
+            throw PayloadError("\(what) \(format(number)) is outside \(format(range.lowerBound))...\(format(range.upperBound))")
         }
         return number
     }

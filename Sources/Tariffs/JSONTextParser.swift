@@ -96,6 +96,10 @@ struct JSONTextParser {
                     if (0xD800..<0xDC00).contains(scalar), peek(UInt8(ascii: "\\")), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "u") {
                         index += 2
                         let low = try hex4()
+                        // Only a low surrogate completes the pair (`\ud800\u0041` used to trap on UInt32 underflow).
+                        guard (0xDC00..<0xE000).contains(low) else {
+                            throw failure("invalid \\u escape (a high surrogate without its low half)")
+                        }
                         scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                     }
                     guard let unicode = UnicodeScalar(scalar) else { throw failure("invalid \\u escape") }
@@ -115,7 +119,8 @@ struct JSONTextParser {
     }
 
     private mutating func hex4() throws -> UInt32 {
-        guard index + 4 <= bytes.count, let value = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16) else {
+        guard index + 4 <= bytes.count, bytes[index..<index + 4].allSatisfy({ Character(UnicodeScalar($0)).isHexDigit }),
+              let value = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16) else {
             throw failure("invalid \\u escape")
         }
         index += 4
