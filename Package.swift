@@ -87,7 +87,7 @@ let package = Package(
                            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "TariffsTests", dependencies: ["Tariffs"]),
-        .testTarget(name: "PlanningTests", dependencies: ["Planning", "Tariffs"]),
+        .testTarget(name: "PlanningTests", dependencies: ["Planning", "Tariffs", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["Tariffs"]),
         .testTarget(name: "MeteringTests", dependencies: ["Metering", "Tariffs", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(

@@ -1,6 +1,7 @@
 import Foundation
 import Planning
 import Tariffs
+import TestSupport
 
 /// `plan.single.672` and `plan.joint.Nx672`: the planner over one week of real 15-minute
 /// day-ahead prices (../shared/data/prices/de-lu-dayahead-15min.csv), median seconds per plan.
@@ -80,7 +81,7 @@ enum PlanBenchData {
     /// 11 kW, 5 to 40 kWh; the site allows 400 W per car (at least 11 kW), so it binds in the
     /// cheap hours.
     static func jointRequest(_ week: [RateSlice], devices: Int) -> ChargeRequest {
-        var rng = BenchGenerator(seed: UInt64(devices))
+        var rng = SeededGenerator(seed: UInt64(devices))
         let origin = week.first!.start
         var list: [DeviceRequest] = []
         for j in 0..<devices {
@@ -93,18 +94,5 @@ enum PlanBenchData {
                 end: origin.addingTimeInterval(Double(arrival + stay) * 900), maxPowerW: power, energyWh: energy))
         }
         return ChargeRequest(sitePowerW: max(11_000, Double(devices) * 400), devices: list)
-    }
-}
-
-/// SplitMix64, so every run plans the same fleets.
-struct BenchGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// SIGKILLs the bridge binary at random moments of its life (while starting, while metering)
 /// and starts it again, `cycles` times; then checks that every vehicle kept its one session, the

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// SIGKILLs mosquitto at random moments during active sessions and starts it again on the same
 /// port, `cycles` times; then compares the ledger with the chargers' counters.

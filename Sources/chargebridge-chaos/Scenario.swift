@@ -2,8 +2,8 @@ import Bridge
 import Foundation
 import GRDB
 import Logging
-import Metering
 import MQTT
+import Metering
 import TestSupport
 
 /// What both campaigns share: a real mosquitto on a free loopback port, a ledger in a temporary

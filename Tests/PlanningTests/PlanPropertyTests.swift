@@ -1,7 +1,8 @@
 import Foundation
-import Testing
 @testable import Planning
 import Tariffs
+import TestSupport
+import Testing
 
 /// Thousands of random small instances: every constraint holds and no plan costs more than
 /// the reference optimum (nor delivers less).

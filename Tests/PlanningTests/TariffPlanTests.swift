@@ -1,7 +1,8 @@
 import Foundation
-import Testing
 @testable import Planning
 import Tariffs
+import TestSupport
+import Testing
 
 /// Plans on real tariffs: the contract's example, DST nights and real 15-minute prices.
 struct TariffPlanTests {
