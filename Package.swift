@@ -88,8 +88,8 @@ let package = Package(
         ),
         .testTarget(name: "TariffsTests", dependencies: ["Tariffs"]),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "Tariffs", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["Tariffs"]),
-        .testTarget(name: "MeteringTests", dependencies: ["Metering", "Tariffs", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "CLITests", dependencies: ["Tariffs", "TestSupport"]),
+        .testTarget(name: "MeteringTests", dependencies: ["Metering", "Tariffs", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "BridgeTests",
             dependencies: ["Bridge", "Planning", "Tariffs", "Metering", "MQTT", "TestSupport", .product(name: "Logging", package: "swift-log")]

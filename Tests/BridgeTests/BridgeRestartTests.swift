@@ -10,21 +10,9 @@ import TestSupport
 /// the session goes on under the same id and every watt-hour of the charger's counter is in the
 /// ledger exactly once.
 @Suite(.serialized) struct BridgeRestartTests {
-    static let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent(".build/debug/chargebridge")
-
-    /// Starts `chargebridge run --config path` as a child process.
+    /// Starts `chargebridge run --config path` as a child process, logging beside the config.
     static func launchBridge(config path: String) throws -> Process {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = ["run", "--config", path, "--log-level", "warning"]
-        _ = FileManager.default.createFile(atPath: path + ".log", contents: nil)
-        let log = FileHandle(forWritingAtPath: path + ".log")!
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        return process
+        try ChargeBridgeBinary.start(["run", "--config", path, "--log-level", "warning"], log: path + ".log")
     }
 
     static func kill(_ process: Process) async {

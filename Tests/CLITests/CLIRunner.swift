@@ -1,49 +1,16 @@
 import Foundation
+import TestSupport
 
-/// Runs the built `chargebridge` binary and captures what it prints.
-struct CLIRunner {
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+/// Runs the built `chargebridge` binary for the CLI tests (see `ChargeBridgeBinary`), plus the
+/// paths these tests need.
+enum CLIRunner {
+    typealias Result = ChargeBridgeBinary.Result
 
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    /// The debug binary `swift build` put beside the test bundle.
-    static var binary: URL {
-        if let override = ProcessInfo.processInfo.environment["CHARGEBRIDGE_BIN"] {
-            return URL(fileURLWithPath: override)
-        }
-        return packageRoot.appendingPathComponent(".build/debug/chargebridge")
-    }
+    static let packageRoot = ChargeBridgeBinary.packageRoot
 
     /// Runs `chargebridge arguments...`, feeding `stdin` if given, and waits for it to exit.
     static func run(_ arguments: [String], stdin: String? = nil, currentDirectory: URL? = nil) throws -> Result {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
-        let out = Pipe()
-        let err = Pipe()
-        let input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        // Read both pipes to the end before waiting, so a large output never blocks the child.
-        let group = DispatchGroup()
-        nonisolated(unsafe) var outData = Data()
-        nonisolated(unsafe) var errData = Data()
-        group.enter()
-        DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        group.enter()
-        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        group.wait()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+        try ChargeBridgeBinary.run(arguments, stdin: stdin.map { Data($0.utf8) }, currentDirectory: currentDirectory)
     }
 
     /// A fresh temporary folder.
