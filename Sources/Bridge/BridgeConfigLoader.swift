@@ -69,7 +69,7 @@ private struct Reader {
 
         let tariffs = try tariffSet(try required(root, "tariff", ""))
         for source in tariffs.livePriceSources where source.kind == .mqtt {
-            try checkTopic(source.topic ?? "", "tariff: dynamic.topic")
+            try checkTopic(source.topic ?? "", "tariff.dynamic.topic")
         }
         guard let tariff = tariffs.importTariff else {
             throw ConfigError(key: "tariff", problem: "has no IMPORT tariff to plan and price charging with")
