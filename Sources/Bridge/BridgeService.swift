@@ -38,12 +38,12 @@ public final class BridgeService: Service, Sendable {
 
     /// Opens the ledger and prepares the MQTT client (nothing is connected yet).
     /// - Parameters:
-    ///   - tariffReloadInterval: how often the tariff file (and its prices CSV) is read again.
+    ///   - tariffReloadInterval: how often the tariff file and its prices CSV are checked for changes.
     ///   - priceSource: the HTTP fetcher for an `awattar` or `entsoe` price source.
     ///   - pollingPolicy: when those sources are asked.
     /// - Throws: `LedgerError` or `MQTTError` with one sentence saying what is wrong.
     public init(
-        config: BridgeConfig, logger: Logger, clock: any BridgeClock = SystemClock(), tariffReloadInterval: Duration = .seconds(60),
+        config: BridgeConfig, logger: Logger, clock: any BridgeClock = SystemClock(), tariffReloadInterval: Duration = .seconds(10),
         priceSource: @escaping @Sendable (PriceSourceSpec) -> (any DayAheadPriceSource)? = { $0.dayAheadSource() },
         pollingPolicy: PollingPolicy = PollingPolicy()
     ) throws {
@@ -80,7 +80,7 @@ public final class BridgeService: Service, Sendable {
         case priceStatus(PriceSourceSpec, PriceSourceStatus)
     }
 
-    /// How often the tariff file (and the prices it names) is read again.
+    /// How often the tariff file (and the prices CSV it names) is checked for changes.
     private let tariffReloadInterval: Duration
 
     /// Runs until a graceful shutdown (SIGTERM/SIGINT through a `ServiceGroup`), the task is
@@ -132,12 +132,25 @@ public final class BridgeService: Service, Sendable {
                 }
             }
             group.addTask { [clock, config, logger, tariffReloadInterval] in
-                // New prices in the tariff file (or its CSV): re-plan on them.
+                // New prices in the tariff file (or its CSV): re-plan on them. The files are read
+                // again only when their modification time or size changed.
                 var current = config.tariff
+                func stamps(_ set: TariffSet) -> [PriceFileWatcher.Stamp?] {
+                    ([config.tariffPath] + [set.importTariff, set.exportTariff].map { $0?.dynamic?.source?.filePath })
+                        .map { $0.flatMap(PriceFileWatcher.Stamp.of) }
+                }
+                var loaded = config.tariffs
+                var seen = stamps(loaded)
                 while !Task.isCancelled {
                     try await Task.sleep(for: tariffReloadInterval)
                     do {
+                        // A file that fails to load is reported once, until it changes again.
+                        let changed = stamps(loaded)
+                        guard changed != seen else { continue }
+                        seen = changed
                         guard let set = try config.reloadTariffs(), let fresh = set.importTariff else { continue }
+                        loaded = set
+                        seen = stamps(loaded)
                         let now = clock.now()
                         if fresh.rates(from: now, to: now.addingTimeInterval(2 * 86_400)) != current.rates(from: now, to: now.addingTimeInterval(2 * 86_400)) {
                             current = fresh

@@ -163,3 +163,15 @@ import TestSupport
         }
     }
 }
+
+/// The live-source example tariffs load with the source they document.
+struct LivePriceExampleTests {
+    static let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Examples")
+
+    @Test(arguments: [("tariff-awattar.yaml", "awattar DE-LU"), ("tariff-mqtt-prices.yaml", "mqtt home/prices/day-ahead")])
+    func exampleTariffNamesItsSource(file: String, source: String) throws {
+        let set = try TariffSet.load(path: Self.examples.appendingPathComponent(file).path)
+        #expect(set.livePriceSources.map(\.name) == [source])
+    }
+}
