@@ -44,3 +44,13 @@ extension Ledger {
         return try SpotPriceSeries(rows: rows, source: "the ledger's prices of \(source)")
     }
 }
+
+extension Ledger {
+    /// `tariffs` with the prices stored from their live sources laid over them: what the bridge
+    /// planned and priced with, for the command line's costs, rates and plans.
+    public func withStoredPrices(_ tariffs: TariffSet) throws -> TariffSet {
+        try tariffs.livePriceSources.reduce(tariffs) { set, source in
+            set.merging(try spotPrices(source: source.name), from: source)
+        }
+    }
+}
