@@ -433,7 +433,7 @@ public final class BridgeService: Service, Sendable {
             if let sessionId {
                 let info = try ledger.session(sessionId)
                 var payload = SessionPayload(info: info, currency: config.tariff.currency)
-                if info.recordCount > 0, let cost = try? ledger.sessionCost(sessionId, tariffs: tariffs.value) {
+                if info.recordCount > 0, let cost = try? ledger.sessionCost(sessionId, tariffs: tariffs.value, maximumPowerW: vehicle.maxPowerW) {
                     payload.cost = cost.total.cost
                     payload.averagePrice = cost.total.averagePricePerKWh
                     payload.savings = cost.savings
