@@ -305,7 +305,7 @@ struct TariffParser {
     private func rejectUnknownKeys(_ value: DocumentValue, allowed: Set<String>, field: String) throws {
         guard case let .object(members) = value else { return }
         for member in members where !allowed.contains(member.key) {
-            let suggestion = allowed.first { $0.lowercased() == member.key.lowercased() }.map { " (did you mean \($0)?)" } ?? ""
+            let suggestion = KeySuggestion.closest(to: member.key, among: allowed).map { " (did you mean \($0)?)" } ?? ""
             throw TariffError.invalidField(
                 field: field.isEmpty ? member.key : "\(field).\(member.key)",
                 problem: "is not a known field\(suggestion)"
