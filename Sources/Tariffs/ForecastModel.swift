@@ -4,7 +4,7 @@ import Foundation
 ///
 /// For a forecast made at the start of local day `origin` (everything before it known)
 /// for day `target = origin + horizon - 1`, each quarter-hour's price is a linear
-/// combination of nine features:
+/// combination of fifteen features:
 ///
 /// 1. a constant,
 /// 2. the same quarter-hour on the last known day,
