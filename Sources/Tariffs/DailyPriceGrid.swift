@@ -17,6 +17,8 @@ struct DailyPriceGrid {
     private(set) var filled: [Double]
     /// Mean of `filled` per day.
     private(set) var dailyMean: [Double]
+    /// Median of `filled` per day.
+    private(set) var dailyMedian: [Double]
 
     /// The grid of `series` from the local day of `from` (or the first price) to the last price.
     init?(series: SpotPriceSeries, calendar: ZoneCalendar, from: Date? = nil) {
@@ -48,6 +50,7 @@ struct DailyPriceGrid {
         raw = zip(sum, count).map { $1 > 0 ? $0 / $1 : .nan }
         filled = raw
         dailyMean = [Double](repeating: 0, count: dayCount)
+        dailyMedian = [Double](repeating: 0, count: dayCount)
         for day in 0..<dayCount {
             let base = day * Self.slots
             if let firstKnown = (0..<Self.slots).first(where: { !raw[base + $0].isNaN }) {
@@ -65,6 +68,9 @@ struct DailyPriceGrid {
             var total = 0.0
             for slot in 0..<Self.slots { total += filled[base + slot] }
             dailyMean[day] = total / Double(Self.slots)
+            var sorted = Array(filled[base..<(base + Self.slots)])
+            sorted.sort()
+            dailyMedian[day] = (sorted[Self.slots / 2 - 1] + sorted[Self.slots / 2]) / 2
         }
     }
 

@@ -4,7 +4,7 @@ import Foundation
 ///
 /// For a forecast made at the start of local day `origin` (everything before it known)
 /// for day `target = origin + horizon - 1`, each quarter-hour's price is a linear
-/// combination of nine features:
+/// combination of fifteen features:
 ///
 /// 1. a constant,
 /// 2. the same quarter-hour on the last known day,
@@ -18,7 +18,12 @@ import Foundation
 ///    Sunday or holiday),
 /// 9. how much the mean price of those four days differed from their neighbours',
 /// 10. the last quarter-hour's price of the last known day (where the night starts from),
-/// 11. the lowest and 12. the highest price of the last known day.
+/// 11. the lowest and 12. the highest price of the last known day,
+/// 13. the median of the same quarter-hour over the last 7 days (a level that one spike
+///     does not move),
+/// 14. the mean daily price of the last 90 days (where the level returns to),
+/// 15. the robust day-type profile: the median, over the last eight days of the target's
+///     type, of how the quarter-hour differed from its day's median.
 ///
 /// The weights are fitted per horizon (1...7 days) and per quarter of the local day
 /// (00-06, 06-12, 12-18, 18-24: night, morning, solar noon and evening peak behave
@@ -30,7 +35,7 @@ import Foundation
 /// month does not drown a calm one) and spikes count less, which suits an error measured as
 /// a mean absolute error. The ridge is relative (a thousandth of the mean diagonal).
 struct ForecastModel {
-    static let featureCount = 12
+    static let featureCount = 15
     /// Separate weights for each of this many equal parts of the local day.
     static let blocks = 4
     static let slotsPerBlock = DailyPriceGrid.slots / blocks
@@ -87,6 +92,8 @@ struct ForecastModel {
         let level1 = dm[last]
         let level7 = week.reduce(0.0) { $0 + dm[$1] } / Double(week.count)
         let level28 = month.reduce(0.0) { $0 + dm[$1] } / Double(month.count)
+        let quarter = max(0, origin - 90)..<origin
+        let level90 = quarter.reduce(0.0) { $0 + dm[$1] } / Double(quarter.count)
         // The last four known days of the target's type.
         let type = dayType(target)
         var sameType: [Int] = []
@@ -95,6 +102,13 @@ struct ForecastModel {
             if dayType(day) == type { sameType.append(day) }
             day -= 1
         }
+        // The last eight known days of the target's type (within ten weeks), for the robust profile.
+        var robustDays = sameType
+        while day >= max(0, last - 70), robustDays.count < 8 {
+            if dayType(day) == type { robustDays.append(day) }
+            day -= 1
+        }
+        let dayMedian = grid.dailyMedian
         var typeOffset = 0.0
         for d in sameType {
             let around = max(0, d - 3)..<min(origin, d + 4)
@@ -111,7 +125,11 @@ struct ForecastModel {
         let lastQuarter = grid.value(day: last, slot: slots - 1)
 
         var rows = [Double](repeating: 0, count: slots * k)
+        var recent = [Double](repeating: 0, count: week.count)
+        var deviations = [Double](repeating: 0, count: robustDays.count)
         for slot in 0..<slots {
+            for (index, d) in week.enumerated() { recent[index] = grid.value(day: d, slot: slot) }
+            for (index, d) in robustDays.enumerated() { deviations[index] = grid.value(day: d, slot: slot) - dayMedian[d] }
             var mean7 = 0.0
             for d in week { mean7 += grid.value(day: d, slot: slot) }
             mean7 /= Double(week.count)
@@ -131,6 +149,9 @@ struct ForecastModel {
             rows[base + 9] = lastQuarter
             rows[base + 10] = lowest
             rows[base + 11] = highest
+            rows[base + 12] = Self.median(&recent)
+            rows[base + 13] = level90
+            rows[base + 14] = deviations.isEmpty ? 0 : Self.median(&deviations)
         }
         return rows
     }
@@ -207,7 +228,7 @@ struct ForecastModel {
     }
 
     /// Recent level plus day-type profile and offset, for short histories.
-    static let fallbackWeights: [Double] = [0, 0, 0, 0, 0, 1, 0, 1, 1, 0, 0, 0]
+    static let fallbackWeights: [Double] = [0, 0, 0, 0, 0, 1, 0, 1, 1, 0, 0, 0, 0, 0, 0]
     static let fallbackAllBlocks = Array([[Double]](repeating: fallbackWeights, count: blocks).joined())
 
     /// The forecast for the 96 quarter-hours of one target day.
@@ -236,6 +257,13 @@ struct ForecastModel {
             past -= 1
         }
         return Self.weights(a: a, b: b, count: count)
+    }
+
+    /// The median of `values` (sorted in place; the mean of the middle two for an even count).
+    static func median(_ values: inout [Double]) -> Double {
+        values.sort()
+        let middle = values.count / 2
+        return values.count % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2
     }
 
     /// Solves `m x = v` by Gaussian elimination with partial pivoting; `nil` if singular.

@@ -14,7 +14,10 @@ public struct PriceForecaster: Sendable, Hashable {
     /// How many days of past forecasts the weights are fitted on.
     public var trainingDays: Int
 
-    public init(calendar: ZoneCalendar, holidays: MarketHolidays = MarketHolidays(), trainingDays: Int = 365) {
+    /// The default of `trainingDays`.
+    public static let defaultTrainingDays = 365
+
+    public init(calendar: ZoneCalendar, holidays: MarketHolidays = MarketHolidays(), trainingDays: Int = defaultTrainingDays) {
         self.calendar = calendar
         self.holidays = holidays
         self.trainingDays = trainingDays
@@ -31,8 +34,8 @@ public struct PriceForecaster: Sendable, Hashable {
     /// history is shorter than a week.
     public func forecast(_ series: SpotPriceSeries) -> [ForecastPrice] {
         guard let lastEnd = series.lastEnd else { return [] }
-        // A year of training plus a month of features is all the model looks at.
-        let lookback = Double(trainingDays + 28 + 2 * Self.horizonDays + 2) * 86_400
+        // A year of training plus 90 days of features is all the model looks at.
+        let lookback = Double(trainingDays + 90 + 2 * Self.horizonDays + 2) * 86_400
         guard let grid = DailyPriceGrid(series: series, calendar: calendar, from: lastEnd.addingTimeInterval(-lookback)) else { return [] }
         let model = ForecastModel(grid: grid, holidays: holidays, trainingDays: trainingDays)
         // The origin is the local day of the first instant without a price.

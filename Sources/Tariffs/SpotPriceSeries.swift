@@ -70,6 +70,14 @@ public struct SpotPriceSeries: Sendable, Hashable {
         return SpotPriceSeries(checkedRows: (kept + incoming).sorted { $0.start < $1.start })
     }
 
+    /// This series with the rows of `earlier` that end before its first price put in front
+    /// (a longer history, such as an hourly file, for learning the forecast where this
+    /// series has none); `earlier`'s rows at or after this series' first price are ignored.
+    public func prependingHistory(_ earlier: SpotPriceSeries) -> SpotPriceSeries {
+        guard let first = firstStart else { return earlier }
+        return SpotPriceSeries(checkedRows: earlier.rows.filter { $0.end <= first } + rows)
+    }
+
     /// The first instant with a price, if any.
     public var firstStart: Date? { rows.first?.start }
     /// The end of the last known price, if any.

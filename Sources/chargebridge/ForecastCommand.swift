@@ -42,6 +42,12 @@ struct ForecastBacktestCommand: AsyncParsableCommand {
     @Option(help: "Last forecast origin, a local date (YYYY-MM-DD).")
     var to: String?
 
+    @Option(help: "A CSV of earlier prices (such as the 60-minute file) used for learning where --prices has none, that is before its first price only.")
+    var history: String?
+
+    @Option(name: .customLong("training-days"), help: "How many days of past forecasts the weights are fitted on.")
+    var trainingDays: Int = PriceForecaster.defaultTrainingDays
+
     func run() async throws {
         guard format == .table || format == .json else {
             throw ValidationError("--format must be table or json for forecast backtest, not '\(format.rawValue)'")
@@ -66,8 +72,23 @@ struct ForecastBacktestCommand: AsyncParsableCommand {
         guard !loaded.series.rows.isEmpty else {
             throw CLIError("\(prices): the file holds no prices")
         }
-        let forecaster = PriceForecaster(calendar: ZoneCalendar(timeZone: zoneInfo), holidays: MarketHolidays(zone: zone))
-        let report = ForecastBacktest(forecaster: forecaster).run(loaded.series, from: fromDate, to: toDate)
+        guard trainingDays >= 1 else {
+            throw ValidationError("--training-days must be at least 1, not \(trainingDays)")
+        }
+        var series = loaded.series
+        if let history {
+            let earlier: SpotPriceSeries
+            do {
+                earlier = try SpotPriceSeries.load(csvPath: history).series
+            } catch let error as TariffError {
+                throw CLIError(error.description)
+            }
+            series = series.prependingHistory(earlier)
+        }
+        let forecaster = PriceForecaster(calendar: ZoneCalendar(timeZone: zoneInfo), holidays: MarketHolidays(zone: zone), trainingDays: trainingDays)
+        // With an earlier history the origins stay those of --prices alone (a week after its first day).
+        let firstOrigin = fromDate ?? (history == nil ? nil : forecaster.calendar.localDate(of: loaded.series.firstStart!).adding(days: 8))
+        let report = ForecastBacktest(forecaster: forecaster).run(series, from: firstOrigin, to: toDate)
         guard report.origins > 0 else {
             throw CLIError("\(prices): too little history to backtest in the chosen window (a forecast needs at least 8 days before its origin and 7 known days after it)")
         }

@@ -37,6 +37,24 @@ import Testing
         #expect((horizons[0]["improvement_percent"] as? Double ?? 0) > 10)
     }
 
+    @Test func anHourlyHistoryTeachesTheFirstWeeksOfAShortFile() throws {
+        // The 15-minute file starts 2025-09-30: its first origins have too few past forecasts to
+        // learn from. The hourly file's earlier years fill that in; the origins, the prices
+        // compared and the seasonal-naive error stay those of the 15-minute file.
+        let window = ["forecast", "backtest", "--prices", prices, "--to", "2025-10-28", "--format", "json"]
+        let alone = try CLIRunner.run(window)
+        let history = try CLIRunner.run(window + ["--history", CLIRunner.sharedPrices("de-lu-dayahead-60min.csv").path])
+        #expect(alone.status == 0 && history.status == 0)
+        let a = try #require(try JSONSerialization.jsonObject(with: Data(alone.stdout.utf8)) as? [String: Any])
+        let b = try #require(try JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as? [String: Any])
+        #expect(a["origins"] as? Int == 21 && b["origins"] as? Int == 21)
+        #expect(a["first_origin"] as? String == "2025-10-08" && b["first_origin"] as? String == "2025-10-08")
+        #expect(a["seasonal_naive_mae"] as? Double == b["seasonal_naive_mae"] as? Double)
+        let before = try #require(a["forecast_mae"] as? Double)
+        let after = try #require(b["forecast_mae"] as? Double)
+        #expect(after < before * 0.97)
+    }
+
     @Test func missingPricesFileIsBadInput() throws {
         let result = try CLIRunner.run(["forecast", "backtest", "--prices", "/nonexistent/prices.csv"])
         #expect(result.status == 1)
@@ -53,7 +71,13 @@ import Testing
         #expect(result.stderr.contains("too little history"))
     }
 
-    @Test(arguments: [["--format", "chart"], ["--from", "March"], ["--time-zone", "Mars/Olympus"], []])
+    @Test func missingHistoryFileIsBadInput() throws {
+        let result = try CLIRunner.run(["forecast", "backtest", "--prices", prices, "--history", "/nonexistent/history.csv"])
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("chargebridge: /nonexistent/history.csv"))
+    }
+
+    @Test(arguments: [["--format", "chart"], ["--from", "March"], ["--time-zone", "Mars/Olympus"], ["--training-days", "0"], []])
     func usageErrorsExitTwo(extra: [String]) throws {
         let arguments = extra.isEmpty ? ["forecast", "backtest"] : ["forecast", "backtest", "--prices", prices] + extra
         let result = try CLIRunner.run(arguments)

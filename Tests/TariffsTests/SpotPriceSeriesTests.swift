@@ -21,4 +21,21 @@ import Testing
         #expect(merged.lastEnd == Fixtures.at("2026-01-01T03:00:00Z"))
         #expect(known.merging([]) == known)
     }
+
+    @Test func anEarlierHistoryIsUsedOnlyBeforeTheFirstPrice() throws {
+        let quarterHours = try SpotPriceSeries(rows: [
+            row("2026-01-01T02:00:00Z", "2026-01-01T02:15:00Z", 50),
+            row("2026-01-01T02:15:00Z", "2026-01-01T02:30:00Z", 55),
+        ], source: "prices")
+        let hours = try SpotPriceSeries(rows: [
+            row("2026-01-01T00:00:00Z", "2026-01-01T01:00:00Z", 80),
+            row("2026-01-01T01:00:00Z", "2026-01-01T02:00:00Z", 70),
+            row("2026-01-01T02:00:00Z", "2026-01-01T03:00:00Z", 999), // overlaps the newer file: ignored
+            row("2026-01-01T03:00:00Z", "2026-01-01T04:00:00Z", 999), // after its first price: ignored
+        ], source: "history")
+        let joined = quarterHours.prependingHistory(hours)
+        #expect(joined.rows.map(\.price) == [80, 70, 50, 55])
+        #expect(joined.lastEnd == quarterHours.lastEnd)
+        #expect(try SpotPriceSeries(rows: [], source: "prices").prependingHistory(hours) == hours)
+    }
 }
