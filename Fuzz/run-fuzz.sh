@@ -6,7 +6,7 @@
 # Prints one JSON line of figures per target; exits 1 when any target crashed.
 set -u
 cd "$(dirname "$0")/.."
-BIN=${FUZZ_BIN:-.build-fuzz/debug/chargebridge-fuzz}
+BIN=${FUZZ_BIN:-.build-fuzz/release/chargebridge-fuzz}
 TARGETS=${FUZZ_TARGETS:-"payload jsonpath config tariff meter prices"}
 SECONDS_PER_TARGET=${FUZZ_SECONDS:-40}
 RUNS=${FUZZ_RUNS:-}
