@@ -38,6 +38,9 @@ struct RunCommand: AsyncParsableCommand {
         for warning in SecretFileCheck.warnings(configPath: config) {
             logger.warning("\(warning)")
         }
+        if configuration.broker.usesTLS, configuration.broker.insecure {
+            logger.warning("\(config): broker.insecure is true: the broker certificate's host name is not checked (for test set-ups only)")
+        }
         let service: BridgeService
         do {
             service = try BridgeService(config: configuration, logger: logger)

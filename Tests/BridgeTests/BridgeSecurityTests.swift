@@ -16,6 +16,8 @@ import TestSupport
 
     enum ServerCertificate: String, CaseIterable, Sendable {
         case trusted, wrongHostName, otherCA
+        /// A wrong host name with `insecure: true`: accepted, with a warning.
+        case wrongHostNameInsecure
     }
 
     @Test("mqtts:// comes online with the right CA and host name, and refuses a wrong name or another CA with one fatal sentence",
@@ -27,7 +29,7 @@ import TestSupport
         let certificate: TestCertificates
         switch served {
         case .trusted: certificate = trusted
-        case .wrongHostName: certificate = try await TestCertificates.generate(in: folder, prefix: "wrong-name", names: ["broker.example.com"], ca: trusted)
+        case .wrongHostName, .wrongHostNameInsecure: certificate = try await TestCertificates.generate(in: folder, prefix: "wrong-name", names: ["broker.example.com"], ca: trusted)
         case .otherCA: certificate = try await TestCertificates.generate(in: folder, prefix: "other")
         }
         // TLS for the bridge, a plain listener for the watching probe.
@@ -36,13 +38,16 @@ import TestSupport
         defer { Task { await broker.stop() } }
         let probe = try await Probe.start(url: "mqtt://127.0.0.1:\(plainPort)", filter: "#")
         defer { Task { await probe.stop() } }
-        let config = try Self.writeConfig(in: folder, broker: #"url: "\#(broker.url)", ca_file: "\#(trusted.caFile)""#)
+        let insecure = served == .wrongHostNameInsecure
+        let config = try Self.writeConfig(in: folder, broker: #"url: "\#(broker.url)", ca_file: "\#(trusted.caFile)", insecure: \#(insecure)"#)
 
         let bridge = try Self.launch(config: config)
-        if served == .trusted {
+        if served == .trusted || insecure {
             try await probe.waitFor("chargebridge/status", within: .seconds(15)) { $0 == "online" }
             #expect(await Self.stop(bridge) == 0)
             try await probe.waitFor("chargebridge/status") { $0 == "offline" }
+            let warned = Self.output(of: config).contains("\(config): broker.insecure is true: the broker certificate's host name is not checked")
+            #expect(warned == insecure)
             return
         }
         let status = try await Self.waitForExit(bridge)
@@ -112,7 +117,10 @@ import TestSupport
         var json = false
         var configMode: Int = 0o644
         var passwordFileMode: Int?
-        /// Which files the warnings name: `config`, `password`.
+        /// With a TLS client certificate whose key file has this mode (the broker then refuses
+        /// the TLS handshake instead of the login: it has no TLS listener).
+        var keyFileMode: Int?
+        /// Which files the warnings name: `config`, `password`, `key`.
         var warned: [String]
         var testDescription: String { name }
     }
@@ -125,6 +133,8 @@ import TestSupport
         WarningCase(name: "password from the environment, config 0644", broker: "username: bridge\n  password_env: CB_TEST_MQTT_PASSWORD", warned: []),
         WarningCase(name: "password file 0644", broker: "username: bridge\n  password_file: mqtt-password", passwordFileMode: 0o644, warned: ["password"]),
         WarningCase(name: "password file 0600", broker: "username: bridge\n  password_file: mqtt-password", passwordFileMode: 0o600, warned: []),
+        WarningCase(name: "TLS client key 0640", broker: "username: bridge\n  password_env: CB_TEST_MQTT_PASSWORD", keyFileMode: 0o640, warned: ["key"]),
+        WarningCase(name: "TLS client key 0600", broker: "username: bridge\n  password_env: CB_TEST_MQTT_PASSWORD", keyFileMode: 0o600, warned: []),
     ]
 
     @Test("a file holding the password that group or others can read gets a warning naming it and the fix",
@@ -145,9 +155,15 @@ import TestSupport
              "database": "ledger.sqlite", "vehicles": [{"id": "car1"}]}
             """.write(toFile: config, atomically: true, encoding: .utf8)
         } else {
-            let section = test.broker.hasPrefix("{")
+            var section = test.broker.hasPrefix("{")
                 ? "{url: \"\(broker.url)\", " + test.broker.dropFirst()
                 : "\n  url: \"\(broker.url)\"\n  " + test.broker
+            if let mode = test.keyFileMode {
+                let client = try await TestCertificates.generate(in: folder, prefix: "client")
+                try Self.setMode(client.serverKeyFile, mode)
+                section = section.replacingOccurrences(of: "mqtt://", with: "mqtts://")
+                    + "\n  ca_file: \(client.caFile)\n  cert_file: \(client.serverCertificateFile)\n  key_file: \(client.serverKeyFile)"
+            }
             config = try Self.writeConfig(in: folder, broker: section.replacingOccurrences(of: "<PASSWORD>", with: Self.wrongPassword), flow: false)
         }
         try Self.setMode(config, test.configMode)
@@ -168,11 +184,19 @@ import TestSupport
         if test.warned.contains("password") {
             expected.append("\(passwordFile) holds the MQTT password (broker.password_file) and can be read by others (mode \(String(test.passwordFileMode!, radix: 8))); run chmod 600 \(passwordFile)")
         }
+        if test.warned.contains("key") {
+            let key = folder.appendingPathComponent("client.key").path
+            expected.append("\(key) holds the TLS client key (broker.key_file) and can be read by others (mode \(String(test.keyFileMode!, radix: 8))); run chmod 600 \(key)")
+        }
         #expect(warnings.count == expected.count, "\(output)")
         for (line, text) in zip(warnings, expected) {
             #expect(line.hasSuffix(text), "\(line)")
         }
-        #expect(Self.lastLine(output) == "chargebridge: cannot use the broker: broker refused the login for user 'bridge' (bad user name or password)")
+        if test.keyFileMode == nil {
+            #expect(Self.lastLine(output) == "chargebridge: cannot use the broker: broker refused the login for user 'bridge' (bad user name or password)")
+        } else {
+            #expect(Self.lastLine(output).hasPrefix("chargebridge: cannot use the broker: TLS handshake with 127.0.0.1:\(broker.port) failed"))
+        }
         #expect(!output.contains(Self.wrongPassword))
     }
 
