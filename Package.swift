@@ -37,7 +37,7 @@ let package = Package(
         .target(
             name: "Bridge",
             dependencies: [
-                "Tariffs", "Planning", "Metering", "MQTT",
+                "Tariffs", "Planning", "Metering", "MQTT", "PriceSources",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -92,13 +92,13 @@ let package = Package(
         .testTarget(name: "MeteringTests", dependencies: ["Metering", "Tariffs", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "BridgeTests",
-            dependencies: ["Bridge", "Planning", "Tariffs", "Metering", "MQTT", "TestSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Bridge", "Planning", "Tariffs", "Metering", "MQTT", "PriceSources", "TestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "MQTTTests",
             dependencies: ["MQTT", "TestSupport", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "PriceSourcesTests", dependencies: ["PriceSources", "Tariffs"], resources: [.copy("Responses")]),
+        .testTarget(name: "PriceSourcesTests", dependencies: ["PriceSources", "Tariffs", "TestSupport"], resources: [.copy("Responses")]),
     ],
     swiftLanguageModes: [.v6]
 )

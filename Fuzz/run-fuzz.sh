@@ -7,7 +7,7 @@
 set -u
 cd "$(dirname "$0")/.."
 BIN=${FUZZ_BIN:-.build-fuzz/debug/chargebridge-fuzz}
-TARGETS=${FUZZ_TARGETS:-"payload jsonpath config tariff meter"}
+TARGETS=${FUZZ_TARGETS:-"payload jsonpath config tariff meter prices"}
 SECONDS_PER_TARGET=${FUZZ_SECONDS:-40}
 RUNS=${FUZZ_RUNS:-}
 JOBS=${FUZZ_JOBS:-1}

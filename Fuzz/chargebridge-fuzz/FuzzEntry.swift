@@ -4,17 +4,17 @@ import Metering
 import Tariffs
 
 // libFuzzer entry for `make fuzz` (see Fuzz/run-fuzz.sh). One binary, several targets: the
-// environment variable FUZZ_TARGET picks one (payload, jsonpath, config, tariff, meter). Every
+// environment variable FUZZ_TARGET picks one (payload, jsonpath, config, tariff, meter, prices). Every
 // parser must return or throw on any input; a trap, overflow or memory error is a crash.
 
 private enum FuzzTarget: String {
-    case payload, jsonpath, config, tariff, meter
+    case payload, jsonpath, config, tariff, meter, prices
 }
 
 private let selected: FuzzTarget = {
     let name = ProcessInfo.processInfo.environment["FUZZ_TARGET"] ?? ""
     guard let target = FuzzTarget(rawValue: name) else {
-        FileHandle.standardError.write(Data("FUZZ_TARGET must be payload, jsonpath, config, tariff or meter (got '\(name)')\n".utf8))
+        FileHandle.standardError.write(Data("FUZZ_TARGET must be payload, jsonpath, config, tariff, meter or prices (got '\(name)')\n".utf8))
         exit(2)
     }
     return target
@@ -39,6 +39,7 @@ public func fuzzOneInput(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     case .config: fuzzConfig(bytes)
     case .tariff: fuzzTariff(bytes)
     case .meter: fuzzMeter(bytes)
+    case .prices: fuzzPrices(bytes)
     }
     return 0
 }
@@ -88,4 +89,16 @@ private func fuzzTariff(_ bytes: [UInt8]) {
 
 private func fuzzMeter(_ bytes: [UInt8]) {
     _ = try? MeterBatch.parse(json: Data(bytes), source: "fuzz input")
+}
+
+/// Known prices the received ones are laid over, as the bridge does with an MQTT price topic.
+private let knownPrices = try! SpotPriceSeries(rows: (0..<96).map { quarter in
+    let start = fixedNow.addingTimeInterval(Double(quarter) * 900)
+    return .init(start: start, end: start.addingTimeInterval(900), price: Double(quarter % 7) * 10 - 20)
+}, source: "fuzz")
+
+/// A message on an MQTT price topic: parsed, then merged into the known prices.
+private func fuzzPrices(_ bytes: [UInt8]) {
+    guard let received = try? SpotPriceSeries(jsonPayload: String(decoding: bytes, as: UTF8.self), topic: "payload") else { return }
+    _ = knownPrices.merging(received.rows)
 }

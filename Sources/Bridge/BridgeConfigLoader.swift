@@ -38,6 +38,9 @@ private struct Reader {
     var environment: [String: String]
 
     mutating func config(_ root: DocumentValue) throws -> BridgeConfig {
+        if root.isNull {
+            throw ConfigError(key: "", problem: "is empty; it needs at least broker, tariff and vehicles (see Config/chargebridge.yaml)")
+        }
         guard case .object = root else { throw ConfigError(key: "(top level)", problem: "must be a mapping of keys") }
         try known(root, "", ["broker", "base_topic", "home_assistant", "location", "tariff", "database", "vehicles", "metering", "log_level"])
 
@@ -68,6 +71,9 @@ private struct Reader {
         }
 
         let tariffs = try tariffSet(try required(root, "tariff", ""))
+        for source in tariffs.livePriceSources where source.kind == .mqtt {
+            try checkTopic(source.topic ?? "", "tariff.dynamic.topic")
+        }
         guard let tariff = tariffs.importTariff else {
             throw ConfigError(key: "tariff", problem: "has no IMPORT tariff to plan and price charging with")
         }
@@ -348,7 +354,7 @@ private struct Reader {
         }
         for member in members where !keys.contains(member.key) {
             let key = path.isEmpty ? member.key : "\(path).\(member.key)"
-            let close = keys.first { $0.replacingOccurrences(of: "_", with: "").lowercased() == member.key.replacingOccurrences(of: "_", with: "").lowercased() }
+            let close = KeySuggestion.closest(to: member.key, among: keys)
             throw ConfigError(key: key, problem: "is not a known key" + (close.map { " (did you mean \($0)?)" } ?? ""))
         }
     }

@@ -2,19 +2,28 @@ import Foundation
 import Logging
 import Metering
 import MQTT
+import PriceSources
 import ServiceLifecycle
 import Tariffs
 
 /// The running bridge: connects to the broker, feeds ``BridgeCore`` with messages, connection
 /// changes and ticks, one event at a time, and executes its actions (publish, ledger writes,
-/// cost queries). Stops on cancellation (SIGINT/SIGTERM in `chargebridge run`), flushing the
-/// energy metered so far and saying `offline`.
+/// cost queries). Keeps the prices up to date: the tariff file is re-read, live sources
+/// (aWATTar, ENTSO-E, an MQTT topic) are polled or listened to, every price received is stored
+/// in the ledger, and new prices re-plan. Stops on cancellation (SIGINT/SIGTERM in
+/// `chargebridge run`), flushing the energy metered so far and saying `offline`.
 public final class BridgeService: Service, Sendable {
     public let config: BridgeConfig
     private let logger: Logger
     private let clock: any BridgeClock
     private let ledger: Ledger
     private let client: MQTTClient
+    /// The fetcher of an `awattar` or `entsoe` source (injectable for tests).
+    private let priceSource: @Sendable (PriceSourceSpec) -> (any DayAheadPriceSource)?
+    /// When day-ahead sources are asked, and when a source counts as up to date.
+    private let pollingPolicy: PollingPolicy
+    /// The tariffs with the prices received so far: what costs are priced with.
+    private let tariffs: Locked<TariffSet>
 
     /// Why the bridge stopped when it could not go on (a refused login, say).
     public enum Failure: Error, CustomStringConvertible {
@@ -28,10 +37,21 @@ public final class BridgeService: Service, Sendable {
     }
 
     /// Opens the ledger and prepares the MQTT client (nothing is connected yet).
+    /// - Parameters:
+    ///   - tariffReloadInterval: how often the tariff file and its prices CSV are checked for changes.
+    ///   - priceSource: the HTTP fetcher for an `awattar` or `entsoe` price source.
+    ///   - pollingPolicy: when those sources are asked.
     /// - Throws: `LedgerError` or `MQTTError` with one sentence saying what is wrong.
-    public init(config: BridgeConfig, logger: Logger, clock: any BridgeClock = SystemClock(), tariffReloadInterval: Duration = .seconds(60)) throws {
+    public init(
+        config: BridgeConfig, logger: Logger, clock: any BridgeClock = SystemClock(), tariffReloadInterval: Duration = .seconds(10),
+        priceSource: @escaping @Sendable (PriceSourceSpec) -> (any DayAheadPriceSource)? = { $0.dayAheadSource() },
+        pollingPolicy: PollingPolicy = PollingPolicy()
+    ) throws {
         self.config = config
         self.tariffReloadInterval = tariffReloadInterval
+        self.priceSource = priceSource
+        self.pollingPolicy = pollingPolicy
+        tariffs = Locked(config.tariffs)
         self.logger = logger
         self.clock = clock
         ledger = try Ledger(path: config.databasePath)
@@ -53,10 +73,14 @@ public final class BridgeService: Service, Sendable {
         case event(BridgeEvent)
         case failed(MQTTError)
         /// The tariff file's prices changed.
-        case tariff(Tariff)
+        case tariffFile(TariffSet)
+        /// A day-ahead source's prices, all known so far.
+        case prices(PriceSourceSpec, SpotPriceSeries)
+        /// A day-ahead source's status changed.
+        case priceStatus(PriceSourceSpec, PriceSourceStatus)
     }
 
-    /// How often the tariff file (and the prices it names) is read again.
+    /// How often the tariff file (and the prices CSV it names) is checked for changes.
     private let tariffReloadInterval: Duration
 
     /// Runs until a graceful shutdown (SIGTERM/SIGINT through a `ServiceGroup`), the task is
@@ -69,6 +93,13 @@ public final class BridgeService: Service, Sendable {
 
     private func serve() async throws {
         var core = BridgeCore(config: config)
+        var prices = restoredPrices()
+        if let importTariff = prices.effective.importTariff, !prices.received.isEmpty {
+            core.updateTariff(importTariff)
+            tariffs.withLock { $0 = prices.effective }
+        }
+        var statuses: [PriceSourceSpec: PriceStatusPayload] = [:]
+        let priceTopics = Dictionary(prices.sources.compactMap { source in source.topic.map { ($0, source) } }, uniquingKeysWith: { first, _ in first })
         let (inputs, continuation) = AsyncStream<Input>.makeStream()
         logger.info("connecting to \(config.broker.displayURL) as \(config.broker.clientId)")
         client.start()
@@ -101,16 +132,29 @@ public final class BridgeService: Service, Sendable {
                 }
             }
             group.addTask { [clock, config, logger, tariffReloadInterval] in
-                // New prices in the tariff file (or its CSV): re-plan on them.
+                // New prices in the tariff file (or its CSV): re-plan on them. The files are read
+                // again only when their modification time or size changed.
                 var current = config.tariff
+                func stamps(_ set: TariffSet) -> [PriceFileWatcher.Stamp?] {
+                    ([config.tariffPath] + [set.importTariff, set.exportTariff].map { $0?.dynamic?.source?.filePath })
+                        .map { $0.flatMap(PriceFileWatcher.Stamp.of) }
+                }
+                var loaded = config.tariffs
+                var seen = stamps(loaded)
                 while !Task.isCancelled {
                     try await Task.sleep(for: tariffReloadInterval)
                     do {
-                        guard let fresh = try config.reloadTariffs()?.importTariff else { continue }
+                        // A file that fails to load is reported once, until it changes again.
+                        let changed = stamps(loaded)
+                        guard changed != seen else { continue }
+                        seen = changed
+                        guard let set = try config.reloadTariffs(), let fresh = set.importTariff else { continue }
+                        loaded = set
+                        seen = stamps(loaded)
                         let now = clock.now()
                         if fresh.rates(from: now, to: now.addingTimeInterval(2 * 86_400)) != current.rates(from: now, to: now.addingTimeInterval(2 * 86_400)) {
                             current = fresh
-                            continuation.yield(.tariff(fresh))
+                            continuation.yield(.tariffFile(set))
                         }
                     } catch {
                         logger.warning("tariff \(config.tariffPath ?? ""): \(error); keeping the prices loaded before")
@@ -125,9 +169,24 @@ public final class BridgeService: Service, Sendable {
                 }
             }
 
+            // Day-ahead sources over HTTP, each polled on the market's schedule.
+            for source in prices.sources where source.kind == .awattar || source.kind == .entsoe {
+                guard let fetcher = priceSource(source) else {
+                    logger.error("price source \(source.name) cannot be used; planning with the stored prices and the forecast")
+                    continue
+                }
+                let poller = PricePoller(
+                    source: fetcher, policy: pollingPolicy, history: prices.series(of: source),
+                    now: { [clock] in clock.now() },
+                    sleep: { [clock] until in try await clock.sleep(seconds: max(0, until.timeIntervalSince(clock.now()))) },
+                    onPrices: { continuation.yield(.prices(source, $0)) },
+                    onStatus: { continuation.yield(.priceStatus(source, $0)) })
+                group.addTask { await poller.run() }
+            }
+
             // Subscriptions are remembered by the client and restored on every reconnect; they
             // are registered all at once, beside the event loop, which must not wait for them.
-            group.addTask { [self, subscriptions = core.subscriptions] in
+            group.addTask { [self, subscriptions = core.subscriptions + priceTopics.keys.sorted()] in
                 do {
                     try await withThrowingTaskGroup(of: Void.self) { registering in
                         for topic in subscriptions {
@@ -150,20 +209,59 @@ public final class BridgeService: Service, Sendable {
                 }
             }
 
+            for source in prices.sources where source.kind == .mqtt {
+                let known = prices.series(of: source).lastEnd
+                await report(.waiting(knownUntil: known), of: source, prices: prices, statuses: &statuses)
+            }
+
             defer { continuation.finish() }
             do {
                 for await input in inputs {
                     try Task.checkCancellation()
                     switch input {
+                    case let .event(.message(topic, payload)) where priceTopics[topic] != nil:
+                        let source = priceTopics[topic]!
+                        let text = String(decoding: payload, as: UTF8.self)
+                        // An empty payload clears a retained message: nothing to learn from it.
+                        guard !text.allSatisfy(\.isWhitespace) else { continue }
+                        let status: PriceSourceStatus
+                        do {
+                            let rows = try SpotPriceSeries(jsonPayload: text, topic: "payload").rows
+                            let merged = prices.series(of: source).merging(rows)
+                            store { try ledger.storeSpotPrices(rows, source: source.name, receivedAt: clock.now()) }
+                            await apply(merged, from: source, prices: &prices, core: &core)
+                            let until = merged.lastEnd
+                            status = pollingPolicy.isComplete(knownUntil: until, at: clock.now()) ? .upToDate(knownUntil: until!) : .waiting(knownUntil: until)
+                        } catch {
+                            status = .failing(.malformed(source: source.name, problem: "\(error)"))
+                        }
+                        await report(status, of: source, prices: prices, statuses: &statuses)
                     case let .event(event):
                         if case let .message(topic, _) = event { logger.trace("message on \(topic)") }
                         await execute(core.handle(event, now: clock.now()))
+                        if case .connected = event {
+                            // A restarted broker may have lost the retained statuses.
+                            for payload in statuses.values.sorted(by: { $0.source < $1.source }) {
+                                await publish(payload.json(), to: statusTopic(of: payload.source, prices: prices), retain: true)
+                            }
+                        }
                     case let .failed(error):
                         throw Failure.broker(error)
-                    case let .tariff(tariff):
+                    case let .tariffFile(set):
                         logger.notice("new prices in \(config.tariffPath ?? "the tariff"); re-planning")
-                        core.updateTariff(tariff)
-                        await execute(core.handle(.pricesChanged, now: clock.now()))
+                        if set.livePriceSources != prices.sources {
+                            logger.warning("the tariff file names other price sources now; restart the bridge to use them")
+                        }
+                        prices.rebase(set)
+                        await replan(on: prices, core: &core)
+                    case let .prices(source, series):
+                        // Store what is new, then plan on it.
+                        let known = Set(prices.series(of: source).rows)
+                        let fresh = series.rows.filter { !known.contains($0) }
+                        store { try ledger.storeSpotPrices(fresh, source: source.name, receivedAt: clock.now()) }
+                        await apply(series, from: source, prices: &prices, core: &core)
+                    case let .priceStatus(source, status):
+                        await report(status, of: source, prices: prices, statuses: &statuses)
                     }
                 }
             } catch {
@@ -175,6 +273,62 @@ public final class BridgeService: Service, Sendable {
             group.cancelAll()
             await stop(core: &core)
         }
+    }
+
+    // MARK: Prices
+
+    /// The tariffs with the prices stored by earlier runs laid over them, so a restart without
+    /// network still plans on what was received.
+    private func restoredPrices() -> LivePrices {
+        var prices = LivePrices(base: config.tariffs)
+        for source in prices.sources {
+            do {
+                let stored = try ledger.spotPrices(source: source.name)
+                guard let until = stored.lastEnd else { continue }
+                prices.receive(stored, from: source)
+                logger.info("\(source.name): \(stored.rows.count) stored prices, known until \(Timestamp.format(until))")
+            } catch {
+                logger.error("ledger: \(error)")
+            }
+        }
+        return prices
+    }
+
+    /// New prices from `source`: plans are re-made when they change anything.
+    private func apply(_ series: SpotPriceSeries, from source: PriceSourceSpec, prices: inout LivePrices, core: inout BridgeCore) async {
+        guard prices.receive(series, from: source) else { return }
+        logger.notice("\(source.name): prices known until \(series.lastEnd.map { Timestamp.format($0) } ?? "-"); re-planning")
+        await replan(on: prices, core: &core)
+    }
+
+    private func replan(on prices: LivePrices, core: inout BridgeCore) async {
+        tariffs.withLock { $0 = prices.effective }
+        if let importTariff = prices.effective.importTariff { core.updateTariff(importTariff) }
+        await execute(core.handle(.pricesChanged, now: clock.now()))
+    }
+
+    /// A source's status, logged and published (retained) when it changes; a failing source
+    /// is reported once, not on every retry.
+    private func report(_ status: PriceSourceStatus, of source: PriceSourceSpec, prices: LivePrices,
+                        statuses: inout [PriceSourceSpec: PriceStatusPayload]) async {
+        guard statuses[source]?.status != status else { return }
+        let payload = PriceStatusPayload(source: source.name, status: status, knownUntil: prices.series(of: source).lastEnd, updated: clock.now())
+        statuses[source] = payload
+        switch status {
+        case .failing:
+            let known = payload.knownUntil.map { "the prices known until \(Timestamp.format($0))" } ?? "the tariff's own prices"
+            logger.warning("price source \(status); planning goes on with \(known) and the forecast")
+        case .upToDate, .waiting:
+            logger.info("price source \(source.name): \(status)")
+        }
+        await publish(payload.json(), to: statusTopic(of: source.name, prices: prices), retain: true)
+    }
+
+    /// `<base>/prices/status` for the import tariff's source, `<base>/prices/export/status` for
+    /// a separate source of the export tariff.
+    private func statusTopic(of sourceName: String, prices: LivePrices) -> String {
+        let exportOnly = prices.base.importTariff?.dynamic?.source?.name != sourceName
+        return "\(config.baseTopic)/prices/\(exportOnly ? "export/" : "")status"
     }
 
     /// Registers a subscription, retrying while the broker is away; an attempt that gets no
@@ -286,7 +440,7 @@ public final class BridgeService: Service, Sendable {
             if let sessionId {
                 let info = try ledger.session(sessionId)
                 var payload = SessionPayload(info: info, currency: config.tariff.currency)
-                if info.recordCount > 0, let cost = try? ledger.sessionCost(sessionId, tariffs: config.tariffs) {
+                if info.recordCount > 0, let cost = try? ledger.sessionCost(sessionId, tariffs: tariffs.value, maximumPowerW: vehicle.maxPowerW) {
                     payload.cost = cost.total.cost
                     payload.averagePrice = cost.total.averagePricePerKWh
                     payload.savings = cost.savings
@@ -294,8 +448,9 @@ public final class BridgeService: Service, Sendable {
                 }
                 await publish(payload.json(), to: vehicle.topics.session, retain: true)
             }
-            let today = try ledger.periodCost(.day, containing: now, deviceId: vehicleId, tariffs: config.tariffs)
-            let month = try ledger.periodCost(.month, containing: now, deviceId: vehicleId, tariffs: config.tariffs)
+            let current = tariffs.value
+            let today = try ledger.periodCost(.day, containing: now, deviceId: vehicleId, tariffs: current)
+            let month = try ledger.periodCost(.month, containing: now, deviceId: vehicleId, tariffs: current)
             await publish(SessionPayload.money(today.cost), to: vehicle.topics.costToday, retain: true)
             await publish(SessionPayload.money(month.cost), to: vehicle.topics.costMonth, retain: true)
         } catch {

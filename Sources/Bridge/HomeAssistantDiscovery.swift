@@ -1,7 +1,8 @@
 import Foundation
 
 /// Home Assistant MQTT discovery: one device per vehicle with sensors for the session, its
-/// cost, today's and this month's costs, the plan, and controls for the driver's wishes.
+/// cost, today's and this month's costs, the plan, controls for the driver's wishes and, with
+/// a live price source, that source's status.
 /// Every entity is available while `<base>/status` is `online`.
 public struct HomeAssistantDiscovery: Sendable {
     public let config: BridgeConfig
@@ -54,7 +55,7 @@ public struct HomeAssistantDiscovery: Sendable {
             Entity(component: "sensor", object: object, name: name,
                    fields: extra.merging(["state_topic": topic, "value_template": template]) { a, _ in a })
         }
-        return [
+        var list = [
             sensor("session_energy", "Session energy", topic: topics.session, template: "{{ value_json.energy_wh }}",
                    ["unit_of_measurement": "Wh", "device_class": "energy", "state_class": "total_increasing"]),
             sensor("session_cost", "Session cost", topic: topics.session, template: "{{ value_json.cost }}",
@@ -108,5 +109,13 @@ public struct HomeAssistantDiscovery: Sendable {
                 "state_topic": topics.state, "value_template": "{{ 'ON' if value_json.boost else 'OFF' }}", "icon": "mdi:flash",
             ]),
         ]
+        if config.tariff.dynamic?.source?.isLive == true {
+            // How the live price source is doing (up_to_date, waiting, failing), its message and
+            // how far prices are known as attributes.
+            list.append(sensor("price_source", "Price source", topic: "\(config.baseTopic)/prices/status", template: "{{ value_json.state }}", [
+                "json_attributes_topic": "\(config.baseTopic)/prices/status", "entity_category": "diagnostic", "icon": "mdi:cloud-download",
+            ]))
+        }
+        return list
     }
 }

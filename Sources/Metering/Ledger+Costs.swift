@@ -4,21 +4,23 @@ import Tariffs
 /// Costs from the ledger's records and the prices as they stand: nothing costed is stored, so
 /// a corrected price gives a corrected cost the next time it is asked.
 extension Ledger {
-    /// The cost of session `id` for `direction`, every record cut at every price change.
+    /// The cost of session `id` for `direction`, every record cut at every price change;
+    /// `maximumPowerW` (the car's and charger's limit) caps the savings baseline's power.
     /// - Throws: `LedgerError.unknownSession` when the ledger has no record of that session or
     ///   none of that direction.
-    public func sessionCost(_ id: String, direction: EnergyDirection = .import, tariffs: TariffSet) throws -> SessionCost {
+    public func sessionCost(_ id: String, direction: EnergyDirection = .import, tariffs: TariffSet, maximumPowerW: Double? = nil) throws -> SessionCost {
         let all = try records(session: id)
         let records = all.filter { $0.direction == direction }
         let openedAt = try? session(id).openedAt
-        guard let window = SessionCost.priceWindow(for: records, openedAt: openedAt ?? nil) else {
+        guard let window = SessionCost.priceWindow(for: records, openedAt: openedAt ?? nil, maximumPowerW: maximumPowerW) else {
             throw all.isEmpty ? LedgerError.unknownSession(id: id, path: path)
                 : LedgerError.noRecords(session: id, direction: direction.rawValue, path: path)
         }
         var needed = Set(records.map(\.tariffRate))
         needed.insert(direction)
         let timelines = Self.timelines(needed, from: window.from, to: window.to, tariffs: tariffs)
-        return SessionCost(sessionReferenceId: id, direction: direction, records: records, timelines: timelines, openedAt: openedAt ?? nil)!
+        return SessionCost(sessionReferenceId: id, direction: direction, records: records, timelines: timelines,
+                           openedAt: openedAt ?? nil, maximumPowerW: maximumPowerW)!
     }
 
     /// The cost of `direction`'s energy in `[from, to)`, summed per local `period` in the time

@@ -19,8 +19,13 @@ import GRDB
 /// from plug-in to its first reading after the restart):
 /// - `charging_session.opened_counter_wh`: the charger's counter when the session opened, the
 ///   baseline of a session that has no record with a counter yet.
+///
+/// v4 (live price sources: a restart without network still plans on what was received):
+/// - `spot_price`: day-ahead prices as received, per source (`source`, e.g. `awattar DE-LU`),
+///   `[start_ms, end_ms)` in the source's unit; rows of one source never overlap (a newer
+///   row replaces the ones it overlaps).
 enum LedgerSchema {
-    static let currentVersion = "v3"
+    static let currentVersion = "v4"
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -67,6 +72,18 @@ enum LedgerSchema {
         }
         migrator.registerMigration("v3") { db in
             try db.execute(sql: "ALTER TABLE charging_session ADD COLUMN opened_counter_wh REAL")
+        }
+        migrator.registerMigration("v4") { db in
+            try db.execute(sql: """
+                CREATE TABLE spot_price (
+                    source TEXT NOT NULL,
+                    start_ms INTEGER NOT NULL,
+                    end_ms INTEGER NOT NULL CHECK (end_ms > start_ms),
+                    price REAL NOT NULL,
+                    received_ms INTEGER NOT NULL,
+                    PRIMARY KEY (source, start_ms)
+                ) WITHOUT ROWID;
+                """)
         }
         return migrator
     }

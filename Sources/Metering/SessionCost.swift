@@ -4,7 +4,8 @@ import Tariffs
 /// What one charging session cost, priced record by record at the prices as they stand.
 ///
 /// `savings` compares with a plain charger: the same energy charged at once from the session's
-/// start at the highest average power any of its records showed.
+/// start at the highest average power any of its records showed (capped at the most the car
+/// and charger take, when known: a record stretched by a late or early reading overstates it).
 public struct SessionCost: Sendable {
     /// A part of one record's energy inside one rate slice.
     public struct Part: Sendable, Hashable {
@@ -29,7 +30,8 @@ public struct SessionCost: Sendable {
     public var total: CostSummary
     /// Energy and cost per tariff type and price level.
     public var breakdown: TariffBreakdown
-    /// The highest average power of any record, in watts.
+    /// The highest average power of any record, in watts, capped at `maximumPowerW` when given:
+    /// the plain charger's power in the baseline.
     public var peakPowerW: Double
     /// The same energy charged at once at `peakPowerW` from the plug-in (or `start`), import only.
     public var baseline: CostSummary?
@@ -50,10 +52,11 @@ public struct SessionCost: Sendable {
     /// Costs the records of `direction` in `records` (one session), each with the timeline of
     /// its `tariffRate`. `nil` when none of the records has that direction. The baseline starts
     /// at `openedAt` (plug-in) when known: a plain charger would have started then, not when a
-    /// smart plan first drew energy.
+    /// smart plan first drew energy. `maximumPowerW` (the car's and charger's limit) caps the
+    /// baseline's power.
     public init?(
         sessionReferenceId: String, direction: EnergyDirection, records: [MeterRecord],
-        timelines: [EnergyDirection: RateTimeline], openedAt: Date? = nil
+        timelines: [EnergyDirection: RateTimeline], openedAt: Date? = nil, maximumPowerW: Double? = nil
     ) {
         let chosen = records.filter { $0.direction == direction }.sorted { ($0.start, $0.end) < ($1.start, $1.end) }
         guard let first = chosen.first else { return nil }
@@ -79,6 +82,7 @@ public struct SessionCost: Sendable {
         self.parts = parts
         self.total = total
         self.breakdown = breakdown
+        if let maximumPowerW, maximumPowerW > 0 { peak = min(peak, maximumPowerW) }
         peakPowerW = peak
         let baselineStart = min(openedAt ?? start, start)
         if direction == .import, let window = Self.baselineWindow(start: baselineStart, energyWh: total.energyWh, peakPowerW: peak) {
@@ -98,11 +102,12 @@ public struct SessionCost: Sendable {
     }
 
     /// The window of prices needed to cost `records` and their baseline.
-    public static func priceWindow(for records: [MeterRecord], openedAt: Date? = nil) -> (from: Date, to: Date)? {
+    public static func priceWindow(for records: [MeterRecord], openedAt: Date? = nil, maximumPowerW: Double? = nil) -> (from: Date, to: Date)? {
         guard let first = records.map(\.start).min(), let to = records.map(\.end).max() else { return nil }
         let from = min(openedAt ?? first, first)
         let energy = records.reduce(0) { $0 + $1.energyWh }
-        let peak = records.map(\.averagePowerW).max() ?? 0
+        var peak = records.map(\.averagePowerW).max() ?? 0
+        if let maximumPowerW, maximumPowerW > 0 { peak = min(peak, maximumPowerW) }
         let baselineEnd = baselineWindow(start: from, energyWh: energy, peakPowerW: peak)?.to ?? to
         return (from, max(to, baselineEnd, from.addingTimeInterval(1)))
     }

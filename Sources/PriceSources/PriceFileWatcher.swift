@@ -7,9 +7,17 @@ public struct PriceFileWatcher: Sendable {
     public let path: String
     private var stamp: Stamp?
 
-    struct Stamp: Equatable {
-        var modified: Date
-        var size: Int
+    /// What tells a changed file: its modification time and size.
+    public struct Stamp: Sendable, Equatable {
+        public var modified: Date
+        public var size: Int
+
+        /// The file's stamp now; `nil` when it cannot be read.
+        public static func of(_ path: String) -> Stamp? {
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+                  let modified = attributes[.modificationDate] as? Date else { return nil }
+            return Stamp(modified: modified, size: (attributes[.size] as? NSNumber)?.intValue ?? -1)
+        }
     }
 
     /// Watches `path`; the first `reloadIfChanged()` reads it.
@@ -21,16 +29,11 @@ public struct PriceFileWatcher: Sendable {
     /// Throws a `TariffError` naming the file and line when it cannot be read or parsed
     /// (and reads it again next time).
     public mutating func reloadIfChanged() throws -> SpotPriceSeries? {
-        let current = Self.stamp(of: path)
+        let current = Stamp.of(path)
         guard current == nil || current != stamp else { return nil }
         let series = try SpotPriceSeries.load(csvPath: path).series
         stamp = current
         return series
     }
 
-    private static func stamp(of path: String) -> Stamp? {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-              let modified = attributes[.modificationDate] as? Date else { return nil }
-        return Stamp(modified: modified, size: (attributes[.size] as? NSNumber)?.intValue ?? -1)
-    }
 }

@@ -35,6 +35,20 @@ public struct PriceSourceSpec: Sendable, Hashable {
         self.filePath = filePath
     }
 
+    /// Whether prices come while the bridge runs (`awattar`, `entsoe`, `mqtt`) rather than
+    /// from the tariff's own file.
+    public var isLive: Bool { kind != .file }
+
+    /// A short, stable name: `awattar DE-LU`, `entsoe DE-LU`, `mqtt home/prices`, `file`.
+    /// Prices received from the source are stored in the ledger under it.
+    public var name: String {
+        switch kind {
+        case .awattar, .entsoe: "\(kind.rawValue) \(zone?.name ?? "?")"
+        case .mqtt: "mqtt \(topic ?? "?")"
+        case .file: "file"
+        }
+    }
+
     /// The default token variable for ENTSO-E.
     public static let defaultTokenVariable = "ENTSOE_SECURITY_TOKEN"
 }

@@ -305,7 +305,7 @@ struct TariffParser {
     private func rejectUnknownKeys(_ value: DocumentValue, allowed: Set<String>, field: String) throws {
         guard case let .object(members) = value else { return }
         for member in members where !allowed.contains(member.key) {
-            let suggestion = allowed.first { $0.lowercased() == member.key.lowercased() }.map { " (did you mean \($0)?)" } ?? ""
+            let suggestion = KeySuggestion.closest(to: member.key, among: allowed).map { " (did you mean \($0)?)" } ?? ""
             throw TariffError.invalidField(
                 field: field.isEmpty ? member.key : "\(field).\(member.key)",
                 problem: "is not a known field\(suggestion)"
@@ -335,7 +335,7 @@ struct TariffParser {
         case nil:
             throw TariffError.invalidField(field: "\(field).prices", problem: "is required: a CSV path or a list of {start, end, price}")
         case let .array(items)?:
-            series = try inlinePrices(items, field: "\(field).prices")
+            series = try SpotPriceSeries(list: items, field: "\(field).prices")
         case let pathValue?:
             guard let path = pathValue.text, !path.isEmpty else {
                 throw TariffError.invalidField(field: "\(field).prices", problem: "must be a CSV path or a list of {start, end, price}")
@@ -479,29 +479,6 @@ struct TariffParser {
             throw TariffError.invalidField(field: "\(field).topic", problem: "is only for the mqtt source")
         }
         return (spec, spec.zone)
-    }
-
-    private func inlinePrices(_ items: [DocumentValue], field: String) throws -> SpotPriceSeries {
-        var rows: [SpotPriceSeries.Row] = []
-        rows.reserveCapacity(items.count)
-        for (index, item) in items.enumerated() {
-            let itemPath = "\(field)[\(index)]"
-            guard case .object = item else {
-                throw TariffError.invalidField(field: itemPath, problem: "must be an object {start, end, price}")
-            }
-            var instants: [Date] = []
-            for key in ["start", "end"] {
-                guard let text = item[key]?.text, let instant = Timestamp.parse(text) else {
-                    throw TariffError.invalidField(field: "\(itemPath).\(key)", problem: "must be an ISO 8601 instant with an offset, such as 2025-10-07T01:00:00Z")
-                }
-                instants.append(instant)
-            }
-            guard let priceValue = item["price"] else {
-                throw TariffError.invalidField(field: "\(itemPath).price", problem: "is required")
-            }
-            rows.append(.init(start: instants[0], end: instants[1], price: try finiteNumber(priceValue, field: "\(itemPath).price")))
-        }
-        return try SpotPriceSeries(rows: rows, source: field)
     }
 
     /// `eur_per_mwh` -> `EUR/MWh`.

@@ -10,7 +10,8 @@ struct CostsCommand: AsyncParsableCommand {
         abstract: "Cost of sessions, periods or single meter records (CONTRACT.md section 5).",
         discussion: """
             Costs are computed when asked from the stored records and the tariff's prices as they \
-            stand, so a corrected price changes the cost. A record spanning a price change is split \
+            stand, so a corrected price changes the cost; a tariff with a live price source (aWATTar, \
+            ENTSO-E, MQTT) is priced with the prices the bridge stored in the ledger. A record spanning a price change is split \
             at it, pro rata of its energy. Energy without a known price is reported as unpriced \
             (JSON unpriced_energy, confidence 0, and a sentence on stderr), never costed at 0.
             """,
@@ -82,8 +83,8 @@ struct CostsSessionCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let tariffs = try loadTariffSet(tariff)
         let ledger = try Ledger(path: db, mode: .existing)
+        let tariffs = try ledger.withStoredPrices(try loadTariffSet(tariff))
         let cost = try ledger.sessionCost(id, direction: direction.direction, tariffs: tariffs)
         let pricing = reportingTariff(tariffs, direction.direction)
         emit(EnergyCostReport(session: cost, currency: pricing.currency, timeZone: pricing.timeZone.identifier,
@@ -136,8 +137,8 @@ struct CostsIntervalCommand: AsyncParsableCommand {
     func run() async throws {
         let start = Timestamp.parse(from)!
         let end = Timestamp.parse(to)!
-        let tariffs = try loadTariffSet(tariff)
         let ledger = try Ledger(path: db, mode: .existing)
+        let tariffs = try ledger.withStoredPrices(try loadTariffSet(tariff))
         let buckets = try ledger.intervalCost(from: start, to: end, period: aggregation.period,
                                               direction: direction.direction, deviceId: device, tariffs: tariffs)
         let pricing = reportingTariff(tariffs, direction.direction)

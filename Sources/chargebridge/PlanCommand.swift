@@ -36,8 +36,11 @@ struct PlanCommand: AsyncParsableCommand {
         }
     }
 
+    @Option(help: "A ChargeBridge ledger (SQLite): with a live price source, use the prices it stored.")
+    var ledger: String?
+
     func run() async throws {
-        let set = try loadTariffSet(tariff)
+        let set = try loadTariffSet(tariff, ledger: ledger)
         let text = try readRequest()
         let chargeRequest: ChargeRequest
         do {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Metering
 import Tariffs
 
 /// `chargebridge tariff ...`: check a tariff file and list its rates.
@@ -18,6 +19,14 @@ func loadTariffSet(_ path: String) throws -> TariffSet {
     } catch let error as TariffError {
         throw CLIError(error.description)
     }
+}
+
+/// The tariff file with, when `ledgerPath` is given, the prices its live sources delivered to
+/// the bridge's ledger.
+func loadTariffSet(_ path: String, ledger ledgerPath: String?) throws -> TariffSet {
+    let set = try loadTariffSet(path)
+    guard let ledgerPath, !set.livePriceSources.isEmpty else { return set }
+    return try Ledger(path: ledgerPath, mode: .existing).withStoredPrices(set)
 }
 
 struct TariffCheckCommand: AsyncParsableCommand {
@@ -120,8 +129,11 @@ struct TariffRatesCommand: AsyncParsableCommand {
     @Option(help: "Output format: table, json or chart.")
     var format: OutputFormat = .table
 
+    @Option(help: "A ChargeBridge ledger (SQLite): with a live price source, use the prices it stored.")
+    var ledger: String?
+
     func run() async throws {
-        let set = try loadTariffSet(tariff)
+        let set = try loadTariffSet(tariff, ledger: ledger)
         guard let direction = EnergyDirection(rawValue: direction.uppercased()) else {
             throw ValidationError("--direction must be IMPORT or EXPORT, not '\(self.direction)'")
         }

@@ -14,7 +14,7 @@ import Testing
     static let tariff = "tariff:\n" + BridgeFixtures.tariff + "\n"
 
     static let configs: [(String, String)] = [
-        ("", "(top level) must be a mapping of keys"),
+        ("", "is empty; it needs at least broker, tariff and vehicles (see Config/chargebridge.yaml)"),
         ("broker: [\n", "not valid YAML: did not find expected node content while parsing a flow node at line 2, column 1"),
         ("- a\n- b\n", "(top level) must be a mapping of keys"),
         (vehicle, "broker is required"),
@@ -23,7 +23,7 @@ import Testing
         ("broker:\n  url: mqtt://user:pw@127.0.0.1\n" + vehicle, "broker.url must not hold credentials; use broker.username and password_env or password_file"),
         (broker + "  username: bridge\n  password_env: NOT_SET_ANYWHERE\n" + tariff + vehicle, "broker.password_env names the environment variable NOT_SET_ANYWHERE, which is not set"),
         (broker + "  protocol: 6\n" + tariff + vehicle, "broker.protocol must be 5 or 3.1.1"),
-        (broker + "brokers: 1\n" + vehicle, "brokers is not a known key"),
+        (broker + "brokers: 1\n" + vehicle, "brokers is not a known key (did you mean broker?)"),
         (broker + tariff + "vehicles: []\n", "vehicles must list at least one vehicle, each with an id"),
         (broker + "tariff: missing-tariff.json\n" + vehicle, "tariff is not usable: /etc/chargebridge/missing-tariff.json: cannot read the file (no such file)"),
         (broker + tariff + "metering:\n  flush_interval_s: 5\n" + vehicle, "metering.flush_interval_s must be at most 1 second (energy is flushed at least every second)"),

@@ -32,7 +32,7 @@ import Testing
         ("  - id: car1\n  - id: car1", "vehicles[1].id 'car1' is used by another vehicle; ids must be unique"),
         ("  - id: my car", "vehicles[0].id 'my car' may hold only letters, digits, '_' and '-' (it is used in topics)"),
         ("  - name: nameless", "vehicles[0].id is required"),
-        ("  - id: car1\n    capacity: 5", "vehicles[0].capacity is not a known key"),
+        ("  - id: car1\n    capacity: 5", "vehicles[0].capacity is not a known key (did you mean capacity_wh?)"),
         ("  - id: car1\n    topics: {soc: 'car/#'}", "vehicles[0].topics.soc 'car/#' must be a plain MQTT topic without wildcards"),
         ("  - id: car1\n    topics: {soc_path: 'battery level'}", "vehicles[0].topics.soc_path 'battery level' must be a JSON path such as $.battery.level"),
     ])

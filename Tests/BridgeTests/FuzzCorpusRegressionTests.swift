@@ -92,4 +92,16 @@ import Testing
         }
         #expect(records >= 1)
     }
+
+    @Test func pricesCorpusParsesOrNamesTheItem() throws {
+        var parsed = 0
+        for (_, bytes) in try Self.inputs("prices") {
+            do {
+                parsed += try SpotPriceSeries(jsonPayload: String(decoding: bytes, as: UTF8.self), topic: "payload").rows.count
+            } catch let error as TariffError {
+                #expect(error.description.hasPrefix("payload"))
+            }
+        }
+        #expect(parsed >= 2)
+    }
 }

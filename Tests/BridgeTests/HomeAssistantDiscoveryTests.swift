@@ -128,4 +128,20 @@ import Testing
         #expect(again.published("homeassistant/sensor/chargebridge_car1/session_cost/config").count == 1)
         #expect(driver.message("homeassistant/status", "offline").isEmpty)
     }
+
+    @Test func aLivePriceSourceGetsADiagnosticStatusSensor() throws {
+        let config = try BridgeConfigLoader.parse("""
+            broker: {url: "mqtt://127.0.0.1:1883"}
+            tariff: {timeZone: Europe/Berlin, currency: EUR, tariffs: [{type: dynamic, currency: EUR}], dynamic: {source: awattar, zone: DE-LU}}
+            vehicles: [{id: car1}]
+            """, baseDirectory: FileManager.default.temporaryDirectory)
+        let messages = HomeAssistantDiscovery(config: config, prefix: "homeassistant").messages()
+        #expect(messages.count == 21)
+        let sensor = try #require(messages.first { $0.topic == "homeassistant/sensor/chargebridge_car1/price_source/config" })
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(sensor.payload.utf8)) as? [String: Any])
+        #expect(object["state_topic"] as? String == "chargebridge/prices/status")
+        #expect(object["json_attributes_topic"] as? String == "chargebridge/prices/status")
+        #expect(object["value_template"] as? String == "{{ value_json.state }}")
+        #expect(object["entity_category"] as? String == "diagnostic")
+    }
 }

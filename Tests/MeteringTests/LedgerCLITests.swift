@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Metering
 import Tariffs
 import Testing
 
@@ -248,5 +249,41 @@ struct LedgerCLITests {
         let energy = try queue.read { try Double.fetchOne($0, sql: "SELECT total(energy_wh) FROM meter_record") }
         #expect(after == count + 1)
         #expect(energy == Double((0..<count).reduce(0) { $0 + $1 % 1000 } + 40))
+    }
+
+    @Test func aLiveSourcesTariffIsPricedWithThePricesTheLedgerStored() throws {
+        let dir = TemporaryDirectory()
+        let tariff = dir.file("awattar.yaml")
+        try """
+            timeZone: Europe/Berlin
+            currency: EUR
+            tariffs: [{type: dynamic, currency: EUR}]
+            dynamic: {source: awattar, zone: DE-LU, unit: EUR/MWh, charges: 0.10, forecast: false}
+            """.write(toFile: tariff, atomically: true, encoding: .utf8)
+        let db = dir.file("ledger.sqlite")
+        // What the bridge stored from aWATTar: 100 EUR/MWh, then 50.
+        let ledger = try Ledger(path: db)
+        try ledger.storeSpotPrices([
+            .init(start: instant("2026-11-22T00:00:00Z"), end: instant("2026-11-22T01:00:00Z"), price: 100),
+            .init(start: instant("2026-11-22T01:00:00Z"), end: instant("2026-11-22T02:00:00Z"), price: 50),
+        ], source: "awattar DE-LU")
+        let batch = batchJSON([
+            jsonRecord("r1", "2026-11-22T00:30:00Z", "2026-11-22T01:30:00Z", value: 2000, session: "S1"),
+        ])
+        #expect(try ChargeBridgeCLI.run(["meter", "import", "--db", db, "-"], stdin: batch).status == 0)
+        // 1 kWh at 0.20 and 1 kWh at 0.15.
+        let cost = try json(ChargeBridgeCLI.run(["costs", "session", "S1", "--db", db, "--tariff", tariff, "--format", "json"]).stdout)
+        let total = try #require((cost["tariff"] as? [String: Any])?["value"] as? Double)
+        #expect(abs(total - 0.35) < 1e-9)
+
+        let rates = try ChargeBridgeCLI.run(["tariff", "rates", "--tariff", tariff, "--ledger", db, "--from", "2026-11-22T00:00:00Z",
+                                             "--to", "2026-11-22T02:00:00Z", "--format", "json"])
+        #expect(rates.status == 0)
+        let data = try #require(try json(rates.stdout)["data"] as? [[String: Any]])
+        #expect(data.compactMap { ($0["tariff"] as? [String: Any])?["rate"] as? Double } == [0.2, 0.15])
+        // Without the ledger the same window has no price.
+        let bare = try json(ChargeBridgeCLI.run(["tariff", "rates", "--tariff", tariff, "--from", "2026-11-22T00:00:00Z",
+                                                 "--to", "2026-11-22T02:00:00Z", "--format", "json"]).stdout)
+        #expect((bare["data"] as? [Any])?.isEmpty == true)
     }
 }

@@ -59,6 +59,40 @@ struct LedgerSessionTests {
         // A plain charger would have drawn the same 11 kWh at 18:00-19:00, at peak price.
         #expect(abs((cost.baseline?.cost ?? 0) - 4.4) < 1e-9)
         #expect(abs((cost.savings ?? 0) - 2.2) < 1e-9)
+
+    }
+
+    @Test func theCarsLimitCapsTheBaselinesPowerAgainstAStretchedRecord() throws {
+        let dir = TemporaryDirectory()
+        let ledger = try Ledger(path: dir.file("ledger.sqlite"))
+        // Peak 0.40 from 18:00 to 20:00 UTC, 0.10 otherwise.
+        let tariffs = try TariffSet.parse(Data("""
+        {"timeZone": "UTC", "currency": "EUR",
+         "tariffs": [{"currency": "EUR", "price": 0.40, "type": "peak"}, {"currency": "EUR", "price": 0.10, "type": "offPeak"}],
+         "tariffIntervals": [
+           {"daysOfWeek": ["monday","tuesday","wednesday","thursday","friday","saturday","sunday"], "startTime": "00:00", "endTime": "18:00", "tariffType": "offPeak"},
+           {"daysOfWeek": ["monday","tuesday","wednesday","thursday","friday","saturday","sunday"], "startTime": "18:00", "endTime": "20:00", "tariffType": "peak"},
+           {"daysOfWeek": ["monday","tuesday","wednesday","thursday","friday","saturday","sunday"], "startTime": "20:00", "endTime": "24:00", "tariffType": "offPeak"}]}
+        """.utf8), baseDirectory: URL(fileURLWithPath: "/"))
+        // Plugged in at 18:00; 21 kWh charged at night at 7 kW (2.10 EUR). One 1-minute record,
+        // stretched by a late counter reading, shows 28 kW.
+        try ledger.openSession("S1", deviceId: "car1", at: instant("2025-10-06T18:00:00Z"))
+        try ledger.append([
+            record("a", "2025-10-07T01:00:00Z", minutes: 60, energyWh: 7_000),
+            record("b", "2025-10-07T02:00:00Z", minutes: 59, energyWh: 6_533.333),
+            record("c", "2025-10-07T02:59:00Z", minutes: 1, energyWh: 466.667),
+            record("d", "2025-10-07T03:00:00Z", minutes: 60, energyWh: 7_000),
+        ])
+        // Uncapped, a plain charger would take 28 kW: done by 18:45, all at peak (8.40 EUR).
+        let uncapped = try ledger.sessionCost("S1", tariffs: tariffs)
+        #expect(abs(uncapped.peakPowerW - 28_000) < 1)
+        #expect(abs((uncapped.baseline?.cost ?? 0) - 21 * 0.40) < 1e-6)
+        // At the car's 7 kW it runs 18:00-21:00: 14 kWh at peak and 7 off-peak (6.30 EUR).
+        let capped = try ledger.sessionCost("S1", tariffs: tariffs, maximumPowerW: 7_000)
+        #expect(capped.peakPowerW == 7_000)
+        #expect(abs(capped.total.cost - 2.1) < 1e-6)
+        #expect(abs((capped.baseline?.cost ?? 0) - (14 * 0.40 + 7 * 0.10)) < 1e-6)
+        #expect(abs((capped.savings ?? 0) - 4.2) < 1e-6)
     }
 
     /// Found by `make chaos`: a bridge killed before a session's first record must still know
@@ -124,7 +158,7 @@ struct LedgerSessionTests {
         try ledger.openSession("S1", deviceId: "car1", at: instant("2025-10-08T00:00:00Z"))
         #expect(try ledger.openSession(deviceId: "car1")?.sessionReferenceId == "S1")
         let migrations = try DatabaseQueue(path: path).read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") }
-        #expect(migrations == ["v1", "v2", "v3"])
+        #expect(migrations == ["v1", "v2", "v3", "v4"])
     }
 
     @Test func ledgerOfANewerReleaseIsRefused() throws {

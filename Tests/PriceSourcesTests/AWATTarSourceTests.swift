@@ -5,6 +5,7 @@ import Glibc
 import Testing
 @testable import PriceSources
 import Tariffs
+import TestSupport
 
 @Suite struct AWATTarSourceTests {
     private func source(_ server: LocalHTTPServer) -> AWATTarSource {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import PriceSources
 import Tariffs
+import TestSupport
 
 @Suite struct ENTSOESourceTests {
     private static let token = "3f1c9a7e-2b4d-4e8f-9a61-c0ffee123456"

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import PriceSources
 import Tariffs
+import TestSupport
 
 @Suite struct PricePollerTests {
     /// Known prices until local midnight before 2025-10-26 (the DST day), from the shared file.

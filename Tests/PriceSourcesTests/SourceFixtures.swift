@@ -1,6 +1,7 @@
 import Foundation
 @testable import PriceSources
 import Tariffs
+import TestSupport
 
 enum SourceFixtures {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -46,4 +47,13 @@ final class Recorder<Value: Sendable>: @unchecked Sendable {
     func append(_ value: Value) { lock.withLock { stored.append(value) } }
 
     var values: [Value] { lock.withLock { stored } }
+}
+
+extension LocalHTTPServer.Response {
+    /// A recorded response from `Responses/`.
+    static func recorded(_ name: String, status: Int = 200) -> Self {
+        let url = Bundle.module.url(forResource: "Responses/\(name)", withExtension: nil)!
+        let type = name.hasSuffix(".json") ? "application/json" : name.hasSuffix(".xml") ? "application/xml" : "text/html"
+        return Self(status: status, contentType: type, body: try! Data(contentsOf: url))
+    }
 }

@@ -8,34 +8,27 @@ import Darwin
 /// A tiny HTTP/1.1 server on 127.0.0.1 and a free port, on POSIX sockets: one thread
 /// accepts connections one after another, reads the request head, answers with what
 /// `handler` returns and closes the connection. Records every request it served.
-final class LocalHTTPServer: @unchecked Sendable {
-    struct Request: Sendable {
-        var method: String
-        var path: String
-        var query: [String: String]
-        var headers: [String: String]
+public final class LocalHTTPServer: @unchecked Sendable {
+    public struct Request: Sendable {
+        public var method: String
+        public var path: String
+        public var query: [String: String]
+        public var headers: [String: String]
     }
 
-    struct Response: Sendable {
-        var status: Int
-        var contentType: String
-        var body: Data
+    public struct Response: Sendable {
+        public var status: Int
+        public var contentType: String
+        public var body: Data
 
-        init(status: Int = 200, contentType: String = "application/json", body: Data) {
+        public init(status: Int = 200, contentType: String = "application/json", body: Data) {
             self.status = status
             self.contentType = contentType
             self.body = body
         }
-
-        /// A recorded response from `Responses/`.
-        static func recorded(_ name: String, status: Int = 200) -> Response {
-            let url = Bundle.module.url(forResource: "Responses/\(name)", withExtension: nil)!
-            let type = name.hasSuffix(".json") ? "application/json" : name.hasSuffix(".xml") ? "application/xml" : "text/html"
-            return Response(status: status, contentType: type, body: try! Data(contentsOf: url))
-        }
     }
 
-    let port: UInt16
+    public let port: UInt16
     private let listener: Int32
     private let handler: @Sendable (Request) -> Response
     private let lock = NSLock()
@@ -43,12 +36,12 @@ final class LocalHTTPServer: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
 
     /// Every request served so far, in order.
-    var requests: [Request] { lock.withLock { served } }
+    public var requests: [Request] { lock.withLock { served } }
 
     /// The base URL, e.g. `http://127.0.0.1:40123`.
-    var baseURL: URL { URL(string: "http://127.0.0.1:\(port)")! }
+    public var baseURL: URL { URL(string: "http://127.0.0.1:\(port)")! }
 
-    init(handler: @escaping @Sendable (Request) -> Response) throws {
+    public init(handler: @escaping @Sendable (Request) -> Response) throws {
         self.handler = handler
         #if canImport(Glibc)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -81,7 +74,7 @@ final class LocalHTTPServer: @unchecked Sendable {
 
     /// A port on 127.0.0.1 that refuses connections: bound (so no other test can take it)
     /// but not listening. Close the returned descriptor when done.
-    static func refusingPort() -> (descriptor: Int32, port: UInt16) {
+    public static func refusingPort() -> (descriptor: Int32, port: UInt16) {
         #if canImport(Glibc)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
@@ -102,7 +95,7 @@ final class LocalHTTPServer: @unchecked Sendable {
 
     /// Stops accepting and waits for the accept thread to end. The socket is closed only
     /// after that, so its descriptor number cannot be reused under a running accept loop.
-    func stop() {
+    public func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
         finished.wait()
         close(listener)
