@@ -278,6 +278,9 @@ import TestSupport
             "broker:\n  url: mqtt://127.0.0.1:1\n  username: u\n  password: \(Self.password)\n\tvehicles: [{id: a}]",
             "broker:\n  url: mqtt://u:\(Self.password)@127.0.0.1:1\nvehicles: [{id: a}]",
             "broker:\n  url: mqtt://u:\(Self.password)@127.0.0.1:99999\nvehicles: [{id: a}]",
+            // No space after the colon: in a flow mapping `password:X` is one key.
+            "broker: {url: \"mqtt://127.0.0.1:1\", username: u, password:\(Self.password)}\nvehicles: [{id: a}]",
+            "broker:\n  url: mqtt://127.0.0.1:1\n  username: u\n  password:\(Self.password)\nvehicles: [{id: a}]",
         ]
         for body in bodies {
             let config = folder.appendingPathComponent("bad.yaml").path
@@ -287,6 +290,10 @@ import TestSupport
             #expect(result.stderr.hasPrefix("chargebridge: \(config): "), "\(result.stderr)")
             #expect(!(result.stdout + result.stderr).contains(Self.password), "\(result.stderr)")
         }
+        let config = folder.appendingPathComponent("bad.yaml").path
+        try bodies[6].write(toFile: config, atomically: true, encoding: .utf8)
+        #expect(try ChargeBridgeBinary.run(["run", "--config", config]).stderr
+            == "chargebridge: \(config): broker.password needs a space after its colon (write 'password: value'); the text after the colon is not shown\n")
     }
 
     // MARK: Helpers
