@@ -33,7 +33,7 @@ demo: release
 bench: release
 	@BENCH=$(BENCH) .build/release/chargebridge-bench
 
-# Fault campaigns (broker restarts, bridge crashes) on loopback, one JSON line each.
+# Fault campaigns (broker restarts with counters and power-only, bridge crashes) on loopback, one JSON line each.
 # CHAOS_CYCLES scales the faults per campaign (default 20), CHAOS_SEED repeats a run.
 chaos: release
 	@CHAOS_CYCLES=$(CHAOS_CYCLES) CHAOS_SEED=$(CHAOS_SEED) .build/release/chargebridge-chaos

@@ -353,6 +353,12 @@ private struct Reader {
             throw ConfigError(key: path, problem: "must be a mapping of keys")
         }
         for member in members where !keys.contains(member.key) {
+            // `password:secret` (no space) is one key in YAML: name it without what follows the colon.
+            if let colon = member.key.firstIndex(of: ":") {
+                let name = String(member.key[..<colon])
+                let key = path.isEmpty ? name : "\(path).\(name)"
+                throw ConfigError(key: key, problem: "needs a space after its colon (write '\(name): value'); the text after the colon is not shown")
+            }
             let key = path.isEmpty ? member.key : "\(path).\(member.key)"
             let close = KeySuggestion.closest(to: member.key, among: keys)
             throw ConfigError(key: key, problem: "is not a known key" + (close.map { " (did you mean \($0)?)" } ?? ""))

@@ -365,9 +365,16 @@ public final class BridgeService: Service, Sendable {
         // Not cancelled with the bridge's task: the last words must still go out.
         let client = client
         let topic = "\(config.baseTopic)/status"
+        // With the broker away the acknowledgement never comes: 2 s, then the client stops
+        // (which ends the wait), so SIGTERM always ends the process.
         await Task.detached {
-            try? await client.publish("offline", to: topic, qos: .atLeastOnce, retain: true)
-            await client.shutdown()
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { try? await client.publish("offline", to: topic, qos: .atLeastOnce, retain: true) }
+                group.addTask { try? await Task.sleep(for: .seconds(2)) }
+                await group.next()
+                await client.shutdown()
+                group.cancelAll()
+            }
         }.value
         logger.info("stopped")
     }

@@ -47,6 +47,11 @@ public enum MQTTError: Error, Sendable, Hashable, CustomStringConvertible, Local
             return "broker refused the login without a user name (\(reason))"
         case .connectionRefused(let endpoint, let reason):
             return "broker at \(endpoint) refused the connection (\(reason))"
+        case .tlsHandshakeFailed(let endpoint, let detail) where detail == "certificate verify failed":
+            // OpenSSL says the same for an unknown CA, an expired certificate and a wrong name.
+            let host = endpoint.range(of: ":", options: .backwards).map { String(endpoint[..<$0.lowerBound]) } ?? endpoint
+            return "TLS handshake with \(endpoint) failed (certificate verify failed: the broker's certificate is "
+                + "not signed by the trusted CA, has expired, or is not issued for the host name \(host))"
         case .tlsHandshakeFailed(let endpoint, let detail):
             return "TLS handshake with \(endpoint) failed (\(detail))"
         case .unreachable(let endpoint, let detail):

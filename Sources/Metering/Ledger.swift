@@ -55,7 +55,11 @@ public final class Ledger: Sendable {
             if descriptor < 0, errno != EEXIST {
                 throw LedgerError.cannotOpen(path: path, reason: String(cString: strerror(errno)))
             }
-            if descriptor >= 0 { close(descriptor) }
+            if descriptor >= 0 {
+                // 0600 whatever the umask (a umask may also take the owner's write bit away).
+                fchmod(descriptor, 0o600)
+                close(descriptor)
+            }
         }
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeout)

@@ -45,6 +45,12 @@ public struct ENTSOESource: DayAheadPriceSource {
             URLQueryItem(name: "periodEnd", value: Self.periodText(to)),
         ]
         let response = try await fetcher.get(components.url!, source: name)
+        // A server's own words may quote the request, token included: never pass that on.
+        let secret = token.trimmingCharacters(in: .whitespaces)
+        let encoded = secret.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? secret
+        func redacted(_ text: String) -> String {
+            text.replacingOccurrences(of: secret, with: "<redacted>").replacingOccurrences(of: encoded, with: "<redacted>")
+        }
         var document: ENTSOEDocument?
         var problem = "the body is empty"
         if !response.body.isEmpty {
@@ -65,9 +71,9 @@ public struct ENTSOESource: DayAheadPriceSource {
         case (401, _), (403, _):
             throw .unauthorized(source: name, status: response.status, hint: "check the security token in \(tokenVariable)")
         case (200, nil):
-            throw .malformed(source: name, problem: problem)
+            throw .malformed(source: name, problem: redacted(problem))
         case (_, .acknowledgement(let code, let text)?):
-            throw .rejected(source: name, reason: "\(text.isEmpty ? "no reason given" : text) (reason code \(code))")
+            throw .rejected(source: name, reason: redacted("\(text.isEmpty ? "no reason given" : text) (reason code \(code))"))
         default:
             throw .http(source: name, status: response.status, detail: AWATTarSource.reasonPhrase(response.status))
         }

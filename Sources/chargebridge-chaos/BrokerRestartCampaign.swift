@@ -3,11 +3,23 @@ import TestSupport
 
 /// SIGKILLs mosquitto at random moments during active sessions and starts it again on the same
 /// port, `cycles` times; then compares the ledger with the chargers' counters.
+///
+/// `broker_restarts_power_only` does the same with chargers that report power only: the bridge
+/// integrates power, and the ledger is compared with the energy the chargers delivered, against
+/// the bound of one flush interval of energy at the vehicle's power per restart.
 enum BrokerRestartCampaign {
     static func run(cycles: Int, seed: UInt64) async throws -> [String: Any] {
+        try await campaign(cycles: cycles, seed: seed, powerOnly: false)
+    }
+
+    static func runPowerOnly(cycles: Int, seed: UInt64) async throws -> [String: Any] {
+        try await campaign(cycles: cycles, seed: seed, powerOnly: true)
+    }
+
+    static func campaign(cycles: Int, seed: UInt64, powerOnly: Bool) async throws -> [String: Any] {
         var random = SeededGenerator(seed: seed)
         let started = ContinuousClock.now
-        let scenario = try await Scenario(vehicles: 4, charging: 3)
+        let scenario = try await Scenario(vehicles: 4, charging: 3, powerOnly: powerOnly)
         do {
             _ = try await scenario.begin()
             var backOnline: [Double] = []
@@ -33,8 +45,8 @@ enum BrokerRestartCampaign {
             let duplicates = scenario.duplicateCommands(reconnects: reconnects)
             let figures = energyFigures(counters: counters, ledger: ledger.energyWh)
             await scenario.shutdown()
-            return [
-                "campaign": "broker_restarts",
+            var result: [String: Any] = [
+                "campaign": powerOnly ? "broker_restarts_power_only" : "broker_restarts",
                 "seed": seed,
                 "vehicles": scenario.vehicleIds.count,
                 "charging_vehicles": scenario.charging,
@@ -51,6 +63,32 @@ enum BrokerRestartCampaign {
                 "integrity_check": ledger.integrity,
                 "duration_s": round3(seconds(ContinuousClock.now - started)),
             ]
+            if powerOnly {
+                result["counter_energy_wh"] = nil
+                result["max_vehicle_energy_diff_wh"] = nil
+                result["delivered_energy_wh"] = round3(figures.counter)
+                result["ledger_minus_delivered_wh"] = round3(figures.ledger - figures.counter)
+                // Per vehicle: (ledger - delivered) / restarts against one flush interval of
+                // energy at that vehicle's power; the worst ratio over the charging vehicles.
+                var worstDiff = 0.0, worstRatio = 0.0, boundAtWorst = 0.0
+                for vehicle in scenario.config.vehicles {
+                    let diff = (ledger.energyWh[vehicle.id] ?? 0) - (counters[vehicle.id] ?? 0)
+                    let bound = vehicle.maxPowerW * Scenario.flushIntervalSeconds / 3600
+                    let ratio = abs(diff) / Double(max(restarts, 1)) / bound
+                    if ratio >= worstRatio {
+                        worstRatio = ratio
+                        worstDiff = diff
+                        boundAtWorst = bound
+                    }
+                }
+                func round4(_ value: Double) -> Double { (value * 10_000).rounded() / 10_000 + 0 }
+                result["worst_vehicle_diff_wh"] = round4(worstDiff)
+                result["worst_vehicle_diff_per_restart_wh"] = round4(worstDiff / Double(max(restarts, 1)))
+                result["bound_per_restart_wh"] = round3(boundAtWorst)
+                result["worst_diff_over_bound"] = round4(worstRatio)
+                result["within_bound"] = worstRatio <= 1
+            }
+            return result
         } catch {
             await scenario.shutdown()
             throw error

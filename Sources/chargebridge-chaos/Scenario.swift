@@ -9,6 +9,8 @@ import TestSupport
 /// What both campaigns share: a real mosquitto on a free loopback port, a ledger in a temporary
 /// folder, the real bridge binary, and simulated vehicles whose chargers keep an energy counter.
 /// The first `charging` vehicles are switched to `fast`; the others stay in their default mode.
+/// With `powerOnly` the chargers publish power only (no counter topic is configured), so the
+/// bridge meters by integrating power; their internal counter is then the energy delivered.
 final class Scenario: @unchecked Sendable {
     static let base = "chargebridge"
     static let initialCounterWh = 5_000.0
@@ -23,14 +25,17 @@ final class Scenario: @unchecked Sendable {
     private var chargerTasks: [Task<Void, Error>] = []
     var bridge: BridgeProcess?
     let charging: Int
+    let powerOnly: Bool
+    static let flushIntervalSeconds = 0.5
 
     var vehicleIds: [String] { config.vehicles.map(\.id) }
 
-    init(vehicles: Int, charging: Int) async throws {
+    init(vehicles: Int, charging: Int, powerOnly: Bool = false) async throws {
         var logger = Logger(label: "chaos")
         logger.logLevel = .critical
         self.logger = logger
         self.charging = charging
+        self.powerOnly = powerOnly
         broker = try await MosquittoBroker.start()
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("cb-chaos-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -41,15 +46,14 @@ final class Scenario: @unchecked Sendable {
                 capacity_wh: 80000
                 max_power_w: \(7200 + 1200 * (index % 3))
                 efficiency: 1.0
-                topics: {energy: \(Self.base)/car\(index)/energy}
-            """
+            """ + (powerOnly ? "" : "\n    topics: {energy: \(Self.base)/car\(index)/energy}")
         }.joined(separator: "\n")
         try """
         broker: {url: "\(broker.url)", client_id: chaos-bridge, keepalive_s: 5}
         location: {id: home, max_power_w: 50000}
         tariff: {timeZone: Europe/Amsterdam, currency: EUR, tariffs: [{type: standard, currency: EUR, price: 0.30}]}
         database: ledger.sqlite
-        metering: {flush_interval_s: 0.5}
+        metering: {flush_interval_s: \(Self.flushIntervalSeconds)}
         vehicles:
         \(vehicleLines)
 
@@ -88,7 +92,8 @@ final class Scenario: @unchecked Sendable {
 
     /// Switches every vehicle off (mode `off`), lets the chargers report their final counters, unplugs them,
     /// waits for the closed sessions and stops the bridge cleanly. Returns each counter's growth
-    /// as the charger published it (to 0.1 Wh, so the comparison with the ledger is exact).
+    /// as the charger published it (to 0.1 Wh, so the comparison with the ledger is exact); for
+    /// power-only chargers, the energy each delivered (its internal counter, not published).
     func end() async throws -> [String: Double] {
         for id in vehicleIds {
             try await observer.publish("off", to: "\(Self.base)/\(id)/mode/set")
@@ -106,7 +111,10 @@ final class Scenario: @unchecked Sendable {
         for task in chargerTasks { task.cancel() }
         for task in chargerTasks { _ = try? await task.value }
         var counters: [String: Double] = [:]
-        for (id, charger) in zip(vehicleIds, chargers) { counters[id] = (charger.status.counterWh * 10).rounded() / 10 - Self.initialCounterWh }
+        for (id, charger) in zip(vehicleIds, chargers) {
+            let counterWh = charger.status.counterWh
+            counters[id] = (powerOnly ? counterWh : (counterWh * 10).rounded() / 10) - Self.initialCounterWh
+        }
         let unplugged = ContinuousClock.now
         for charger in chargers { await charger.unplugAndStop() }
         for id in vehicleIds {

@@ -3,7 +3,7 @@ import Foundation
 // `make chaos`: fault campaigns against the real bridge binary on loopback, one JSON line of
 // figures per campaign. CHAOS_CYCLES (default 20) scales the number of faults per campaign,
 // CHAOS_SEED (default 20261122) fixes the random moments, CHAOS_CAMPAIGN picks one
-// (`broker_restarts` or `bridge_crashes`), CHAOS_KEEP=1 keeps the temporary folder (ledger, logs).
+// (`broker_restarts`, `broker_restarts_power_only` or `bridge_crashes`), CHAOS_KEEP=1 keeps the temporary folder (ledger, logs).
 let environment = ProcessInfo.processInfo.environment
 let cycles = Int(environment["CHAOS_CYCLES"] ?? "") ?? 20
 let seed = UInt64(environment["CHAOS_SEED"] ?? "") ?? 20_261_122
@@ -16,6 +16,7 @@ guard FileManager.default.isExecutableFile(atPath: BridgeProcess.binary.path) el
 
 let campaigns: [(String, (Int, UInt64) async throws -> [String: Any])] = [
     ("broker_restarts", BrokerRestartCampaign.run),
+    ("broker_restarts_power_only", BrokerRestartCampaign.runPowerOnly),
     ("bridge_crashes", BridgeCrashCampaign.run),
 ]
 var failed = false

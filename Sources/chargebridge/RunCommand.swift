@@ -35,7 +35,12 @@ struct RunCommand: AsyncParsableCommand {
         }
         var logger = Logger(label: "chargebridge")
         logger.logLevel = level
-        warnIfReadableByOthers(config, logger: logger)
+        for warning in SecretFileCheck.warnings(configPath: config) {
+            logger.warning("\(warning)")
+        }
+        if configuration.broker.usesTLS, configuration.broker.insecure {
+            logger.warning("\(config): broker.insecure is true: the broker certificate's host name is not checked (for test set-ups only)")
+        }
         let service: BridgeService
         do {
             service = try BridgeService(config: configuration, logger: logger)
@@ -63,13 +68,4 @@ enum LoggingSetup {
             return handler
         }
     }()
-}
-
-/// A configuration holding a password should not be readable by others.
-func warnIfReadableByOthers(_ path: String, logger: Logger) {
-    guard let text = try? String(contentsOfFile: path, encoding: .utf8),
-          text.range(of: #"(?m)^\s*password\s*:"#, options: .regularExpression) != nil,
-          let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-          let permissions = attributes[.posixPermissions] as? Int, permissions & 0o077 != 0 else { return }
-    logger.warning("\(path) holds a password and can be read by others (mode \(String(permissions, radix: 8))); run chmod 600 \(path)")
 }

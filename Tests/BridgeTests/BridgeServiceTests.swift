@@ -152,9 +152,11 @@ final class Probe: Sendable {
         }
     }
 
-    static func start(url: String, filter: String) async throws -> Probe {
+    static func start(url: String, filter: String, username: String? = nil, password: String? = nil) async throws -> Probe {
         var configuration = try MQTTConfiguration(url: url, clientID: "probe-\(UUID().uuidString.prefix(8))")
         configuration.cleanStart = true
+        configuration.username = username
+        configuration.password = password
         let client = try MQTTClient(configuration: configuration, logger: BridgeServiceTests.logger)
         try await client.connect(timeout: .seconds(5))
         let probe = Probe(client: client, seen: Locked([]))
@@ -165,6 +167,9 @@ final class Probe: Sendable {
     func publish(_ payload: String, to topic: String, retain: Bool = false) async throws {
         try await client.publish(payload, to: topic, qos: .atLeastOnce, retain: retain)
     }
+
+    /// Every message seen so far, on any topic.
+    var messagesSeen: [(topic: String, payload: String)] { seen.value }
 
     func messages(on topic: String) -> [String] {
         seen.value.filter { $0.topic == topic }.map(\.payload)

@@ -23,10 +23,15 @@ public enum ChargeBridgeBinary {
 
     /// Runs `chargebridge arguments...`, feeding `stdin` if given, and waits for it to exit.
     /// Both pipes are read to the end before waiting, so a large output never blocks the child.
-    public static func run(_ arguments: [String], stdin: Data? = nil, currentDirectory: URL? = nil) throws -> Result {
+    /// `environment` adds to (or overrides) the test process's environment.
+    public static func run(_ arguments: [String], stdin: Data? = nil, currentDirectory: URL? = nil,
+                           environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = url
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         if let currentDirectory { process.currentDirectoryURL = currentDirectory }
         let out = Pipe()
         let err = Pipe()
@@ -52,10 +57,13 @@ public enum ChargeBridgeBinary {
 
     /// Starts `chargebridge arguments...` in the background, its output appended to `log` (or
     /// discarded); the caller ends it (SIGKILL, or SIGTERM for a clean stop).
-    public static func start(_ arguments: [String], log: String? = nil) throws -> Process {
+    public static func start(_ arguments: [String], log: String? = nil, environment: [String: String] = [:]) throws -> Process {
         let process = Process()
         process.executableURL = url
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         var output = FileHandle.nullDevice
         if let log {
             if !FileManager.default.fileExists(atPath: log) { _ = FileManager.default.createFile(atPath: log, contents: nil) }
