@@ -80,10 +80,22 @@ let package = Package(
             name: "chargebridge-bench",
             dependencies: ["Tariffs", "Metering", "Planning", "MQTT", "Bridge", "TestSupport", .product(name: "Logging", package: "swift-log")]
         ),
+        // What `make chaos` and `make load` share: the real bridge binary as a child process, an
+        // observing MQTT client, figure helpers.
+        .target(
+            name: "CampaignSupport",
+            dependencies: ["MQTT", .product(name: "Logging", package: "swift-log")]
+        ),
         // `make chaos`: broker restarts and bridge crashes against the real binary, one JSON line each.
         .executableTarget(
             name: "chargebridge-chaos",
-            dependencies: ["Metering", "MQTT", "Bridge", "TestSupport",
+            dependencies: ["CampaignSupport", "Metering", "MQTT", "Bridge", "TestSupport",
+                           .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")]
+        ),
+        // `make load`: 1,000 simulated vehicles and a burst test against the real binary, one JSON line.
+        .executableTarget(
+            name: "chargebridge-load",
+            dependencies: ["CampaignSupport", "MQTT", "TestSupport",
                            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "TariffsTests", dependencies: ["Tariffs"]),
