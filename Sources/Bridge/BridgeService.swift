@@ -15,6 +15,7 @@ public final class BridgeService: Service, Sendable {
     private let clock: any BridgeClock
     private let ledger: Ledger
     private let client: MQTTClient
+    private let costRefreshes = CostRefreshQueue()
 
     /// Why the bridge stopped when it could not go on (a refused login, say).
     public enum Failure: Error, CustomStringConvertible {
@@ -125,6 +126,18 @@ public final class BridgeService: Service, Sendable {
                 }
             }
 
+            group.addTask { [self] in
+                // Session and cost topics from the ledger, beside the readings: each refresh is
+                // followed by a pause as long as it took, so costs take at most half a core.
+                for await _ in costRefreshes.wakeUps {
+                    while !Task.isCancelled, let refresh = costRefreshes.next() {
+                        let started = ContinuousClock.now
+                        await publishCosts(vehicleId: refresh.vehicleId, sessionId: refresh.sessionId)
+                        try? await Task.sleep(for: ContinuousClock.now - started)
+                    }
+                }
+            }
+
             // Subscriptions are remembered by the client and restored on every reconnect; they
             // are registered all at once, beside the event loop, which must not wait for them.
             group.addTask { [self, subscriptions = core.subscriptions] in
@@ -208,6 +221,9 @@ public final class BridgeService: Service, Sendable {
     /// Final flush on the way out: energy metered up to now is stored, then `offline`.
     private func stop(core: inout BridgeCore) async {
         await execute(core.handle(.tick, now: clock.now()))
+        while let refresh = costRefreshes.next() {
+            await publishCosts(vehicleId: refresh.vehicleId, sessionId: refresh.sessionId)
+        }
         // Not cancelled with the bridge's task: the last words must still go out.
         let client = client
         let topic = "\(config.baseTopic)/status"
@@ -222,7 +238,6 @@ public final class BridgeService: Service, Sendable {
 
     private func execute(_ actions: [BridgeAction]) async {
         var records: [MeterRecord] = []
-        var costs: [(vehicle: String, session: String?)] = []
         for action in actions {
             switch action {
             case let .publish(topic, payload, retain):
@@ -241,16 +256,13 @@ public final class BridgeService: Service, Sendable {
                 }
                 store { try ledger.closeSession(sessionId, at: at) }
             case let .refreshCosts(vehicleId, sessionId):
-                costs.append((vehicleId, sessionId))
+                costRefreshes.add(vehicleId: vehicleId, sessionId: sessionId)
             case let .log(level, message):
                 logger.log(level: Logger.Level(level), "\(message)")
             }
         }
         if !records.isEmpty {
             store { _ = try ledger.append(records) }
-        }
-        for (vehicle, session) in costs {
-            await publishCosts(vehicleId: vehicle, sessionId: session)
         }
     }
 

@@ -58,7 +58,7 @@ final class Fleet: @unchecked Sendable {
         location: {id: depot}
         tariff: "\(tariff)"
         database: ledger.sqlite
-        metering: {flush_interval_s: 1, publish_interval_s: 1}
+        metering: {flush_interval_s: 1, publish_interval_s: \(ProcessInfo.processInfo.environment["LOAD_PUBLISH_INTERVAL_S"] ?? "1")}
         vehicles:
         \(vehicleLines)
 
