@@ -78,13 +78,13 @@ let package = Package(
         // `make bench`: one JSON line per figure.
         .executableTarget(
             name: "chargebridge-bench",
-            dependencies: ["Tariffs", "Metering", "Planning", "MQTT", "Bridge", "TestSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Tariffs", "Metering", "Planning", "MQTT", "Bridge", "TestSupport", "CampaignSupport", .product(name: "Logging", package: "swift-log")]
         ),
-        // What `make chaos` and `make load` share: the real bridge binary as a child process, an
-        // observing MQTT client, figure helpers.
+        // What `make chaos`, `make load` and the bridge bench share: the real bridge binary as a child
+        // process, an observing MQTT client, a fleet of simulated vehicles, figure helpers.
         .target(
             name: "CampaignSupport",
-            dependencies: ["MQTT", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["MQTT", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")]
         ),
         // `make chaos`: broker restarts and bridge crashes against the real binary, one JSON line each.
         .executableTarget(

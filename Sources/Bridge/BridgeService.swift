@@ -143,10 +143,18 @@ public final class BridgeService: Service, Sendable {
             group.addTask { [self, subscriptions = core.subscriptions] in
                 do {
                     try await withThrowingTaskGroup(of: Void.self) { registering in
-                        for topic in subscriptions {
+                        // At most 32 at a time: a task per topic for each of a thousand vehicles'
+                        // nine topics took some 60 MB that the process kept.
+                        var topics = subscriptions.makeIterator()
+                        for _ in 0..<32 {
+                            guard let topic = topics.next() else { break }
                             registering.addTask { try await self.subscribeWhenPossible(topic) }
                         }
-                        try await registering.waitForAll()
+                        while try await registering.next() != nil {
+                            if let topic = topics.next() {
+                                registering.addTask { try await self.subscribeWhenPossible(topic) }
+                            }
+                        }
                     }
                     subscribed.withLock { $0 = true }
                     self.logger.debug("subscribed to \(subscriptions.count) topics")

@@ -55,6 +55,8 @@ func campaign() async throws -> [String: Any] {
             "rss_peak_mb": round3(end.peakRssMB),
             "burst_rates_tried": steps.map(\.rate),
             "burst_lags_s": steps.map { $0.lagSeconds.map(round3) ?? -1 },
+            "burst_sent_per_s": steps.map { round3($0.sentRate) },
+            "burst_cpu_ms_per_1k_readings": steps.map { round3($0.cpuMsPer1k) },
             "sustained_readings_per_s": best?.rate ?? 0,
             "sustained_persisted_readings_per_s": round3(best?.persistedRate ?? 0),
             "max_lag_s": settings.maxLagSeconds,

@@ -1,15 +1,14 @@
-import CampaignSupport
 import Foundation
 
 /// A process's memory and CPU from `/proc/<pid>/status` and `/proc/<pid>/stat` (Linux).
-struct ProcessUsage {
+public struct ProcessUsage: Sendable {
     /// Resident set now (VmRSS) and its peak (VmHWM), MB (10^6 bytes).
-    var rssMB: Double
-    var peakRssMB: Double
+    public var rssMB: Double
+    public var peakRssMB: Double
     /// CPU time used so far, user + system, s.
-    var cpuSeconds: Double
+    public var cpuSeconds: Double
 
-    init(pid: Int32) throws {
+    public init(pid: Int32) throws {
         let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
         func kilobytes(_ key: String) -> Double {
             guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(key + ":") }) else { return 0 }
