@@ -190,6 +190,9 @@ public final class BridgeService: Service, Sendable {
             } catch {
                 group.cancelAll()
                 await stop(core: &core)
+                // Cancelled (SIGTERM) while messages were still queued: a clean stop all the same,
+                // not an error exit (found by `make load`: "chargebridge: CancellationError()", exit 1).
+                if error is CancellationError { return }
                 throw error
             }
             // The stream ends when the task is cancelled (SIGINT/SIGTERM).
