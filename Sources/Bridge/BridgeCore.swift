@@ -252,7 +252,9 @@ public struct BridgeCore: Sendable {
         var indices = touched ?? Array(vehicles.indices)
         for index in indices {
             vehicles[index].meter.advance(to: now)
-            if let last = vehicles[index].lastFlush, now.timeIntervalSince(last) >= config.metering.flushIntervalSeconds {
+            // Ticks come every half flush interval; a tick a hair early must not put the flush off
+            // by half an interval (energy reached the ledger every 1.5 s instead of every second).
+            if let last = vehicles[index].lastFlush, now.timeIntervalSince(last) >= config.metering.flushIntervalSeconds * 0.75 {
                 flush(vehicle: index, now: now, actions: &actions)
             }
             if let plan = vehicles[index].plan, plan.request.end <= now {

@@ -53,4 +53,16 @@ import Tariffs
         let states = driver.advance(30, step: 0.5).published("chargebridge/car1/state")
         #expect(states.count == 0, "the state was republished in 30 s without a change")
     }
+
+    @Test func energyReachesTheLedgerEverySecondWhenTicksComeAHairEarly() throws {
+        var driver = CoreDriver(config: try BridgeFixtures.config(vehicles: Self.fleet(1), location: ""), start: night)
+        driver.send(.connected)
+        driver.message("chargebridge/car1/soc", "40")
+        driver.message("chargebridge/car1/plug", "connected")
+        driver.message("chargebridge/car1/power", "7000")
+        // The service ticks every half flush interval; timers fire a little early or late.
+        let records = driver.advance(10, step: 0.499).records
+        #expect(records.count >= 9)
+        #expect(records.allSatisfy { $0.end.timeIntervalSince($0.start) < 1.01 })
+    }
 }
