@@ -128,12 +128,13 @@ public final class BridgeService: Service, Sendable {
 
             group.addTask { [self] in
                 // Session and cost topics from the ledger, beside the readings: each refresh is
-                // followed by a pause as long as it took, so costs take at most half a core.
+                // followed by a pause three times as long as it took, so costs take at most a
+                // quarter of a core and, under load, the cost topics lag rather than the readings.
                 for await _ in costRefreshes.wakeUps {
                     while !Task.isCancelled, let refresh = costRefreshes.next() {
                         let started = ContinuousClock.now
                         await publishCosts(vehicleId: refresh.vehicleId, sessionId: refresh.sessionId)
-                        try? await Task.sleep(for: ContinuousClock.now - started)
+                        try? await Task.sleep(for: (ContinuousClock.now - started) * 3)
                     }
                 }
             }
