@@ -51,6 +51,10 @@ struct JSONObjectText {
     }
 
     private func quoted(_ text: String) -> String {
+        // Most values (ids, timestamps, words) need no escaping at all.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || ($0 == UInt8(ascii: "/") && escapeSlashes) }) {
+            return "\"" + text + "\""
+        }
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
