@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := mosquitto mosquitto-clients libmosquitto-dev libsqlite3-dev pkg-config openssl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build release test demo bench chaos fuzz clean
+.PHONY: all deps build release test demo bench chaos load fuzz clean
 
 all: build
 
@@ -37,6 +37,14 @@ bench: release
 # CHAOS_CYCLES scales the faults per campaign (default 20), CHAOS_SEED repeats a run.
 chaos: release
 	@CHAOS_CYCLES=$(CHAOS_CYCLES) CHAOS_SEED=$(CHAOS_SEED) .build/release/chargebridge-chaos
+
+# Load campaign on loopback: 1,000 vehicles on one bridge, then a burst test; one JSON line.
+# LOAD_VEHICLES, LOAD_SECONDS (steady phase, default 60), LOAD_SEED, LOAD_BURST_RATES="10000,50000" ...
+# (see the README's Load section); about 110 s by default.
+load: release
+	@LOAD_VEHICLES=$(LOAD_VEHICLES) LOAD_SECONDS=$(LOAD_SECONDS) LOAD_SEED=$(LOAD_SEED) LOAD_PLUGS_PER_S=$(LOAD_PLUGS_PER_S) \
+	  LOAD_BURST_RATES=$(LOAD_BURST_RATES) LOAD_BURST_SECONDS=$(LOAD_BURST_SECONDS) LOAD_MAX_LAG_S=$(LOAD_MAX_LAG_S) \
+	  LOAD_KEEP=$(LOAD_KEEP) .build/release/chargebridge-load
 
 # libFuzzer campaign over the parsers (not part of `make test`): a separate release build with the
 # fuzzer sanitizer in .build-fuzz (FUZZ_ASAN=1: also AddressSanitizer, in .build-fuzz-asan, about

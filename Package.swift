@@ -78,12 +78,24 @@ let package = Package(
         // `make bench`: one JSON line per figure.
         .executableTarget(
             name: "chargebridge-bench",
-            dependencies: ["Tariffs", "Metering", "Planning", "MQTT", "Bridge", "TestSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Tariffs", "Metering", "Planning", "MQTT", "Bridge", "TestSupport", "CampaignSupport", .product(name: "Logging", package: "swift-log")]
+        ),
+        // What `make chaos`, `make load` and the bridge bench share: the real bridge binary as a child
+        // process, an observing MQTT client, a fleet of simulated vehicles, figure helpers.
+        .target(
+            name: "CampaignSupport",
+            dependencies: ["MQTT", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")]
         ),
         // `make chaos`: broker restarts and bridge crashes against the real binary, one JSON line each.
         .executableTarget(
             name: "chargebridge-chaos",
-            dependencies: ["Metering", "MQTT", "Bridge", "TestSupport",
+            dependencies: ["CampaignSupport", "Metering", "MQTT", "Bridge", "TestSupport",
+                           .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")]
+        ),
+        // `make load`: 1,000 simulated vehicles and a burst test against the real binary, one JSON line.
+        .executableTarget(
+            name: "chargebridge-load",
+            dependencies: ["CampaignSupport", "MQTT", "TestSupport",
                            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "TariffsTests", dependencies: ["Tariffs"]),

@@ -11,7 +11,13 @@ public struct BridgeCore: Sendable {
     private var vehicles: [VehicleState]
     /// Topic -> (vehicle index, what it carries).
     private let routes: [String: [(index: Int, input: Route)]]
+    /// Every vehicle must be planned again (new prices, a reconnect, or a shared site limit).
     private var replanNeeded = false
+    /// These vehicles must be planned again (their inputs changed); without a site limit each
+    /// vehicle's plan is independent of the others, so only these are.
+    private var replanVehicles: Set<Int> = []
+    /// The price in force from `from` until `until` (where it changes), as last looked up.
+    private var priceStretch: (from: Date, until: Date, price: Double)?
     private var tariff: Tariff
     /// The current price last published on `<base>/price`.
     private var publishedPrice: Double?
@@ -56,6 +62,7 @@ public struct BridgeCore: Sendable {
     /// Replaces the tariff (new prices); plans are re-made on the next event.
     public mutating func updateTariff(_ tariff: Tariff) {
         self.tariff = tariff
+        priceStretch = nil
         replanNeeded = true
     }
 
@@ -64,9 +71,18 @@ public struct BridgeCore: Sendable {
         var actions: [BridgeAction] = []
         switch event {
         case let .message(topic, payload):
-            for route in routes[topic] ?? [] {
+            let routed = routes[topic] ?? []
+            for route in routed {
                 receive(payload, topic: topic, route: route.input, vehicle: route.index, now: now, actions: &actions)
             }
+            // A power or counter reading only feeds the meter: flushing, commands and state
+            // follow at the next tick (every half flush interval). Anything else is handled now,
+            // for its own vehicles (and those re-planned with them); ticks handle all of them.
+            if routed.allSatisfy({ $0.input == .input(.power) || $0.input == .input(.energy) }), !replanNeeded, replanVehicles.isEmpty {
+                return actions
+            }
+            step(now: now, touched: routed.map(\.index), actions: &actions)
+            return actions
         case .tick:
             break
         case .connected:
@@ -74,6 +90,7 @@ public struct BridgeCore: Sendable {
             actions.append(.publish(topic: statusTopic, payload: "online", retain: true))
             announce(actions: &actions)
             publishedPrice = nil
+            priceStretch = nil
             replanNeeded = true // republish schedules: a restarted broker may have lost them
             for index in vehicles.indices {
                 vehicles[index].commanded = nil
@@ -92,10 +109,10 @@ public struct BridgeCore: Sendable {
             vehicles[index].plugged = true
             vehicles[index].meter.begin(at: restored.meteredUntil, counterWh: restored.counterWh)
             vehicles[index].lastFlush = now
-            replanNeeded = true
+            replanVehicles.insert(index)
             actions.append(.log(level: .notice, message: "\(vehicleId): continuing session \(restored.sessionId) with \(Int(restored.energyWh)) Wh metered"))
         }
-        step(now: now, actions: &actions)
+        step(now: now, touched: nil, actions: &actions)
         return actions
     }
 
@@ -130,7 +147,7 @@ public struct BridgeCore: Sendable {
                     let soc = try PayloadParser.number(payload, path: config.topics.soc.path, range: 0...100, what: "state of charge")
                     if vehicles[index].socPercent != soc {
                         vehicles[index].socPercent = soc
-                        replanNeeded = true
+                        replanVehicles.insert(index)
                     }
                     if vehicles[index].boost, vehicles[index].targetReached {
                         vehicles[index].boost = false
@@ -148,7 +165,7 @@ public struct BridgeCore: Sendable {
                 case .readyBy:
                     vehicles[index].readyByOverride = try PayloadParser.readyBy(payload, calendar: tariff.calendar, now: now)
                     vehicles[index].wishesKnown = true
-                    replanNeeded = true
+                    replanVehicles.insert(index)
                 case .targetSoc:
                     let target = try PayloadParser.number(payload, path: nil, range: 0...100, what: "target state of charge")
                     guard target >= config.minSoc else {
@@ -156,16 +173,16 @@ public struct BridgeCore: Sendable {
                     }
                     vehicles[index].targetSocOverride = target
                     vehicles[index].wishesKnown = true
-                    replanNeeded = true
+                    replanVehicles.insert(index)
                 case .mode:
                     vehicles[index].mode = try PayloadParser.mode(payload)
                     vehicles[index].wishesKnown = true
-                    replanNeeded = true
+                    replanVehicles.insert(index)
                 case .boost:
                     let on = try PayloadParser.boost(payload)
                     vehicles[index].boost = on && !vehicles[index].targetReached
                     vehicles[index].wishesKnown = true
-                    replanNeeded = true
+                    replanVehicles.insert(index)
                 }
             }
             vehicles[index].loggedBadTopics.remove(topic)
@@ -193,14 +210,14 @@ public struct BridgeCore: Sendable {
                 vehicles[index].readyByOverride = .instant(instant)
             }
         }
-        replanNeeded = true
+        replanVehicles.insert(index)
     }
 
     private mutating func setPlugged(_ connected: Bool, vehicle index: Int, now: Date, actions: inout [BridgeAction]) {
         let id = vehicles[index].config.id
         guard connected != vehicles[index].plugged || (connected && vehicles[index].session == nil) else { return }
         vehicles[index].plugged = connected
-        replanNeeded = true
+        replanVehicles.insert(index)
         if connected {
             // Deterministic from the plug-in second; a second plug-in within the same second gets a suffix.
             var sessionId = "\(id)-\(Self.compactStamp(now))"
@@ -230,24 +247,35 @@ public struct BridgeCore: Sendable {
 
     // MARK: Every event: meter, plan, command, publish
 
-    private mutating func step(now: Date, actions: inout [BridgeAction]) {
-        for index in vehicles.indices {
+    /// `touched`: the vehicles a message concerned (nil: all of them).
+    private mutating func step(now: Date, touched: [Int]?, actions: inout [BridgeAction]) {
+        var indices = touched ?? Array(vehicles.indices)
+        for index in indices {
             vehicles[index].meter.advance(to: now)
-            if let last = vehicles[index].lastFlush, now.timeIntervalSince(last) >= config.metering.flushIntervalSeconds {
+            // Ticks come every half flush interval; a tick a hair early must not put the flush off
+            // by half an interval (energy reached the ledger every 1.5 s instead of every second).
+            if let last = vehicles[index].lastFlush, now.timeIntervalSince(last) >= config.metering.flushIntervalSeconds * 0.75 {
                 flush(vehicle: index, now: now, actions: &actions)
             }
             if let plan = vehicles[index].plan, plan.request.end <= now {
-                replanNeeded = true // the departure passed: plan for the next one
+                replanVehicles.insert(index) // the departure passed: plan for the next one
             }
             if vehicles[index].boost, vehicles[index].targetReached {
                 vehicles[index].boost = false
-                replanNeeded = true
+                replanVehicles.insert(index)
             }
         }
-        if replanNeeded, online {
+        if online, replanNeeded || !replanVehicles.isEmpty {
+            // With a shared site limit every plan depends on the others: plan them all jointly.
+            let all = replanNeeded || config.location.maxPowerW != nil
+            let replanned = all ? Array(vehicles.indices) : replanVehicles.sorted()
             replanNeeded = false
-            replan(now: now, actions: &actions)
-            for index in vehicles.indices where vehicles[index].plan == nil && vehicles[index].publishedSchedule != "" {
+            replanVehicles.removeAll()
+            replan(replanned, now: now, actions: &actions)
+            if touched != nil {
+                indices = all ? replanned : Array(Set(indices).union(replanned)).sorted()
+            }
+            for index in replanned where vehicles[index].plan == nil && vehicles[index].publishedSchedule != "" {
                 // No plan in force (unplugged, fast, off, nothing to charge): clear the retained schedule.
                 vehicles[index].publishedSchedule = ""
                 actions.append(.publish(topic: vehicles[index].config.topics.schedule, payload: "", retain: true))
@@ -255,7 +283,7 @@ public struct BridgeCore: Sendable {
         }
         guard online else { return }
         let stretchEnd = publishPrice(now: now, actions: &actions)
-        for index in vehicles.indices {
+        for index in indices {
             command(vehicle: index, now: now, stretchEnd: stretchEnd, actions: &actions)
             publishState(vehicle: index, now: now, actions: &actions)
             let vehicle = vehicles[index]
@@ -283,13 +311,13 @@ public struct BridgeCore: Sendable {
         actions.append(.record(record))
     }
 
-    /// Plans every plugged smart vehicle jointly under the location's limit, less what the
-    /// vehicles charging at full power take.
-    private mutating func replan(now: Date, actions: inout [BridgeAction]) {
+    /// Plans the plugged smart vehicles among `indices` jointly under the location's limit, less
+    /// what the vehicles charging at full power take (with a limit, `indices` are all vehicles).
+    private mutating func replan(_ indices: [Int], now: Date, actions: inout [BridgeAction]) {
         var members: [Int] = []
         var requests: [DeviceRequest] = []
         var reserved = 0.0
-        for index in vehicles.indices {
+        for index in indices {
             let vehicle = vehicles[index]
             if vehicle.chargesImmediately { reserved += vehicle.config.maxPowerW }
             guard vehicle.wantsPlan else {
@@ -349,13 +377,21 @@ public struct BridgeCore: Sendable {
     /// The price in force now on `<base>/price` (retained), when it changes. Returns where
     /// that price ends (within the next day), if a price is known now.
     private mutating func publishPrice(now: Date, actions: inout [BridgeAction]) -> Date? {
-        guard let slice = tariff.rates(from: now, to: now.addingTimeInterval(86_400)).slices.first, slice.start <= now else { return nil }
-        let price = (slice.pricePerKWh * 1e6).rounded() / 1e6
+        let price: Double, stretchEnd: Date
+        if let known = priceStretch, known.from <= now, now < known.until {
+            (price, stretchEnd) = (known.price, known.until)
+        } else {
+            priceStretch = nil
+            guard let slice = tariff.rates(from: now, to: now.addingTimeInterval(86_400)).slices.first, slice.start <= now else { return nil }
+            price = (slice.pricePerKWh * 1e6).rounded() / 1e6
+            stretchEnd = slice.end
+            priceStretch = (now, slice.end, price)
+        }
         if price != publishedPrice {
             publishedPrice = price
             actions.append(.publish(topic: "\(config.baseTopic)/price", payload: String(price), retain: true))
         }
-        return slice.end
+        return stretchEnd
     }
 
     private mutating func publishSchedule(vehicle index: Int, actions: inout [BridgeAction]) {
@@ -383,36 +419,36 @@ public struct BridgeCore: Sendable {
 
     private mutating func publishState(vehicle index: Int, now: Date, actions: inout [BridgeAction]) {
         let vehicle = vehicles[index]
-        var state: [String: Any] = [
-            "plugged": vehicle.plugged,
-            "mode": vehicle.mode.rawValue,
-            "boost": vehicle.boost,
-            "target_soc": vehicle.targetSoc,
-            "ready_by": Self.localTime(vehicle.readyByOverride, default: vehicle.config.readyBy),
-            "charging": vehicle.commanded.map { if case .start = $0 { true } else { false } } ?? false,
-        ]
+        var state = JSONObjectText(escapeSlashes: true)
+        state.set("plugged", vehicle.plugged)
+        state.set("mode", vehicle.mode.rawValue)
+        state.set("boost", vehicle.boost)
+        state.set("target_soc", vehicle.targetSoc)
+        state.set("ready_by", Self.localTime(vehicle.readyByOverride, default: vehicle.config.readyBy))
+        state.set("charging", vehicle.commanded.map { if case .start = $0 { true } else { false } } ?? false)
         if let override = vehicle.readyByOverride {
             switch override {
-            case let .timeOfDay(time): state["ready_by_override"] = time.description
-            case let .instant(instant): state["ready_by_override"] = Timestamp.format(instant)
+            case let .timeOfDay(time): state.set("ready_by_override", time.description)
+            case let .instant(instant): state.set("ready_by_override", Timestamp.format(instant))
             }
         }
-        if let soc = vehicle.socPercent { state["soc"] = soc }
+        if let soc = vehicle.socPercent { state.set("soc", soc) }
         if vehicle.plugged {
-            state["departure"] = Timestamp.format(vehicle.departure(after: now, calendar: tariff.calendar))
-            state["energy_needed_wh"] = (vehicle.energyNeededWh * 10).rounded() / 10
+            state.set("departure", Timestamp.format(vehicle.departure(after: now, calendar: tariff.calendar)))
+            state.set("energy_needed_wh", (vehicle.energyNeededWh * 10).rounded() / 10)
         }
-        if let next = vehicle.plan?.slots.first(where: { $0.end > now }) {
-            state["next_start"] = Timestamp.format(max(next.start, now))
+        if let plan = vehicle.plan, let next = plan.slots.first(where: { $0.end > now }) {
+            // A slot under way started when it was planned (not "now": that would change the
+            // retained state, and Home Assistant's sensor, on every tick while charging).
+            state.set("next_start", Timestamp.format(max(next.start, plan.request.start)))
         }
         if let last = vehicle.plan?.slots.last, last.end > now {
-            state["planned_end"] = Timestamp.format(last.end)
+            state.set("planned_end", Timestamp.format(last.end))
         }
-        if let plan = vehicle.plan { state["planned_cost"] = (plan.cost * 1e4).rounded() / 1e4 }
-        if let problem = vehicle.planProblem { state["plan_problem"] = problem }
-        if let session = vehicle.session { state["session_reference_id"] = session.id }
-        guard let data = try? JSONSerialization.data(withJSONObject: state, options: [.sortedKeys]) else { return }
-        let payload = String(decoding: data, as: UTF8.self)
+        if let plan = vehicle.plan { state.set("planned_cost", (plan.cost * 1e4).rounded() / 1e4) }
+        if let problem = vehicle.planProblem { state.set("plan_problem", problem) }
+        if let session = vehicle.session { state.set("session_reference_id", session.id) }
+        let payload = state.text
         guard payload != vehicle.publishedState else { return }
         vehicles[index].publishedState = payload
         actions.append(.publish(topic: vehicle.config.topics.state, payload: payload, retain: true))

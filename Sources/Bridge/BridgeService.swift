@@ -24,6 +24,7 @@ public final class BridgeService: Service, Sendable {
     private let pollingPolicy: PollingPolicy
     /// The tariffs with the prices received so far: what costs are priced with.
     private let tariffs: Locked<TariffSet>
+    private let costRefreshes = CostRefreshQueue()
 
     /// Why the bridge stopped when it could not go on (a refused login, say).
     public enum Failure: Error, CustomStringConvertible {
@@ -184,15 +185,36 @@ public final class BridgeService: Service, Sendable {
                 group.addTask { await poller.run() }
             }
 
+            group.addTask { [self] in
+                // Session and cost topics from the ledger, beside the readings: each refresh is
+                // followed by a pause three times as long as it took, so costs take at most a
+                // quarter of a core and, under load, the cost topics lag rather than the readings.
+                for await _ in costRefreshes.wakeUps {
+                    while !Task.isCancelled, let refresh = costRefreshes.next() {
+                        let started = ContinuousClock.now
+                        await publishCosts(vehicleId: refresh.vehicleId, sessionId: refresh.sessionId)
+                        try? await Task.sleep(for: (ContinuousClock.now - started) * 3)
+                    }
+                }
+            }
+
             // Subscriptions are remembered by the client and restored on every reconnect; they
             // are registered all at once, beside the event loop, which must not wait for them.
             group.addTask { [self, subscriptions = core.subscriptions + priceTopics.keys.sorted()] in
                 do {
                     try await withThrowingTaskGroup(of: Void.self) { registering in
-                        for topic in subscriptions {
+                        // At most 32 at a time: a task per topic for each of a thousand vehicles'
+                        // nine topics took some 60 MB that the process kept.
+                        var topics = subscriptions.makeIterator()
+                        for _ in 0..<32 {
+                            guard let topic = topics.next() else { break }
                             registering.addTask { try await self.subscribeWhenPossible(topic) }
                         }
-                        try await registering.waitForAll()
+                        while try await registering.next() != nil {
+                            if let topic = topics.next() {
+                                registering.addTask { try await self.subscribeWhenPossible(topic) }
+                            }
+                        }
                     }
                     subscribed.withLock { $0 = true }
                     self.logger.debug("subscribed to \(subscriptions.count) topics")
@@ -267,6 +289,9 @@ public final class BridgeService: Service, Sendable {
             } catch {
                 group.cancelAll()
                 await stop(core: &core)
+                // Cancelled (SIGTERM) while messages were still queued: a clean stop all the same,
+                // not an error exit (found by `make load`: "chargebridge: CancellationError()", exit 1).
+                if error is CancellationError { return }
                 throw error
             }
             // The stream ends when the task is cancelled (SIGINT/SIGTERM).
@@ -362,6 +387,9 @@ public final class BridgeService: Service, Sendable {
     /// Final flush on the way out: energy metered up to now is stored, then `offline`.
     private func stop(core: inout BridgeCore) async {
         await execute(core.handle(.tick, now: clock.now()))
+        while let refresh = costRefreshes.next() {
+            await publishCosts(vehicleId: refresh.vehicleId, sessionId: refresh.sessionId)
+        }
         // Not cancelled with the bridge's task: the last words must still go out.
         let client = client
         let topic = "\(config.baseTopic)/status"
@@ -383,7 +411,6 @@ public final class BridgeService: Service, Sendable {
 
     private func execute(_ actions: [BridgeAction]) async {
         var records: [MeterRecord] = []
-        var costs: [(vehicle: String, session: String?)] = []
         for action in actions {
             switch action {
             case let .publish(topic, payload, retain):
@@ -402,16 +429,13 @@ public final class BridgeService: Service, Sendable {
                 }
                 store { try ledger.closeSession(sessionId, at: at) }
             case let .refreshCosts(vehicleId, sessionId):
-                costs.append((vehicleId, sessionId))
+                costRefreshes.add(vehicleId: vehicleId, sessionId: sessionId)
             case let .log(level, message):
                 logger.log(level: Logger.Level(level), "\(message)")
             }
         }
         if !records.isEmpty {
             store { _ = try ledger.append(records) }
-        }
-        for (vehicle, session) in costs {
-            await publishCosts(vehicleId: vehicle, sessionId: session)
         }
     }
 

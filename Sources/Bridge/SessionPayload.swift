@@ -27,21 +27,18 @@ struct SessionPayload {
     }
 
     func json() -> String {
-        var object: [String: Any] = [
-            "session_reference_id": sessionId,
-            "start_time": Timestamp.format(start),
-            "energy_wh": (energyWh * 1000).rounded() / 1000,
-            "cost": Double(Self.money(cost))!,
-            "currency": currency,
-            "average_price": averagePrice.map { ($0 * 1e6).rounded() / 1e6 } as Any,
-            "state": open ? "open" : "closed",
-            "confidence": confidence,
-        ]
-        if averagePrice == nil { object["average_price"] = NSNull() }
-        if let end { object["end_time"] = Timestamp.format(end) }
-        if let savings { object["savings"] = Double(Self.money(savings))! }
-        let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-        return String(decoding: data, as: UTF8.self)
+        var object = JSONObjectText()
+        object.set("session_reference_id", sessionId)
+        object.set("start_time", Timestamp.format(start))
+        object.set("energy_wh", (energyWh * 1000).rounded() / 1000)
+        object.set("cost", Double(Self.money(cost))!)
+        object.set("currency", currency)
+        if let averagePrice { object.set("average_price", (averagePrice * 1e6).rounded() / 1e6) } else { object.setNull("average_price") }
+        object.set("state", open ? "open" : "closed")
+        object.set("confidence", confidence)
+        if let end { object.set("end_time", Timestamp.format(end)) }
+        if let savings { object.set("savings", Double(Self.money(savings))!) }
+        return object.text
     }
 
     /// Money as a plain number with at most 6 decimals.

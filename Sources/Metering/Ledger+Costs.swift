@@ -34,7 +34,10 @@ extension Ledger {
         let boundaries = period.boundaries(from: from, to: to, calendar: calendar)
         guard boundaries.count >= 2 else { return [] }
         let intervals = try energyIntervals(from: from, to: to, direction: direction, deviceId: deviceId)
-        let timelines = Self.timelines(Set(intervals.map(\.tariffRate)), from: from, to: to, tariffs: tariffs)
+        // Prices are needed only where there is energy: a month's prices for the minutes a car has
+        // charged so far cost the bridge most of its time at a thousand cars (`make load`).
+        let priced = (intervals.map(\.start).min().map { max(from, $0) } ?? from, intervals.map(\.end).max().map { min(to, $0) } ?? from)
+        let timelines = Self.timelines(Set(intervals.map(\.tariffRate)), from: priced.0, to: max(priced.0, priced.1), tariffs: tariffs)
         return CostAggregator.aggregate(intervals, boundaries: boundaries, timelines: timelines)
     }
 

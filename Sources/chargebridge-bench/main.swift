@@ -8,6 +8,7 @@ let suites: [(name: String, run: () async throws -> [BenchResult])] = [
     ("ledger", ledgerBench),
     ("forecast", forecastBench),
     ("bridge", bridgeBench),
+    ("bridge", bridgeLoadBench),
 ]
 
 // `make bench BENCH=plan,bridge` runs only the named suites.

@@ -1,3 +1,4 @@
+import CampaignSupport
 import Foundation
 import TestSupport
 

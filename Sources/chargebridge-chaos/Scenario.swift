@@ -1,4 +1,5 @@
 import Bridge
+import CampaignSupport
 import Foundation
 import GRDB
 import Logging
@@ -102,7 +103,7 @@ final class Scenario: @unchecked Sendable {
         while chargers.contains(where: \.status.charging) {
             guard ContinuousClock.now < deadline else {
                 let still = zip(vehicleIds, chargers).filter { $0.1.status.charging }.map(\.0)
-                throw ChaosError("\(still) still charging 5 s after mode off")
+                throw CampaignError("\(still) still charging 5 s after mode off")
             }
             try await Task.sleep(for: .milliseconds(10))
         }
@@ -180,21 +181,7 @@ final class Scenario: @unchecked Sendable {
 
 extension Optional {
     func orThrow(_ message: @autoclosure () -> String) throws -> Wrapped {
-        guard let self else { throw ChaosError(message()) }
+        guard let self else { throw CampaignError(message()) }
         return self
     }
 }
-
-/// p50 and max of durations in seconds.
-func percentile(_ values: [Double], _ p: Double) -> Double {
-    guard !values.isEmpty else { return 0 }
-    let sorted = values.sorted()
-    let rank = Int((p * Double(sorted.count - 1)).rounded())
-    return sorted[rank]
-}
-
-func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-}
-
-func round3(_ value: Double) -> Double { (value * 1000).rounded() / 1000 }

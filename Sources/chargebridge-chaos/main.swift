@@ -1,3 +1,4 @@
+import CampaignSupport
 import Foundation
 
 // `make chaos`: fault campaigns against the real bridge binary on loopback, one JSON line of

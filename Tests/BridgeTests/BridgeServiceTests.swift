@@ -98,6 +98,31 @@ import TestSupport
         #expect(try ledger.integrityCheck() == ["ok"])
     }
 
+    @Test func stoppingWithMessagesStillQueuedIsACleanStop() async throws {
+        let broker = try await MosquittoBroker.start()
+        defer { Task { await broker.stop() } }
+        let folder = try Self.temporaryFolder()
+        let config = try BridgeConfigLoader.load(path: try Self.writeConfig(in: folder, brokerURL: broker.url))
+        let probe = try await Probe.start(url: broker.url, filter: "chargebridge/status")
+        let service = try BridgeService(config: config, logger: Self.logger)
+        let running = Task { try await service.run() }
+        try await probe.waitFor("chargebridge/status") { $0 == "online" }
+        // A flood of plug-ins and unplugs (each a ledger write: the bridge falls behind), and the
+        // stop (SIGTERM in `chargebridge run`) in the middle of it.
+        let flood = Task { [client = probe.client] in
+            for index in 0..<30_000 where !Task.isCancelled {
+                try? await client.publish(index % 2 == 0 ? "connected" : "disconnected", to: "chargebridge/car1/plug", qos: .atMostOnce)
+            }
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        running.cancel()
+        await #expect(throws: Never.self) { try await running.value }
+        flood.cancel()
+        await flood.value
+        try await probe.waitFor("chargebridge/status") { $0 == "offline" }
+        await probe.stop()
+    }
+
     @Test func bridgeStartedBeforeTheBrokerConnectsOnceItIsUp() async throws {
         let port = try freeLoopbackPort()
         let folder = try Self.temporaryFolder()

@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+@testable import Bridge
+import Tariffs
+
+/// Behaviour that `make load` (1,000 vehicles on one bridge) showed to matter: per-message work
+/// must not grow with the number of vehicles, and nothing is republished that did not change.
+@Suite struct BridgeCoreLoadTests {
+    // Monday 2025-11-17, 23:00 local in Amsterdam (UTC+1): off-peak, a plug-in charges at once.
+    let night = BridgeFixtures.at("2025-11-17T22:00:00Z")
+
+    static func fleet(_ count: Int) -> String {
+        (1...count).map { "  - {id: car\($0), capacity_wh: 50000, max_power_w: 7000, efficiency: 1.0, target_soc: 80}" }.joined(separator: "\n")
+    }
+
+    @Test func aReadingOnlyFeedsTheMeterAndTheNextTickFlushesIt() throws {
+        var driver = CoreDriver(config: try BridgeFixtures.config(vehicles: Self.fleet(50), location: ""), start: night)
+        driver.send(.connected)
+        driver.message("chargebridge/car1/soc", "40")
+        driver.message("chargebridge/car1/plug", "connected")
+        driver.message("chargebridge/car1/power", "7000")
+        driver.now = night.addingTimeInterval(1.2)
+        // Not even car1's flush comes with a reading: readings arrive by the thousand a second.
+        #expect(driver.message("chargebridge/car1/power", "7000").isEmpty)
+        #expect(driver.message("chargebridge/car2/power", "0").isEmpty)
+        let ticked = driver.send(.tick)
+        let records = ticked.compactMap { if case let .record(record) = $0 { record } else { nil } }
+        #expect(records.count == 1)
+        #expect(records.first?.vehicleId == "car1")
+        #expect(abs((records.first?.energyWh ?? 0) - 7000 * 1.2 / 3600) < 1e-6)
+    }
+
+    @Test func aMessageForOneVehicleLeavesTheOthersAlone() throws {
+        var driver = CoreDriver(config: try BridgeFixtures.config(vehicles: Self.fleet(50), location: ""), start: night)
+        driver.send(.connected)
+        driver.advance(1)
+        driver.message("chargebridge/car7/soc", "30")
+        let actions = driver.message("chargebridge/car7/plug", "connected")
+        let topics = Set(actions.compactMap { if case let .publish(topic, _, _) = $0 { topic } else { nil } })
+        #expect(topics.contains("chargebridge/car7/schedule"))
+        #expect(topics.contains("chargebridge/car7/state"))
+        #expect(topics.allSatisfy { $0.hasPrefix("chargebridge/car7/") || $0 == "chargebridge/price" })
+    }
+
+    @Test func theStateOfAChargingVehicleIsNotRepublishedEveryTick() throws {
+        let vehicle = "  - {id: car1, capacity_wh: 50000, max_power_w: 7000, efficiency: 1.0, target_soc: 80, min_soc: 75}"
+        var driver = CoreDriver(config: try BridgeFixtures.config(vehicles: vehicle, location: ""), start: night)
+        driver.send(.connected)
+        driver.message("chargebridge/car1/soc", "70")
+        driver.message("chargebridge/car1/plug", "connected")
+        // Below min_soc: the plan's first slot runs from now; next_start must not follow the clock.
+        #expect(driver.actions.published("chargebridge/car1/command").last == "start")
+        let states = driver.advance(30, step: 0.5).published("chargebridge/car1/state")
+        #expect(states.count == 0, "the state was republished in 30 s without a change")
+    }
+
+    @Test func energyReachesTheLedgerEverySecondWhenTicksComeAHairEarly() throws {
+        var driver = CoreDriver(config: try BridgeFixtures.config(vehicles: Self.fleet(1), location: ""), start: night)
+        driver.send(.connected)
+        driver.message("chargebridge/car1/soc", "40")
+        driver.message("chargebridge/car1/plug", "connected")
+        driver.message("chargebridge/car1/power", "7000")
+        // The service ticks every half flush interval; timers fire a little early or late.
+        let records = driver.advance(10, step: 0.499).records
+        #expect(records.count >= 9)
+        #expect(records.allSatisfy { $0.end.timeIntervalSince($0.start) < 1.01 })
+    }
+}
