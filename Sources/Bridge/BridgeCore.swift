@@ -419,6 +419,11 @@ public struct BridgeCore: Sendable {
 
     private mutating func publishState(vehicle index: Int, now: Date, actions: inout [BridgeAction]) {
         let vehicle = vehicles[index]
+        // Written again only when an input changed or the clock passed the departure or a slot's
+        // end (a tick goes through every vehicle; most have nothing new).
+        let inputs = vehicle.stateInputsNow
+        if vehicle.publishedState != nil, inputs == vehicle.stateInputs, now < vehicle.stateValidUntil { return }
+        var validUntil = Date.distantFuture
         var state = JSONObjectText(escapeSlashes: true)
         state.set("plugged", vehicle.plugged)
         state.set("mode", vehicle.mode.rawValue)
@@ -434,12 +439,15 @@ public struct BridgeCore: Sendable {
         }
         if let soc = vehicle.socPercent { state.set("soc", soc) }
         if vehicle.plugged {
-            state.set("departure", Timestamp.format(vehicle.departure(after: now, calendar: tariff.calendar)))
+            let departure = vehicle.departure(after: now, calendar: tariff.calendar)
+            validUntil = min(validUntil, departure)
+            state.set("departure", Timestamp.format(departure))
             state.set("energy_needed_wh", (vehicle.energyNeededWh * 10).rounded() / 10)
         }
         if let plan = vehicle.plan, let next = plan.slots.first(where: { $0.end > now }) {
             // A slot under way started when it was planned (not "now": that would change the
             // retained state, and Home Assistant's sensor, on every tick while charging).
+            validUntil = min(validUntil, next.end)
             state.set("next_start", Timestamp.format(max(next.start, plan.request.start)))
         }
         if let last = vehicle.plan?.slots.last, last.end > now {
@@ -449,6 +457,8 @@ public struct BridgeCore: Sendable {
         if let problem = vehicle.planProblem { state.set("plan_problem", problem) }
         if let session = vehicle.session { state.set("session_reference_id", session.id) }
         let payload = state.text
+        vehicles[index].stateInputs = inputs
+        vehicles[index].stateValidUntil = validUntil
         guard payload != vehicle.publishedState else { return }
         vehicles[index].publishedState = payload
         actions.append(.publish(topic: vehicle.config.topics.state, payload: payload, retain: true))

@@ -32,6 +32,10 @@ struct VehicleState: Sendable {
     /// The last schedule payload published (to publish only changes).
     var publishedSchedule: String?
     var publishedState: String?
+    /// What `publishedState` was written from, and until when its time-dependent parts (the
+    /// departure, the next slot) hold: a tick with the same inputs before then writes nothing.
+    var stateInputs: StateInputs?
+    var stateValidUntil: Date = .distantPast
     /// The last command sent; `nil` after a reconnect, so the wanted one is sent again.
     var commanded: ChargerCommand?
     var lastFlush: Date?
@@ -39,6 +43,27 @@ struct VehicleState: Sendable {
     var costsStale = false
     /// Topics whose bad payloads were already logged (logged once until a good one arrives).
     var loggedBadTopics: Set<String> = []
+
+    /// Everything the retained state is written from, but the clock.
+    struct StateInputs: Sendable, Equatable {
+        var plugged: Bool
+        var mode: ChargingMode
+        var boost: Bool
+        var targetSoc: Double
+        var readyByOverride: ReadyBy?
+        var commanded: ChargerCommand?
+        var socPercent: Double?
+        var energyNeededWh: Double
+        var plan: DevicePlan?
+        var planProblem: String?
+        var sessionId: String?
+    }
+
+    var stateInputsNow: StateInputs {
+        StateInputs(plugged: plugged, mode: mode, boost: boost, targetSoc: targetSoc, readyByOverride: readyByOverride,
+                    commanded: commanded, socPercent: socPercent, energyNeededWh: energyNeededWh, plan: plan,
+                    planProblem: planProblem, sessionId: session?.id)
+    }
 
     struct OpenSession: Sendable, Equatable {
         var id: String

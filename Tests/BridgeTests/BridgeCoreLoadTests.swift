@@ -65,4 +65,28 @@ import Tariffs
         #expect(records.count >= 9)
         #expect(records.allSatisfy { $0.end.timeIntervalSince($0.start) < 1.01 })
     }
+
+    /// The state is written again only when an input changes or the clock passes a departure or
+    /// a slot's end; those moments must still update it.
+    @Test func theStateFollowsTheDepartureAndTheSlotsWithoutBeingRewrittenInBetween() throws {
+        var driver = CoreDriver(config: try BridgeFixtures.config(location: ""), start: BridgeFixtures.at("2025-11-17T17:00:00Z"))
+        driver.send(.connected)
+        driver.message("chargebridge/car1/soc", "40")
+        driver.message("chargebridge/car1/plug", "connected")
+        let first = try #require(driver.actions.published("chargebridge/car1/state").last)
+        #expect(first.contains(#""departure":"2025-11-18T06:00:00Z""#))
+        // Nothing new half a minute later: no state.
+        driver.now = driver.now.addingTimeInterval(30)
+        #expect(driver.send(.tick).published("chargebridge/car1/state").isEmpty)
+        // The slot starts: the charger is told to start, and the state says it charges.
+        let slotStart = try #require(driver.core.plan(vehicleId: "car1")?.slots.first?.start)
+        driver.now = slotStart.addingTimeInterval(1)
+        #expect(driver.send(.tick).published("chargebridge/car1/state").last?.contains(#""charging":true"#) == true)
+        driver.now = driver.now.addingTimeInterval(10)
+        #expect(driver.send(.tick).published("chargebridge/car1/state").isEmpty)
+        // Past 07:00 local the departure is the next morning's.
+        driver.now = BridgeFixtures.at("2025-11-18T06:00:01Z")
+        let nextDay = driver.send(.tick).published("chargebridge/car1/state")
+        #expect(nextDay.last?.contains(#""departure":"2025-11-19T06:00:00Z""#) == true)
+    }
 }
