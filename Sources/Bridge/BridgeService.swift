@@ -25,6 +25,8 @@ public final class BridgeService: Service, Sendable {
     /// The tariffs with the prices received so far: what costs are priced with.
     private let tariffs: Locked<TariffSet>
     private let costRefreshes = CostRefreshQueue()
+    /// Records and sessions go to the ledger beside the event loop, in order.
+    private let writer: LedgerWriter
 
     /// Why the bridge stopped when it could not go on (a refused login, say).
     public enum Failure: Error, CustomStringConvertible {
@@ -56,6 +58,7 @@ public final class BridgeService: Service, Sendable {
         self.logger = logger
         self.clock = clock
         ledger = try Ledger(path: config.databasePath)
+        writer = LedgerWriter(ledger: ledger, logger: logger)
         var mqtt = try MQTTConfiguration(url: config.broker.displayURL, clientID: config.broker.clientId)
         mqtt.keepAliveSeconds = config.broker.keepAliveSeconds
         mqtt.protocolVersion = config.broker.protocolVersion == .v5 ? .v5 : .v311
@@ -387,6 +390,7 @@ public final class BridgeService: Service, Sendable {
     /// Final flush on the way out: energy metered up to now is stored, then `offline`.
     private func stop(core: inout BridgeCore) async {
         await execute(core.handle(.tick, now: clock.now()))
+        await writer.drain()
         while let refresh = costRefreshes.next() {
             await publishCosts(vehicleId: refresh.vehicleId, sessionId: refresh.sessionId)
         }
@@ -421,13 +425,14 @@ public final class BridgeService: Service, Sendable {
                     sessionReferenceId: record.sessionId, recordReferenceId: record.recordId, energyWh: record.energyWh,
                     counterWh: record.counterWh))
             case let .sessionOpened(vehicleId, sessionId, at, counterWh):
-                store { try ledger.openSession(sessionId, deviceId: vehicleId, locationId: config.location.id, at: at, counterWh: counterWh) }
+                let locationId = config.location.id
+                writer.write { try $0.openSession(sessionId, deviceId: vehicleId, locationId: locationId, at: at, counterWh: counterWh) }
             case let .sessionClosed(_, sessionId, at):
                 if !records.isEmpty {
-                    store { _ = try ledger.append(records) }
+                    writer.write { [records] in _ = try $0.append(records) }
                     records.removeAll()
                 }
-                store { try ledger.closeSession(sessionId, at: at) }
+                writer.write { try $0.closeSession(sessionId, at: at) }
             case let .refreshCosts(vehicleId, sessionId):
                 costRefreshes.add(vehicleId: vehicleId, sessionId: sessionId)
             case let .log(level, message):
@@ -435,7 +440,7 @@ public final class BridgeService: Service, Sendable {
             }
         }
         if !records.isEmpty {
-            store { _ = try ledger.append(records) }
+            writer.write { [records] in _ = try $0.append(records) }
         }
     }
 
@@ -459,6 +464,9 @@ public final class BridgeService: Service, Sendable {
 
     private func publishCosts(vehicleId: String, sessionId: String?) async {
         guard let vehicle = config.vehicles.first(where: { $0.id == vehicleId }) else { return }
+        // Read what was written up to the moment the refresh was asked for (a closed session
+        // must not be published as open).
+        await writer.drain()
         let now = clock.now()
         do {
             if let sessionId {
