@@ -11,14 +11,15 @@ import TestSupport
 /// MQTT topic and from aWATTar's API (a local HTTP server in its format) re-plan, are stored, and
 /// carry a restart without them; `<base>/prices/status` says how the source is doing.
 @Suite(.serialized) struct BridgeLivePriceTests {
-    /// 15 kWh to charge (50 % -> 80 % of 50 kWh), so a flat price p gives a plan costing 15 p.
+    /// 15 kWh to charge (50 % -> 80 % of 50 kWh), so a flat price p gives a plan costing 15 p
+    /// (the departure half a day ahead leaves time for it at any hour).
     static func writeConfig(in folder: URL, brokerURL: String, dynamic: String) throws -> String {
         let path = folder.appendingPathComponent("chargebridge.yaml").path
         try """
         broker: {url: "\(brokerURL)", client_id: prices-\(folder.lastPathComponent.prefix(8))}
         tariff: {timeZone: Europe/Amsterdam, currency: EUR, tariffs: [{type: dynamic, currency: EUR}], dynamic: {\(dynamic)}}
         database: ledger.sqlite
-        vehicles: [{id: car1, capacity_wh: 50000, max_power_w: 10000, efficiency: 1.0, target_soc: 80}]
+        vehicles: [{id: car1, capacity_wh: 50000, max_power_w: 10000, efficiency: 1.0, target_soc: 80, ready_by: "\(BridgeServiceTests.readyByHalfADayAhead)"}]
         """.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }

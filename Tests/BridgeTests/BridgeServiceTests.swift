@@ -28,6 +28,15 @@ import TestSupport
         return path
     }
 
+    /// A ready-by time of day half a day from now (Amsterdam), so a test's plan never runs
+    /// into its departure whatever the hour it runs at.
+    static var readyByHalfADayAhead: String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Europe/Amsterdam")!
+        let parts = calendar.dateComponents([.hour, .minute], from: Date().addingTimeInterval(12 * 3600))
+        return String(format: "%02d:%02d", parts.hour!, parts.minute!)
+    }
+
     static func temporaryFolder() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("cb-bridge-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
@@ -247,7 +256,7 @@ struct ProbeTimeout: Error, CustomStringConvertible {
         broker: {url: "\(broker.url)", client_id: reload-\(folder.lastPathComponent.prefix(8))}
         tariff: tariff.json
         database: ledger.sqlite
-        vehicles: [{id: car1, capacity_wh: 50000, max_power_w: 10000, efficiency: 1.0}]
+        vehicles: [{id: car1, capacity_wh: 50000, max_power_w: 10000, efficiency: 1.0, ready_by: "\(BridgeServiceTests.readyByHalfADayAhead)"}]
         """.write(toFile: configPath, atomically: true, encoding: .utf8)
         let config = try BridgeConfigLoader.load(path: configPath)
         let service = try BridgeService(config: config, logger: BridgeServiceTests.logger, tariffReloadInterval: .milliseconds(200))
