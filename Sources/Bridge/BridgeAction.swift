@@ -10,6 +10,9 @@ public enum BridgeAction: Sendable, Equatable {
     case sessionOpened(vehicleId: String, sessionId: String, at: Date, counterWh: Double?)
     /// A charging session ended (unplug); its records are all flushed before this action.
     case sessionClosed(vehicleId: String, sessionId: String, at: Date)
+    /// Publish Home Assistant's discovery messages (retained, one per entity), beside the event
+    /// loop and a window at a time (``DiscoveryAnnouncer``).
+    case announceDiscovery
     /// Read the session's and the day's and month's costs from the ledger and publish them.
     case refreshCosts(vehicleId: String, sessionId: String?)
     /// Something worth a log line.

@@ -118,12 +118,10 @@ public struct BridgeCore: Sendable {
 
     // MARK: Inputs
 
-    /// Home Assistant discovery: one retained config message per entity.
+    /// Home Assistant discovery: one retained config message per entity (sent by the service).
     private func announce(actions: inout [BridgeAction]) {
-        guard let discovery = config.discovery else { return }
-        for message in HomeAssistantDiscovery(config: config, prefix: discovery.prefix).messages() {
-            actions.append(.publish(topic: message.topic, payload: message.payload, retain: true))
-        }
+        guard config.discovery != nil else { return }
+        actions.append(.announceDiscovery)
     }
 
     private mutating func receive(_ payload: [UInt8], topic: String, route: Route, vehicle index: Int, now: Date, actions: inout [BridgeAction]) {

@@ -27,6 +27,8 @@ public final class BridgeService: Service, Sendable {
     private let costRefreshes = CostRefreshQueue()
     /// Records and sessions go to the ledger beside the event loop, in order.
     private let writer: LedgerWriter
+    /// Home Assistant discovery, a window at a time beside the event loop (nil when switched off).
+    private let announcer: DiscoveryAnnouncer?
 
     /// Why the bridge stopped when it could not go on (a refused login, say).
     public enum Failure: Error, CustomStringConvertible {
@@ -59,6 +61,7 @@ public final class BridgeService: Service, Sendable {
         self.clock = clock
         ledger = try Ledger(path: config.databasePath)
         writer = LedgerWriter(ledger: ledger, logger: logger)
+        announcer = config.discovery.map { DiscoveryAnnouncer(discovery: HomeAssistantDiscovery(config: config, prefix: $0.prefix)) }
         var mqtt = try MQTTConfiguration(url: config.broker.displayURL, clientID: config.broker.clientId)
         mqtt.keepAliveSeconds = config.broker.keepAliveSeconds
         mqtt.protocolVersion = config.broker.protocolVersion == .v5 ? .v5 : .v311
@@ -186,6 +189,20 @@ public final class BridgeService: Service, Sendable {
                     onPrices: { continuation.yield(.prices(source, $0)) },
                     onStatus: { continuation.yield(.priceStatus(source, $0)) })
                 group.addTask { await poller.run() }
+            }
+
+            if let announcer {
+                group.addTask { [client, logger] in
+                    await announcer.run(
+                        publish: { message in
+                            do {
+                                try await client.publish(message.payload, to: message.topic, qos: .atLeastOnce, retain: true)
+                            } catch {
+                                logger.warning("could not publish to \(message.topic): \(error)")
+                            }
+                        },
+                        finished: { count in logger.debug("Home Assistant discovery: \(count) entities announced") })
+                }
             }
 
             group.addTask { [self] in
@@ -433,6 +450,8 @@ public final class BridgeService: Service, Sendable {
                     records.removeAll()
                 }
                 writer.write { try $0.closeSession(sessionId, at: at) }
+            case .announceDiscovery:
+                announcer?.request()
             case let .refreshCosts(vehicleId, sessionId):
                 costRefreshes.add(vehicleId: vehicleId, sessionId: sessionId)
             case let .log(level, message):

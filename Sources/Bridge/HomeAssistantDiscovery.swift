@@ -18,7 +18,12 @@ public struct HomeAssistantDiscovery: Sendable {
 
     /// One retained config message per entity.
     public func messages() -> [(topic: String, payload: String)] {
-        config.vehicles.flatMap { vehicle in entities(for: vehicle).map { entity in
+        config.vehicles.flatMap(messages(for:))
+    }
+
+    /// The config messages of one vehicle's entities.
+    public func messages(for vehicle: VehicleConfig) -> [(topic: String, payload: String)] {
+        entities(for: vehicle).map { entity in
             let node = "chargebridge_\(vehicle.id)"
             var payload = entity.fields
             payload["unique_id"] = "\(node)_\(entity.object)"
@@ -38,7 +43,7 @@ public struct HomeAssistantDiscovery: Sendable {
             payload["origin"] = ["name": "ChargeBridge", "sw_version": "0.1.0"]
             let data = try! JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys, .withoutEscapingSlashes])
             return ("\(prefix)/\(entity.component)/\(node)/\(entity.object)/config", String(decoding: data, as: UTF8.self))
-        } }
+        }
     }
 
     struct Entity {

@@ -323,13 +323,14 @@ import Tariffs
     }
 
     @Test func discoveryAnnouncesEveryEntity() throws {
-        var driver = CoreDriver(config: try BridgeFixtures.config(), start: evening)
-        let actions = driver.send(.connected)
-        let configs = actions.compactMap { action -> (String, [String: Any])? in
-            guard case let .publish(topic, payload, retain) = action, topic.hasPrefix("homeassistant/"), retain,
-                  let object = try? JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any] else { return nil }
-            return (topic, object)
+        let config = try BridgeFixtures.config()
+        var driver = CoreDriver(config: config, start: evening)
+        #expect(driver.send(.connected).contains(.announceDiscovery))
+        let configs = HomeAssistantDiscovery(config: config, prefix: "homeassistant").messages().compactMap { message -> (String, [String: Any])? in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(message.payload.utf8)) as? [String: Any] else { return nil }
+            return (message.topic, object)
         }
+        #expect(configs.count == 20)
         let topics = Set(configs.map(\.0))
         for expected in ["sensor/chargebridge_car1/session_energy", "sensor/chargebridge_car1/session_cost", "sensor/chargebridge_car1/cost_today",
                          "sensor/chargebridge_car1/cost_month", "binary_sensor/chargebridge_car1/plugged", "select/chargebridge_car1/mode",

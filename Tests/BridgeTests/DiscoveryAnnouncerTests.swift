@@ -1,0 +1,105 @@
+import Foundation
+import MQTT
+import Testing
+import TestSupport
+@testable import Bridge
+
+/// Home Assistant discovery goes out a window at a time, each window after the broker
+/// acknowledged the one before (`make load`: 20,000 messages handed over at once kept ~30 MB).
+@Suite struct DiscoveryAnnouncerTests {
+    static func fleet(_ count: Int) throws -> BridgeConfig {
+        try BridgeFixtures.config(vehicles: (1...count).map { "  - {id: car\($0)}" }.joined(separator: "\n"))
+    }
+
+    /// Counts the messages being published at the same time.
+    final class Recorder: Sendable {
+        let state = Locked((inFlight: 0, most: 0, topics: [String]()))
+        let announcements = Locked([Int]())
+
+        func publish(_ message: DiscoveryAnnouncer.Message) async {
+            state.withLock { $0.inFlight += 1; $0.most = max($0.most, $0.inFlight); $0.topics.append(message.topic) }
+            try? await Task.sleep(for: .milliseconds(1))
+            state.withLock { $0.inFlight -= 1 }
+        }
+    }
+
+    @Test func neverMoreThanAWindowIsWaitingForTheBroker() async throws {
+        let config = try Self.fleet(12)
+        let discovery = HomeAssistantDiscovery(config: config, prefix: "homeassistant")
+        let announcer = DiscoveryAnnouncer(discovery: discovery, window: 50)
+        let recorder = Recorder()
+        let running = Task { await announcer.run(publish: recorder.publish, finished: { count in recorder.announcements.withLock { $0.append(count) } }) }
+        announcer.request()
+        try await waitUntil { !recorder.announcements.value.isEmpty }
+        running.cancel()
+        let state = recorder.state.value
+        #expect(state.most == 50)
+        #expect(recorder.announcements.value == [12 * 20])
+        // Every entity once, the same messages as the whole announcement.
+        #expect(state.topics.sorted() == discovery.messages().map(\.topic).sorted())
+    }
+
+    @Test func askedAgainMidwayItStartsOverOnceAndSendsEverything() async throws {
+        let config = try Self.fleet(10)
+        let discovery = HomeAssistantDiscovery(config: config, prefix: "homeassistant")
+        let announcer = DiscoveryAnnouncer(discovery: discovery, window: 20)
+        let recorder = Recorder()
+        let running = Task { await announcer.run(publish: recorder.publish, finished: { count in recorder.announcements.withLock { $0.append(count) } }) }
+        announcer.request()
+        try await waitUntil { recorder.state.value.topics.count >= 60 }
+        announcer.request()
+        announcer.request()
+        try await waitUntil { !recorder.announcements.value.isEmpty }
+        try await Task.sleep(for: .milliseconds(200))
+        running.cancel()
+        // One complete announcement after the last request, not one per request.
+        #expect(recorder.announcements.value == [200])
+        let topics = recorder.state.value.topics
+        let lastStart = try #require(topics.lastIndex(of: topics[0]))
+        #expect(Set(topics[lastStart...]) == Set(discovery.messages().map(\.topic)))
+        #expect(topics.count - lastStart == 200)
+    }
+
+    /// Through the real service and a real broker: every vehicle's entities arrive, retained.
+    @Test func aFleetsDiscoveryReachesTheBrokerRetained() async throws {
+        let broker = try await MosquittoBroker.start()
+        defer { Task { await broker.stop() } }
+        let folder = try BridgeServiceTests.temporaryFolder()
+        let vehicles = (2...40).map { "  - {id: car\($0)}" }.joined(separator: "\n")
+        let config = try BridgeConfigLoader.load(path: try BridgeServiceTests.writeConfig(in: folder, brokerURL: broker.url, extra: vehicles))
+        #expect(config.vehicles.count == 40)
+        let service = try BridgeService(config: config, logger: BridgeServiceTests.logger)
+        let running = Task { try await service.run() }
+        let watcher = try await Probe.start(url: broker.url, filter: "chargebridge/status")
+        try await watcher.waitFor("chargebridge/status") { $0 == "online" }
+        // A client that comes later gets the configs from the broker's retained store.
+        let expected = Set(HomeAssistantDiscovery(config: config, prefix: "homeassistant").messages().map(\.topic))
+        #expect(expected.count == 40 * 20)
+        var late: Probe?
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            let probe = try await Probe.start(url: broker.url, filter: "homeassistant/#")
+            try await Task.sleep(for: .milliseconds(500))
+            if Set(probe.messagesSeen.map(\.topic)) == expected {
+                late = probe
+                break
+            }
+            await probe.stop()
+        }
+        let probe = try #require(late, "not every discovery config was retained by the broker")
+        #expect(probe.messagesSeen.count == expected.count)
+        await probe.stop()
+        running.cancel()
+        _ = try? await running.value
+        await watcher.stop()
+    }
+
+    private func waitUntil(within: Duration = .seconds(10), _ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + within
+        while ContinuousClock.now < deadline {
+            if condition() { return }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        Issue.record("condition not met within \(within)")
+    }
+}
