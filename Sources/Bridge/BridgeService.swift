@@ -499,11 +499,9 @@ public final class BridgeService: Service, Sendable {
                 }
                 await publish(payload.json(), to: vehicle.topics.session, retain: true)
             }
-            let current = tariffs.value
-            let today = try ledger.periodCost(.day, containing: now, deviceId: vehicleId, tariffs: current)
-            let month = try ledger.periodCost(.month, containing: now, deviceId: vehicleId, tariffs: current)
-            await publish(SessionPayload.money(today.cost), to: vehicle.topics.costToday, retain: true)
-            await publish(SessionPayload.money(month.cost), to: vehicle.topics.costMonth, retain: true)
+            let costs = try ledger.dayAndMonthCost(containing: now, deviceId: vehicleId, tariffs: tariffs.value)
+            await publish(SessionPayload.money(costs.day.cost), to: vehicle.topics.costToday, retain: true)
+            await publish(SessionPayload.money(costs.month.cost), to: vehicle.topics.costMonth, retain: true)
         } catch {
             logger.error("costs for \(vehicleId): \(error)")
         }
