@@ -22,8 +22,11 @@ public final class BridgeService: Service, Sendable {
     private let priceSource: @Sendable (PriceSourceSpec) -> (any DayAheadPriceSource)?
     /// When day-ahead sources are asked, and when a source counts as up to date.
     private let pollingPolicy: PollingPolicy
-    /// The tariffs with the prices received so far: what costs are priced with.
-    private let tariffs: Locked<TariffSet>
+    /// The tariffs with the prices received so far: what costs are priced with, and a version
+    /// counted up at every change (running costs are priced again then).
+    private let tariffs: Locked<(set: TariffSet, version: Int)>
+    /// Each vehicle's session, day and month costs, brought up to date by each cost refresh.
+    private let runningCosts = Locked<[String: RunningCosts]>([:])
     private let costRefreshes = CostRefreshQueue()
     /// Records and sessions go to the ledger beside the event loop, in order.
     private let writer: LedgerWriter
@@ -56,7 +59,7 @@ public final class BridgeService: Service, Sendable {
         self.tariffReloadInterval = tariffReloadInterval
         self.priceSource = priceSource
         self.pollingPolicy = pollingPolicy
-        tariffs = Locked(config.tariffs)
+        tariffs = Locked((config.tariffs, 0))
         self.logger = logger
         self.clock = clock
         ledger = try Ledger(path: config.databasePath)
@@ -103,7 +106,7 @@ public final class BridgeService: Service, Sendable {
         var prices = restoredPrices()
         if let importTariff = prices.effective.importTariff, !prices.received.isEmpty {
             core.updateTariff(importTariff)
-            tariffs.withLock { $0 = prices.effective }
+            tariffs.withLock { $0 = (prices.effective, $0.version + 1) }
         }
         var statuses: [PriceSourceSpec: PriceStatusPayload] = [:]
         let priceTopics = Dictionary(prices.sources.compactMap { source in source.topic.map { ($0, source) } }, uniquingKeysWith: { first, _ in first })
@@ -347,7 +350,7 @@ public final class BridgeService: Service, Sendable {
     }
 
     private func replan(on prices: LivePrices, core: inout BridgeCore) async {
-        tariffs.withLock { $0 = prices.effective }
+        tariffs.withLock { $0 = (prices.effective, $0.version + 1) }
         if let importTariff = prices.effective.importTariff { core.updateTariff(importTariff) }
         await execute(core.handle(.pricesChanged, now: clock.now()))
     }
@@ -488,18 +491,21 @@ public final class BridgeService: Service, Sendable {
         await writer.drain()
         let now = clock.now()
         do {
-            if let sessionId {
-                let info = try ledger.session(sessionId)
+            let pricing = tariffs.value
+            // Only the records stored since the vehicle's last refresh are read and priced.
+            var running = runningCosts.withLock { $0[vehicleId] } ?? RunningCosts(deviceId: vehicleId, maximumPowerW: vehicle.maxPowerW)
+            let costs = try running.refresh(ledger: ledger, sessionId: sessionId, now: now, tariffs: pricing.set, pricesVersion: pricing.version)
+            runningCosts.withLock { $0[vehicleId] = running }
+            if let info = costs.info {
                 var payload = SessionPayload(info: info, currency: config.tariff.currency)
-                if info.recordCount > 0, let cost = try? ledger.sessionCost(sessionId, tariffs: tariffs.value, maximumPowerW: vehicle.maxPowerW) {
-                    payload.cost = cost.total.cost
-                    payload.averagePrice = cost.total.averagePricePerKWh
-                    payload.savings = cost.savings
-                    payload.confidence = cost.total.reportedConfidence
+                if let total = costs.session {
+                    payload.cost = total.cost
+                    payload.averagePrice = total.averagePricePerKWh
+                    payload.savings = costs.savings
+                    payload.confidence = total.reportedConfidence
                 }
                 await publish(payload.json(), to: vehicle.topics.session, retain: true)
             }
-            let costs = try ledger.dayAndMonthCost(containing: now, deviceId: vehicleId, tariffs: tariffs.value)
             await publish(SessionPayload.money(costs.day.cost), to: vehicle.topics.costToday, retain: true)
             await publish(SessionPayload.money(costs.month.cost), to: vehicle.topics.costMonth, retain: true)
         } catch {

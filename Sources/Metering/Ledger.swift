@@ -165,6 +165,19 @@ public final class Ledger: Sendable {
         }
     }
 
+    /// The records of session `id` after the record that starts at `start` and ends at `end`, in
+    /// the order of ``records(session:)`` (start, then end): what was stored since a running
+    /// cost last read the session.
+    public func records(session id: String, after start: Date, _ end: Date) throws -> [MeterRecord] {
+        let startMs = Self.milliseconds(start)
+        return try read { db in
+            try Self.fetchRecords(db, sql: """
+                \(Self.recordColumns) WHERE session_reference_id = ? AND start_ms >= ? AND (start_ms > ? OR end_ms > ?)
+                ORDER BY start_ms, end_ms
+                """, arguments: [id, startMs, startMs, Self.milliseconds(end)])
+        }
+    }
+
     /// The stored record with `recordReferenceId`, if any.
     public func record(_ recordReferenceId: String) throws -> MeterRecord? {
         try read { db in
@@ -181,6 +194,15 @@ public final class Ledger: Sendable {
             throw LedgerError.unknownSession(id: id, path: path)
         }
         return info
+    }
+
+    /// When session `id` was closed (unplug), `nil` while it is open or unknown: one row, for
+    /// a running session's figures.
+    public func sessionClosedAt(_ id: String) throws -> Date? {
+        try read { db in
+            try Int64.fetchOne(db.cachedStatement(sql: "SELECT closed_ms FROM charging_session WHERE session_reference_id = ?"),
+                               arguments: [id]).map { Self.date(milliseconds: $0) }
+        }
     }
 
     /// The session of `deviceId` that began last (opened, or else by its latest record), open

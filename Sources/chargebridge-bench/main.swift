@@ -6,6 +6,7 @@ let suites: [(name: String, run: () async throws -> [BenchResult])] = [
     ("plan", planBench),
     ("mqtt", mqttBench),
     ("ledger", ledgerBench),
+    ("costs", costRefreshBench),
     ("forecast", forecastBench),
     ("bridge", bridgeBench),
     ("bridge", bridgeLoadBench),
