@@ -27,6 +27,8 @@ public final class BridgeService: Service, Sendable {
     private let tariffs: Locked<(set: TariffSet, version: Int)>
     /// Each vehicle's session, day and month costs, brought up to date by each cost refresh.
     private let runningCosts = Locked<[String: RunningCosts]>([:])
+    /// The configured vehicles by id.
+    private let vehicles: [String: VehicleConfig]
     private let costRefreshes = CostRefreshQueue()
     /// Records and sessions go to the ledger beside the event loop, in order.
     private let writer: LedgerWriter
@@ -60,6 +62,7 @@ public final class BridgeService: Service, Sendable {
         self.priceSource = priceSource
         self.pollingPolicy = pollingPolicy
         tariffs = Locked((config.tariffs, 0))
+        vehicles = Dictionary(config.vehicles.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         self.logger = logger
         self.clock = clock
         ledger = try Ledger(path: config.databasePath)
@@ -209,13 +212,18 @@ public final class BridgeService: Service, Sendable {
             }
 
             group.addTask { [self] in
-                // Session and cost topics from the ledger, beside the readings: each refresh is
+                // Session and cost topics from the ledger, beside the readings, in batches: the
+                // ledger writes asked for before are waited for once per batch, and each batch is
                 // followed by a pause three times as long as it took, so costs take at most a
                 // quarter of a core and, under load, the cost topics lag rather than the readings.
+                // (A pause and a wait per refresh, 500 a second at `make load`, cost more than
+                // the refreshes.)
                 for await _ in costRefreshes.wakeUps {
-                    while !Task.isCancelled, let refresh = costRefreshes.next() {
+                    while !Task.isCancelled {
+                        let batch = costRefreshes.next(upTo: Self.costRefreshBatch)
+                        if batch.isEmpty { break }
                         let started = ContinuousClock.now
-                        await publishCosts(vehicleId: refresh.vehicleId, sessionId: refresh.sessionId)
+                        await publishCosts(batch)
                         try? await Task.sleep(for: (ContinuousClock.now - started) * 3)
                     }
                 }
@@ -411,8 +419,8 @@ public final class BridgeService: Service, Sendable {
     private func stop(core: inout BridgeCore) async {
         await execute(core.handle(.tick, now: clock.now()))
         await writer.drain()
-        while let refresh = costRefreshes.next() {
-            await publishCosts(vehicleId: refresh.vehicleId, sessionId: refresh.sessionId)
+        while case let batch = costRefreshes.next(upTo: Self.costRefreshBatch), !batch.isEmpty {
+            await publishCosts(batch)
         }
         // Not cancelled with the bridge's task: the last words must still go out.
         let client = client
@@ -484,11 +492,20 @@ public final class BridgeService: Service, Sendable {
         }
     }
 
-    private func publishCosts(vehicleId: String, sessionId: String?) async {
-        guard let vehicle = config.vehicles.first(where: { $0.id == vehicleId }) else { return }
-        // Read what was written up to the moment the refresh was asked for (a closed session
+    /// Vehicles whose costs are refreshed between two pauses of the cost worker.
+    static let costRefreshBatch = 50
+
+    private func publishCosts(_ batch: [CostRefreshQueue.Refresh]) async {
+        // Read what was written up to the moment the refreshes were asked for (a closed session
         // must not be published as open).
         await writer.drain()
+        for refresh in batch {
+            await publishCosts(vehicleId: refresh.vehicleId, sessionId: refresh.sessionId)
+        }
+    }
+
+    private func publishCosts(vehicleId: String, sessionId: String?) async {
+        guard let vehicle = vehicles[vehicleId] else { return }
         let now = clock.now()
         do {
             let pricing = tariffs.value

@@ -39,5 +39,14 @@ final class CostRefreshQueue: Sendable {
         }
     }
 
+    /// The oldest `limit` refreshes due (fewer when fewer are), taken off the queue.
+    func next(upTo limit: Int) -> [Refresh] {
+        pending.withLock { state in
+            let taken = state.order.prefix(limit)
+            state.order.removeFirst(taken.count)
+            return taken.map { Refresh(vehicleId: $0, sessionId: state.sessions.removeValue(forKey: $0) ?? nil) }
+        }
+    }
+
     var count: Int { pending.withLock { $0.order.count } }
 }
