@@ -501,6 +501,9 @@ public final class BridgeService: Service, Sendable {
         await writer.drain()
         for refresh in batch {
             await publishCosts(vehicleId: refresh.vehicleId, sessionId: refresh.sessionId)
+            // Let the event loop in between: a batch would hold a thread of the pool for its
+            // whole length (a plug-in waited behind it).
+            await Task.yield()
         }
     }
 
@@ -510,7 +513,8 @@ public final class BridgeService: Service, Sendable {
         do {
             let pricing = tariffs.value
             // Only the records stored since the vehicle's last refresh are read and priced.
-            var running = runningCosts.withLock { $0[vehicleId] } ?? RunningCosts(deviceId: vehicleId, maximumPowerW: vehicle.maxPowerW)
+            // Taken out while refreshed, so its arrays are not copied.
+            var running = runningCosts.withLock { $0.removeValue(forKey: vehicleId) } ?? RunningCosts(deviceId: vehicleId, maximumPowerW: vehicle.maxPowerW)
             let costs = try running.refresh(ledger: ledger, sessionId: sessionId, now: now, tariffs: pricing.set, pricesVersion: pricing.version)
             runningCosts.withLock { $0[vehicleId] = running }
             if let info = costs.info {

@@ -46,6 +46,7 @@ public struct RunningCosts: Sendable {
 
     private struct Period: Sendable {
         var month: (from: Date, to: Date)
+        /// The days of the month with energy, in order.
         var days: [CostBucket]
         /// Energy up to here is in `days`.
         var through: Date
@@ -156,19 +157,22 @@ public struct RunningCosts: Sendable {
         let calendar = (tariffs.tariff(for: .import) ?? tariffs.primary).calendar
         let month = CostPeriod.month.interval(containing: now, calendar: calendar)
         if period?.month.from != month.from {
-            let edges = CostPeriod.day.boundaries(from: month.from, to: month.to, calendar: calendar)
-            period = Period(month: month, days: zip(edges, edges.dropFirst()).map { CostBucket(start: $0, end: $1) }, through: month.from)
+            period = Period(month: month, days: [], through: month.from)
         }
         guard var period, period.through < month.to else { return }
         let intervals = try ledger.energyIntervals(from: period.through, to: month.to, direction: .import, deviceId: deviceId)
         guard let from = intervals.map(\.start).min(), let to = intervals.map(\.end).max() else { return }
         let timelines = Ledger.timelines(Set(intervals.map(\.tariffRate)), from: max(period.through, from), to: min(month.to, to), tariffs: tariffs)
         let boundaries = CostPeriod.day.boundaries(from: period.through, to: month.to, calendar: calendar)
-        var index = period.days.startIndex
-        for bucket in CostAggregator.aggregate(intervals, boundaries: boundaries, timelines: timelines) {
-            while index < period.days.endIndex, period.days[index].end <= bucket.start { index += 1 }
-            guard index < period.days.endIndex else { break }
-            period.days[index].summary.add(bucket.summary)
+        for bucket in CostAggregator.aggregate(intervals, boundaries: boundaries, timelines: timelines) where bucket.summary != CostSummary() {
+            // Each bucket lies in one local day (the boundaries are `through` and the midnights).
+            if let index = period.days.lastIndex(where: { $0.start <= bucket.start }), bucket.start < period.days[index].end {
+                period.days[index].summary.add(bucket.summary)
+            } else {
+                let day = CostPeriod.day.interval(containing: bucket.start, calendar: calendar)
+                let position = period.days.firstIndex { $0.start > day.from } ?? period.days.endIndex
+                period.days.insert(CostBucket(start: day.from, end: day.to, summary: bucket.summary), at: position)
+            }
         }
         period.through = max(period.through, min(to, month.to))
         self.period = period

@@ -10,6 +10,7 @@ let suites: [(name: String, run: () async throws -> [BenchResult])] = [
     ("forecast", forecastBench),
     ("bridge", bridgeBench),
     ("bridge", bridgeLoadBench),
+    ("tick", bridgeTickBench),
 ]
 
 // `make bench BENCH=plan,bridge` runs only the named suites.
