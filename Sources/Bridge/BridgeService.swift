@@ -248,6 +248,7 @@ public final class BridgeService: Service, Sendable {
                         }
                     }
                     subscribed.withLock { $0 = true }
+                    DiscoveryAnnouncer.returnFreeMemory()
                     self.logger.debug("subscribed to \(subscriptions.count) topics")
                 } catch let failure as Failure {
                     if case let .broker(error) = failure { continuation.yield(.failed(error)) }
