@@ -116,7 +116,7 @@ public struct RunningCosts: Sendable {
         guard let last = fresh.last else { return }
         session.last = (last.start, last.end)
         session.info.recordCount += fresh.count
-        session.recordsEnd = max(session.recordsEnd ?? .distantPast, fresh.map(\.end).max()!)
+        session.recordsEnd = max(session.recordsEnd ?? .distantPast, fresh.map { $0.end }.max()!)
         session.info.end = session.recordsEnd!
         if let counted = fresh.filter({ $0.counterWh != nil }).max(by: { $0.end < $1.end }) {
             session.info.lastCounterWh = counted.counterWh
@@ -125,8 +125,8 @@ public struct RunningCosts: Sendable {
             session.info.exportEnergyWh += record.energyWh
         }
         let imports = fresh.filter { $0.direction == .import }
-        if let from = imports.map(\.start).min(), let to = imports.map(\.end).max() {
-            let timelines = Ledger.timelines(Set(imports.map(\.tariffRate)), from: from, to: to, tariffs: tariffs)
+        if let from = imports.map({ $0.start }).min(), let to = imports.map({ $0.end }).max() {
+            let timelines = Ledger.timelines(Set(imports.map { $0.tariffRate }), from: from, to: to, tariffs: tariffs)
             session.firstImportStart = min(session.firstImportStart ?? from, from)
             for record in imports {
                 session.info.importEnergyWh += record.energyWh
@@ -155,14 +155,16 @@ public struct RunningCosts: Sendable {
 
     private mutating func advancePeriod(ledger: Ledger, now: Date, tariffs: TariffSet) throws {
         let calendar = (tariffs.tariff(for: .import) ?? tariffs.primary).calendar
-        let month = CostPeriod.month.interval(containing: now, calendar: calendar)
-        if period?.month.from != month.from {
+        // The month is worked out again only when `now` leaves it (time zone rules are slow).
+        if period.map({ !($0.month.from <= now && now < $0.month.to) }) ?? true {
+            let month = CostPeriod.month.interval(containing: now, calendar: calendar)
             period = Period(month: month, days: [], through: month.from)
         }
-        guard var period, period.through < month.to else { return }
+        guard var period, period.through < period.month.to else { return }
+        let month = period.month
         let intervals = try ledger.energyIntervals(from: period.through, to: month.to, direction: .import, deviceId: deviceId)
-        guard let from = intervals.map(\.start).min(), let to = intervals.map(\.end).max() else { return }
-        let timelines = Ledger.timelines(Set(intervals.map(\.tariffRate)), from: max(period.through, from), to: min(month.to, to), tariffs: tariffs)
+        guard let from = intervals.map({ $0.start }).min(), let to = intervals.map({ $0.end }).max() else { return }
+        let timelines = Ledger.timelines(Set(intervals.map { $0.tariffRate }), from: max(period.through, from), to: min(month.to, to), tariffs: tariffs)
         let boundaries = CostPeriod.day.boundaries(from: period.through, to: month.to, calendar: calendar)
         for bucket in CostAggregator.aggregate(intervals, boundaries: boundaries, timelines: timelines) where bucket.summary != CostSummary() {
             // Each bucket lies in one local day (the boundaries are `through` and the midnights).
