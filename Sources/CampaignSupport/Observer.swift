@@ -28,7 +28,9 @@ public final class Observer: @unchecked Sendable {
         reader = Task { [client, weak self] in
             for await message in client.messages {
                 guard let self else { return }
-                let entry = Seen(topic: message.topic, text: message.payloadText, at: .now)
+                // When the observer's client received it, not when this task got to it: the
+                // load tool's own task scheduling is not the bridge's latency.
+                let entry = Seen(topic: message.topic, text: message.payloadText, at: message.receivedAt)
                 lock.withLock { seen.append(entry) }
             }
         }

@@ -564,6 +564,7 @@ final class ClientCore: @unchecked Sendable {
     }
 
     private func onMessage(_ message: UnsafePointer<mosquitto_message>, _ properties: OpaquePointer?) {
+        let receivedAt = ContinuousClock.now
         let raw = message.pointee
         guard let topicPointer = raw.topic else { return }
         let topic = String(cString: topicPointer)
@@ -582,7 +583,7 @@ final class ClientCore: @unchecked Sendable {
             }
         }
         messageContinuation.yield(MQTTMessage(topic: topic, payload: payload, qos: MQTTQoS(rawValue: raw.qos) ?? .atMostOnce,
-                                              retain: raw.retain, contentType: contentType))
+                                              retain: raw.retain, contentType: contentType, receivedAt: receivedAt))
     }
 
     /// A PUBACK/PUBCOMP (or a QoS 0 publish written) or a SUBACK for `mid`.

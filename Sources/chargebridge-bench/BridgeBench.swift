@@ -60,7 +60,7 @@ private func plugToSchedule(vehicles count: Int, plugIns: Int) async throws -> [
     let arrivals = ScheduleArrivals()
     let reader = Task {
         for await message in probe.messages {
-            arrivals.record(topic: message.topic, payload: message.payload, at: .now)
+            arrivals.record(topic: message.topic, payload: message.payload, at: message.receivedAt)
         }
     }
     defer { reader.cancel() }

@@ -26,6 +26,30 @@ struct PublishSubscribeTests {
         await broker.stop()
     }
 
+    @Test("a message carries the moment the client received it, before the reader took it; equality ignores it")
+    func receivedAt() async throws {
+        let broker = try await MosquittoBroker.start()
+        let subscriber = try await connectedClient(broker.url)
+        let publisher = try await connectedClient(broker.url)
+        try await subscriber.subscribe("cb/stamp", qos: .atLeastOnce)
+        let sent = ContinuousClock.now
+        try await publisher.publish("x", to: "cb/stamp", qos: .atLeastOnce)
+        // The reader comes late: the stamp is still the arrival.
+        try await Task.sleep(for: .milliseconds(300))
+        var iterator = subscriber.messages.makeAsyncIterator()
+        let message = try #require(await iterator.next())
+        let taken = ContinuousClock.now
+        #expect(message.receivedAt >= sent)
+        #expect(taken - message.receivedAt >= .milliseconds(250))
+        var later = message
+        later.receivedAt = taken
+        #expect(later == message)
+        #expect(later.hashValue == message.hashValue)
+        await publisher.shutdown()
+        await subscriber.shutdown()
+        await broker.stop()
+    }
+
     @Test("many QoS 1 messages arrive complete and in order")
     func manyMessagesInOrder() async throws {
         // mosquitto drops QoS 1 messages beyond 1000 queued per client (max_queued_messages); a
