@@ -31,9 +31,9 @@ final class DiscoveryAnnouncer: Sendable {
     }
 
     /// Works through the requests until cancelled. `publish` sends one retained message and
-    /// returns when the broker has acknowledged it (or throws: the message is logged by the
-    /// caller and the announcement goes on). `finished` is called after each complete
-    /// announcement with the number of messages sent.
+    /// returns when the broker has acknowledged it (a failure is for it to log; the announcement
+    /// goes on). `finished` is called after each complete announcement with the number of
+    /// messages sent.
     func run(
         publish: @escaping @Sendable (Message) async -> Void,
         finished: @Sendable (Int) -> Void = { _ in }
