@@ -203,6 +203,8 @@ public final class BridgeService: Service, Sendable {
                         publish: { message in
                             do {
                                 try await client.publish(message.payload, to: message.topic, qos: .atLeastOnce, retain: true)
+                            } catch MQTTError.shutDown {
+                                // Stopping during an announcement: the rest is for the next start.
                             } catch {
                                 logger.warning("could not publish to \(message.topic): \(error)")
                             }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import MQTT
 import Testing
 import TestSupport
@@ -99,6 +100,36 @@ import TestSupport
         try await Self.expectRetained(expected, at: broker.url)
         running.cancel()
         _ = try? await running.value
+    }
+
+    /// Stopped while the discovery configs (3,000 of 150 vehicles) are going out and the broker
+    /// does not answer: a quiet stop, without a warning for each config still waiting for its
+    /// acknowledgement when the client shut down.
+    @Test func stoppingDuringTheAnnouncementIsQuiet() async throws {
+        let broker = try await MosquittoBroker.start(Self.brokerOptions)
+        defer { Task { await broker.stop() } }
+        let folder = try BridgeServiceTests.temporaryFolder()
+        let vehicles = (2...150).map { "  - {id: car\($0)}" }.joined(separator: "\n")
+        let config = try BridgeConfigLoader.load(path: try BridgeServiceTests.writeConfig(in: folder, brokerURL: broker.url, extra: vehicles))
+        let handler = PriceTokenSecrecyTests.CapturingLogHandler()
+        let logger = Logger(label: "bridge") { _ in handler }
+        let probe = try await Probe.start(url: broker.url, filter: "#")
+        let running = Task { try await BridgeService(config: config, logger: logger).run() }
+        // Online comes just before the announcement: from here the broker answers nothing, so a
+        // window is surely waiting for its acknowledgements when the bridge stops.
+        try await probe.waitFor("chargebridge/status") { $0 == "online" }
+        broker.freeze()
+        running.cancel()
+        _ = try? await running.value
+        broker.thaw()
+        try await Task.sleep(for: .milliseconds(500))
+        let seen = probe.messagesSeen.filter { $0.topic.hasPrefix("homeassistant/") }.count
+        await probe.stop()
+        let lines = handler.lines.value
+        #expect(lines.contains { $0.contains("stopped") })
+        #expect(!lines.contains { $0.contains("could not publish") }, "\(lines.filter { $0.contains("could not publish") }.prefix(3))")
+        // Stopped part-way (else the test proves nothing).
+        #expect(seen < 3_000)
     }
 
     /// By default mosquitto queues at most 1,000 messages for a client that is behind and drops
