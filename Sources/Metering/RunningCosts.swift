@@ -17,7 +17,9 @@ public struct RunningCosts: Sendable {
     public let deviceId: String
     /// The car's and charger's limit, capping the savings baseline's power.
     public let maximumPowerW: Double?
-    /// How long running figures are trusted before everything is read again.
+    /// How long running figures are trusted before everything is read again (an hour by
+    /// default: reading a night's session whole takes some 0.2 s, a thousand cars' every ten
+    /// minutes would be a third of a core).
     public let recomputeInterval: TimeInterval
 
     /// The costs to publish.
@@ -57,7 +59,7 @@ public struct RunningCosts: Sendable {
     private var session: Session?
     private var period: Period?
 
-    public init(deviceId: String, maximumPowerW: Double?, recomputeInterval: TimeInterval = 600) {
+    public init(deviceId: String, maximumPowerW: Double?, recomputeInterval: TimeInterval = 3600) {
         self.deviceId = deviceId
         self.maximumPowerW = maximumPowerW
         self.recomputeInterval = recomputeInterval
