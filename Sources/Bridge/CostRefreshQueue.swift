@@ -32,11 +32,7 @@ final class CostRefreshQueue: Sendable {
 
     /// The oldest refresh due, taken off the queue.
     func next() -> Refresh? {
-        pending.withLock { state in
-            guard !state.order.isEmpty else { return nil }
-            let vehicleId = state.order.removeFirst()
-            return Refresh(vehicleId: vehicleId, sessionId: state.sessions.removeValue(forKey: vehicleId) ?? nil)
-        }
+        next(upTo: 1).first
     }
 
     /// The oldest `limit` refreshes due (fewer when fewer are), taken off the queue.
