@@ -250,7 +250,7 @@ public final class BridgeService: Service, Sendable {
                         }
                     }
                     subscribed.withLock { $0 = true }
-                    DiscoveryAnnouncer.returnFreeMemory()
+                    Heap.returnFree()
                     self.logger.debug("subscribed to \(subscriptions.count) topics")
                 } catch let failure as Failure {
                     if case let .broker(error) = failure { continuation.yield(.failed(error)) }
@@ -504,8 +504,8 @@ public final class BridgeService: Service, Sendable {
         await writer.drain()
         for refresh in batch {
             await publishCosts(vehicleId: refresh.vehicleId, sessionId: refresh.sessionId)
-            // Let the event loop in between: a batch would hold a thread of the pool for its
-            // whole length (a plug-in waited behind it).
+            // Let the event loop in between, so a batch does not hold a thread of the pool for
+            // its whole length.
             await Task.yield()
         }
     }

@@ -71,21 +71,8 @@ final class DiscoveryAnnouncer: Sendable {
             announced = started
             if generation.value == started {
                 finished(sent)
-                Self.returnFreeMemory()
+                Heap.returnFree()
             }
         }
     }
-
-    /// glibc keeps the heap the announcement's strings and packets took; give it back.
-    static func returnFreeMemory() {
-        #if os(Linux)
-        _ = glibcMallocTrim(0)
-        #endif
-    }
 }
-
-#if os(Linux)
-/// glibc's `malloc_trim` (declared in `malloc.h`, which the Glibc module leaves out).
-@_silgen_name("malloc_trim")
-private func glibcMallocTrim(_ pad: Int) -> Int32
-#endif
