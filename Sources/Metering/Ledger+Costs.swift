@@ -57,25 +57,6 @@ extension Ledger {
         return total
     }
 
-    /// The costs of the local day and the local month holding `instant`, as
-    /// ``periodCost(_:containing:deviceId:direction:tariffs:)`` gives them for `.day` and
-    /// `.month`, from one read and one pricing of the month's records (the bridge asks for both
-    /// every second for each charging vehicle).
-    public func dayAndMonthCost(
-        containing instant: Date, deviceId: String?, direction: EnergyDirection = .import, tariffs: TariffSet
-    ) throws -> (day: CostSummary, month: CostSummary) {
-        let calendar = (tariffs.tariff(for: direction) ?? tariffs.primary).calendar
-        let window = CostPeriod.month.interval(containing: instant, calendar: calendar)
-        var day = CostSummary()
-        var month = CostSummary()
-        for bucket in try intervalCost(from: window.from, to: window.to, period: .day, direction: direction,
-                                       deviceId: deviceId, tariffs: tariffs) {
-            month.add(bucket.summary)
-            if bucket.start <= instant, instant < bucket.end { day = bucket.summary }
-        }
-        return (day, month)
-    }
-
     static func timelines(
         _ rates: Set<EnergyDirection>, from: Date, to: Date, tariffs: TariffSet
     ) -> [EnergyDirection: RateTimeline] {

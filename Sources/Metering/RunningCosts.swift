@@ -4,8 +4,8 @@ import Tariffs
 /// One device's session, day and month costs kept up to date as records arrive: each refresh
 /// reads and prices only the records stored since the one before, where
 /// ``Ledger/session(_:)``, ``Ledger/sessionCost(_:direction:tariffs:maximumPowerW:)`` and
-/// ``Ledger/dayAndMonthCost(containing:deviceId:direction:tariffs:)`` read the whole session and
-/// month every time (the bridge asks every second for each charging car; a night's session at
+/// ``Ledger/periodCost(_:containing:deviceId:direction:tariffs:)`` read the whole session, day
+/// and month every time (the bridge asks every second for each charging car; a night's session at
 /// one record a second is some 30,000 records: `make bench`'s `costs.refresh`).
 ///
 /// The figures equal those (to rounding): the records are priced in the same order with the

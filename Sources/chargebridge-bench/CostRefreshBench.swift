@@ -5,14 +5,14 @@ import Tariffs
 /// `costs.refresh.whole` / `costs.refresh.running`: one cost refresh of the bridge (the session's
 /// cost and savings, today's and this month's cost) for a car eight hours into a night's session
 /// metered every second (28,800 records), with ten earlier four-hour sessions that month
-/// (144,000 records), on the real 15-min day-ahead prices. *Whole* reads and prices the session
-/// and the month each time (the bridge before `RunningCosts`); *running* reads and prices only
+/// (144,000 records), on the real 15-min day-ahead prices. *Whole* reads and prices the session,
+/// the day and the month each time (the bridge before `RunningCosts`); *running* reads and prices only
 /// the record stored since the refresh before. Each run first stores one more second's record.
 func costRefreshBench() async throws -> [BenchResult] {
     let folder = NSTemporaryDirectory() + "chargebridge-bench-costs-" + UUID().uuidString
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: folder) }
-    let tariffs = try benchTariffs(in: folder)
+    let tariffs = try realPriceTariffs(in: folder)
     let ledger = try Ledger(path: folder + "/bench.sqlite")
 
     func session(_ id: String, from start: Date, seconds: Int) throws {
@@ -50,8 +50,9 @@ func costRefreshBench() async throws -> [BenchResult] {
         try meterOneSecond()
         let info = try ledger.session("tonight")
         let cost = try ledger.sessionCost(info.sessionReferenceId, tariffs: tariffs, maximumPowerW: 11_000)
-        let period = try ledger.dayAndMonthCost(containing: now, deviceId: "car1", tariffs: tariffs)
-        check.whole = cost.total.cost + period.month.cost
+        _ = try ledger.periodCost(.day, containing: now, deviceId: "car1", tariffs: tariffs)
+        let month = try ledger.periodCost(.month, containing: now, deviceId: "car1", tariffs: tariffs)
+        check.whole = cost.total.cost + month.cost
     }
     var running = RunningCosts(deviceId: "car1", maximumPowerW: 11_000)
     _ = try running.refresh(ledger: ledger, sessionId: "tonight", now: now, tariffs: tariffs, pricesVersion: 0)
@@ -62,24 +63,10 @@ func costRefreshBench() async throws -> [BenchResult] {
     }
     // The same figures (the running ones hold the records appended since).
     let final = try ledger.sessionCost("tonight", tariffs: tariffs, maximumPowerW: 11_000).total.cost
-        + ledger.dayAndMonthCost(containing: now, deviceId: "car1", tariffs: tariffs).month.cost
+        + ledger.periodCost(.month, containing: now, deviceId: "car1", tariffs: tariffs).cost
     precondition(abs(final - check.running) < 1e-6 && check.whole > 0, "costs.refresh: running \(check.running) against whole \(final)")
     return [
         BenchResult(bench: "costs.refresh.whole", value: whole, unit: "s", stat: "median", runs: 20, extra: ["session_records": 28_800, "month_records": 172_800]),
         BenchResult(bench: "costs.refresh.running", value: step, unit: "s", stat: "median", runs: 200, extra: ["session_records": 28_800, "month_records": 172_800]),
     ]
-}
-
-/// The real 15-min day-ahead prices as a dynamic tariff.
-private func benchTariffs(in folder: String) throws -> TariffSet {
-    let prices = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("shared/data/prices/de-lu-dayahead-15min.csv").path
-    let path = folder + "/tariff.json"
-    try Data("""
-        {"timeZone": "Europe/Berlin", "currency": "EUR",
-         "tariffs": [{"currency": "EUR", "price": 0, "type": "dynamic"}],
-         "dynamic": {"prices": "\(prices)", "unit": "EUR/MWh", "charges": 0.12, "vat": 0.19}}
-        """.utf8).write(to: URL(fileURLWithPath: path))
-    return try TariffSet.load(path: path)
 }

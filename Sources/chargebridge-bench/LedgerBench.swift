@@ -42,16 +42,7 @@ func ledgerBench() async throws -> [BenchResult] {
     precondition(stored == total, "ledger.ingest stored \(stored) of \(total) records")
     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
 
-    let prices = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("shared/data/prices/de-lu-dayahead-15min.csv").path
-    let tariffPath = folder + "/tariff.json"
-    try Data("""
-        {"timeZone": "Europe/Berlin", "currency": "EUR",
-         "tariffs": [{"currency": "EUR", "price": 0, "type": "dynamic"}],
-         "dynamic": {"prices": "\(prices)", "unit": "EUR/MWh", "charges": 0.12, "vat": 0.19}}
-        """.utf8).write(to: URL(fileURLWithPath: tariffPath))
-    let tariffs = try TariffSet.load(path: tariffPath)
+    let tariffs = try realPriceTariffs(in: folder)
     let from = Timestamp.parse("2026-01-01T00:00:00+01:00")!
     let to = Timestamp.parse("2026-02-01T00:00:00+01:00")!
     var energy = 0.0
@@ -66,4 +57,19 @@ func ledgerBench() async throws -> [BenchResult] {
                     runs: batches.count, target: 50_000),
         BenchResult(bench: "ledger.month_query", value: query, unit: "s", stat: "median", runs: 30, target: 0.020),
     ]
+}
+
+/// A dynamic tariff on the real 15-min day-ahead prices (`../shared/data/prices`), its file
+/// written into `folder`.
+func realPriceTariffs(in folder: String) throws -> TariffSet {
+    let prices = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("shared/data/prices/de-lu-dayahead-15min.csv").path
+    let path = folder + "/tariff.json"
+    try Data("""
+        {"timeZone": "Europe/Berlin", "currency": "EUR",
+         "tariffs": [{"currency": "EUR", "price": 0, "type": "dynamic"}],
+         "dynamic": {"prices": "\(prices)", "unit": "EUR/MWh", "charges": 0.12, "vat": 0.19}}
+        """.utf8).write(to: URL(fileURLWithPath: path))
+    return try TariffSet.load(path: path)
 }

@@ -134,34 +134,6 @@ struct RealPricesCostTests {
         #expect(abs(today.energyWh - 96 * 50) < 1e-9)
     }
 
-    /// The bridge's `cost/today` and `cost/month` from one read of the month equal the two
-    /// periods read apart, also with a record across midnight and for the whole location.
-    @Test(arguments: ["2025-12-01T00:00:00+01:00", "2025-12-03T23:59:00+01:00", "2025-12-04T00:00:00+01:00",
-                      "2025-12-04T00:05:00+01:00", "2025-12-06T12:00:00+01:00", "2025-12-31T23:59:59+01:00"])
-    func dayAndMonthFromOneReadEqualTheTwoPeriods(at moment: String) throws {
-        let dir = TemporaryDirectory()
-        let tariffs = try TariffSet.load(path: RealPrices.tariffFile(in: dir))
-        let ledger = try Ledger(path: dir.file("ledger.sqlite"))
-        try ledger.append(quarterHourRecords(from: "2025-11-30T20:00:00+01:00", to: "2025-12-03T23:45:00+01:00", energyWh: 60)
-            + quarterHourRecords(from: "2025-12-04T00:15:00+01:00", to: "2025-12-05T03:00:00+01:00", energyWh: 40, device: "car2", session: "S2"))
-        // Across midnight: 23:45 to 00:15.
-        try ledger.append([MeterRecord(start: instant("2025-12-03T23:45:00+01:00"), end: instant("2025-12-04T00:15:00+01:00"), deviceId: "car1",
-                                       sessionReferenceId: "S1", recordReferenceId: "midnight", energyWh: 500)])
-        for device in ["car1", "car2", nil] as [String?] {
-            let both = try ledger.dayAndMonthCost(containing: instant(moment), deviceId: device, tariffs: tariffs)
-            let day = try ledger.periodCost(.day, containing: instant(moment), deviceId: device, tariffs: tariffs)
-            let month = try ledger.periodCost(.month, containing: instant(moment), deviceId: device, tariffs: tariffs)
-            #expect(abs(both.day.cost - day.cost) < 1e-9)
-            #expect(abs(both.day.energyWh - day.energyWh) < 1e-9)
-            #expect(abs(both.month.cost - month.cost) < 1e-9)
-            #expect(abs(both.month.energyWh - month.energyWh) < 1e-9)
-        }
-        // Not vacuous: December holds energy, and the day of the midnight record holds half of it.
-        let december = try ledger.dayAndMonthCost(containing: instant("2025-12-04T00:05:00+01:00"), deviceId: "car1", tariffs: tariffs)
-        #expect(december.month.energyWh > 0)
-        #expect(abs(december.day.energyWh - 250) < 1e-9)
-    }
-
     @Test func exportIsPricedWithTheExportTariffUnderItsOwnDirection() throws {
         let dir = TemporaryDirectory()
         let tariffs = try TariffSet.load(path: RealPrices.tariffFile(in: dir, export: 0.08))

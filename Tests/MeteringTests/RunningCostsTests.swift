@@ -20,7 +20,8 @@ struct RunningCostsTests {
     static func expectSame(_ figures: RunningCosts.Figures, ledger: Ledger, session: String, device: String, now: Date,
                            tariffs: TariffSet, maximumPowerW: Double, _ context: String) throws {
         let whole = try ledger.sessionCost(session, tariffs: tariffs, maximumPowerW: maximumPowerW)
-        let period = try ledger.dayAndMonthCost(containing: now, deviceId: device, tariffs: tariffs)
+        let period = (day: try ledger.periodCost(.day, containing: now, deviceId: device, tariffs: tariffs),
+                      month: try ledger.periodCost(.month, containing: now, deviceId: device, tariffs: tariffs))
         let running = try #require(figures.session, Comment(rawValue: context))
         var info = try #require(figures.info, Comment(rawValue: context))
         let stored = try ledger.session(session)
@@ -121,10 +122,10 @@ struct RunningCostsTests {
         var running = RunningCosts(deviceId: "car1", maximumPowerW: nil)
         let now = instant("2025-12-11T09:00:00+01:00")
         let figures = try running.refresh(ledger: ledger, sessionId: nil, now: now, tariffs: tariffs, pricesVersion: 0)
-        let period = try ledger.dayAndMonthCost(containing: now, deviceId: "car1", tariffs: tariffs)
+        let month = try ledger.periodCost(.month, containing: now, deviceId: "car1", tariffs: tariffs)
         #expect(figures.session == nil)
         #expect(figures.day.energyWh == 0)
-        #expect(abs(figures.month.cost - period.month.cost) < 1e-9)
+        #expect(abs(figures.month.cost - month.cost) < 1e-9)
         #expect(figures.month.cost > 0)
     }
 }
