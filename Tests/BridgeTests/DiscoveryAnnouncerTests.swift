@@ -24,12 +24,18 @@ import TestSupport
         }
     }
 
-    @Test func neverMoreThanAWindowIsWaitingForTheBroker() async throws {
-        let config = try Self.fleet(12)
-        let discovery = HomeAssistantDiscovery(config: config, prefix: "homeassistant")
-        let announcer = DiscoveryAnnouncer(discovery: discovery, window: 50)
+    /// An announcer for `vehicles` vehicles running into a recorder.
+    static func announcing(vehicles: Int, window: Int) throws
+        -> (discovery: HomeAssistantDiscovery, announcer: DiscoveryAnnouncer, recorder: Recorder, running: Task<Void, Never>) {
+        let discovery = HomeAssistantDiscovery(config: try fleet(vehicles), prefix: "homeassistant")
+        let announcer = DiscoveryAnnouncer(discovery: discovery, window: window)
         let recorder = Recorder()
         let running = Task { await announcer.run(publish: recorder.publish, finished: { count in recorder.announcements.withLock { $0.append(count) } }) }
+        return (discovery, announcer, recorder, running)
+    }
+
+    @Test func neverMoreThanAWindowIsWaitingForTheBroker() async throws {
+        let (discovery, announcer, recorder, running) = try Self.announcing(vehicles: 12, window: 50)
         announcer.request()
         try await waitUntil { !recorder.announcements.value.isEmpty }
         running.cancel()
@@ -41,11 +47,7 @@ import TestSupport
     }
 
     @Test func askedAgainMidwayItStartsOverOnceAndSendsEverything() async throws {
-        let config = try Self.fleet(10)
-        let discovery = HomeAssistantDiscovery(config: config, prefix: "homeassistant")
-        let announcer = DiscoveryAnnouncer(discovery: discovery, window: 20)
-        let recorder = Recorder()
-        let running = Task { await announcer.run(publish: recorder.publish, finished: { count in recorder.announcements.withLock { $0.append(count) } }) }
+        let (discovery, announcer, recorder, running) = try Self.announcing(vehicles: 10, window: 20)
         announcer.request()
         try await waitUntil { recorder.state.value.topics.count >= 60 }
         announcer.request()
@@ -65,16 +67,14 @@ import TestSupport
     @Test func aFleetsDiscoveryReachesTheBrokerRetained() async throws {
         let broker = try await MosquittoBroker.start(Self.brokerOptions)
         defer { Task { await broker.stop() } }
-        let folder = try BridgeServiceTests.temporaryFolder()
-        let vehicles = (2...40).map { "  - {id: car\($0)}" }.joined(separator: "\n")
-        let config = try BridgeConfigLoader.load(path: try BridgeServiceTests.writeConfig(in: folder, brokerURL: broker.url, extra: vehicles))
+        let config = try Self.bridgeConfig(vehicles: 40, broker: broker)
         #expect(config.vehicles.count == 40)
         let service = try BridgeService(config: config, logger: BridgeServiceTests.logger)
         let running = Task { try await service.run() }
         let watcher = try await Probe.start(url: broker.url, filter: "chargebridge/status")
         try await watcher.waitFor("chargebridge/status") { $0 == "online" }
         // A client that comes later gets the configs from the broker's retained store.
-        let expected = Set(HomeAssistantDiscovery(config: config, prefix: "homeassistant").messages().map(\.topic))
+        let expected = Self.configTopics(config)
         #expect(expected.count == 40 * 20)
         try await Self.expectRetained(expected, at: broker.url)
         running.cancel()
@@ -87,17 +87,14 @@ import TestSupport
     @Test func aBrokerRestartedMidwayGetsEveryConfigAgain() async throws {
         let broker = try await MosquittoBroker.start(Self.brokerOptions)
         defer { Task { await broker.stop() } }
-        let folder = try BridgeServiceTests.temporaryFolder()
-        let vehicles = (2...60).map { "  - {id: car\($0)}" }.joined(separator: "\n")
-        let config = try BridgeConfigLoader.load(path: try BridgeServiceTests.writeConfig(in: folder, brokerURL: broker.url, extra: vehicles))
+        let config = try Self.bridgeConfig(vehicles: 60, broker: broker)
         let service = try BridgeService(config: config, logger: BridgeServiceTests.logger)
         let running = Task { try await service.run() }
         let watcher = try await Probe.start(url: broker.url, filter: "homeassistant/#")
         try await watcher.waitUntil(within: .seconds(20)) { !watcher.messagesSeen.isEmpty }
         await watcher.stop()
         try await broker.restart()
-        let expected = Set(HomeAssistantDiscovery(config: config, prefix: "homeassistant").messages().map(\.topic))
-        try await Self.expectRetained(expected, at: broker.url)
+        try await Self.expectRetained(Self.configTopics(config), at: broker.url)
         running.cancel()
         _ = try? await running.value
     }
@@ -108,9 +105,7 @@ import TestSupport
     @Test func stoppingDuringTheAnnouncementIsQuiet() async throws {
         let broker = try await MosquittoBroker.start(Self.brokerOptions)
         defer { Task { await broker.stop() } }
-        let folder = try BridgeServiceTests.temporaryFolder()
-        let vehicles = (2...150).map { "  - {id: car\($0)}" }.joined(separator: "\n")
-        let config = try BridgeConfigLoader.load(path: try BridgeServiceTests.writeConfig(in: folder, brokerURL: broker.url, extra: vehicles))
+        let config = try Self.bridgeConfig(vehicles: 150, broker: broker)
         let handler = PriceTokenSecrecyTests.CapturingLogHandler()
         let logger = Logger(label: "bridge") { _ in handler }
         let probe = try await Probe.start(url: broker.url, filter: "#")
@@ -130,6 +125,18 @@ import TestSupport
         #expect(!lines.contains { $0.contains("could not publish") }, "\(lines.filter { $0.contains("could not publish") }.prefix(3))")
         // Stopped part-way (else the test proves nothing).
         #expect(seen < 3_000)
+    }
+
+    /// The service tests' configuration (car1 with its energy counter) and cars 2 to `vehicles`.
+    static func bridgeConfig(vehicles: Int, broker: MosquittoBroker) throws -> BridgeConfig {
+        let more = (2...vehicles).map { "  - {id: car\($0)}" }.joined(separator: "\n")
+        let path = try BridgeServiceTests.writeConfig(in: try BridgeServiceTests.temporaryFolder(), brokerURL: broker.url, extra: more)
+        return try BridgeConfigLoader.load(path: path)
+    }
+
+    /// Every discovery config topic of `config`'s vehicles.
+    static func configTopics(_ config: BridgeConfig) -> Set<String> {
+        Set(HomeAssistantDiscovery(config: config, prefix: "homeassistant").messages().map(\.topic))
     }
 
     /// By default mosquitto queues at most 1,000 messages for a client that is behind and drops
