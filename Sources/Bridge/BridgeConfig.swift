@@ -1,7 +1,7 @@
 import Foundation
 import Tariffs
 
-/// The bridge's configuration (CONTRACT.md section 6), validated and with defaults applied.
+/// The bridge's configuration (docs/bridge.md), validated and with defaults applied.
 public struct BridgeConfig: Sendable {
     /// How to reach the MQTT broker.
     public struct Broker: Sendable, Equatable {

@@ -1,7 +1,7 @@
 import Foundation
 import Tariffs
 
-/// Costs as the contract shows them (CONTRACT.md section 5): FlatPeak's `energy_cost` object,
+/// Costs as ChargeBridge reports them (docs/costs.md): FlatPeak's `energy_cost` object,
 /// as JSON, CSV or a readable table.
 ///
 /// Each `data` item has `start_time`, `end_time`, `session_reference_id`, `energy.value` (WH)

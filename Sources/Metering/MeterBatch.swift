@@ -3,7 +3,7 @@ import Tariffs
 
 /// A submitted batch of meter records, validated record by record.
 ///
-/// Accepts a JSON array of records or `{"data": [...]}` (CONTRACT.md section 4). A bad record
+/// Accepts a JSON array of records or `{"data": [...]}` (docs/meter-records.md). A bad record
 /// lands in `failures` with its own reason and is not stored; the good ones are in `records`.
 public struct MeterBatch: Sendable {
     /// How many records were submitted.

@@ -1,6 +1,6 @@
 import Foundation
 
-/// What happened to a submitted batch (CONTRACT.md section 4).
+/// What happened to a submitted batch (docs/meter-records.md).
 ///
 /// `records_accepted` counts the valid records, `records_processed` those stored as new energy;
 /// the difference are duplicates (`records_duplicate`, an extension), already in the ledger.
@@ -29,7 +29,7 @@ public struct MeterBatchReport: Sendable, Hashable, Codable {
         case failedRecords = "failed_records"
     }
 
-    /// The report as JSON, keys in the contract's order.
+    /// The report as JSON, keys in the documented order.
     public func json(pretty: Bool = true) -> String {
         JSONValue.object([
             ("object", .string(object)),

@@ -3,7 +3,7 @@ import Tariffs
 
 /// One meter reading: the energy that flowed through a device's meter over `[start, end)`.
 ///
-/// The contract's record (CONTRACT.md section 4) carries either the average power over the
+/// A meter record (docs/meter-records.md) carries either the average power over the
 /// interval (`W`, `KW`) or the energy (`WH`, `KWH`); both are normalised to `energyWh` here and
 /// the energy is taken as spread evenly over the interval (constant power) when it is split.
 public struct MeterRecord: Sendable, Hashable {

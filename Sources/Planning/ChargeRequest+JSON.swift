@@ -2,7 +2,7 @@ import Foundation
 import Tariffs
 
 extension ChargeRequest {
-    /// Decodes the contract's request JSON (CONTRACT.md section 3) and validates it.
+    /// Decodes the schedule request JSON (docs/schedules.md) and validates it.
     ///
     /// Powers may be numbers or strings in `W` or `KW`; energies in `WH` or `KWH`; a device gives
     /// `energy` or `battery` (`capacity_wh`, `soc` and `target_soc` in percent, `efficiency`

@@ -2,7 +2,7 @@ import Foundation
 import Tariffs
 
 /// A schedule request: one device or several sharing the location's power limit
-/// (CONTRACT.md section 3). Decode one from JSON with ``ChargeRequest/decode(json:)``.
+/// (docs/schedules.md). Decode one from JSON with ``ChargeRequest/decode(json:)``.
 public struct ChargeRequest: Sendable, Hashable {
     /// The location's limit in W shared by all devices; `nil` when there is none.
     public var sitePowerW: Double?

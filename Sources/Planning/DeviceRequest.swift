@@ -1,7 +1,7 @@
 import Foundation
 import Tariffs
 
-/// What one device asks of the planner, normalised to W, Wh and instants (CONTRACT.md section 3).
+/// What one device asks of the planner, normalised to W, Wh and instants (docs/schedules.md).
 public struct DeviceRequest: Sendable, Hashable {
     /// The device's id, echoed in the response.
     public var deviceId: String

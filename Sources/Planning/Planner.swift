@@ -2,7 +2,7 @@ import Foundation
 import Tariffs
 
 /// The optimiser: the cheapest charging schedule for one device, or the jointly cheapest for
-/// several sharing the location's power limit (CONTRACT.md section 3). Pure: no IO, no clock.
+/// several sharing the location's power limit (docs/schedules.md). Pure: no IO, no clock.
 ///
 /// Import devices minimise cost; export devices maximise revenue. Devices of one direction are
 /// planned jointly under the location limit; each direction uses its own prices (and each

@@ -1,7 +1,7 @@
 import Foundation
 import Tariffs
 
-/// The contract's response to a plan (CONTRACT.md section 3): `{"object": "schedule", ...}`.
+/// The response to a plan (docs/schedules.md): `{"object": "schedule", ...}`.
 ///
 /// Instants are UTC with `Z`; money is rounded to 1e-6 of the currency, energy and power to
 /// 1e-3 Wh and W, percentages to 0.01.

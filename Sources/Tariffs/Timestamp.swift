@@ -1,6 +1,6 @@
 import Foundation
 
-/// ISO 8601 instants as the contract uses them: parsed with an offset or `Z`,
+/// ISO 8601 instants as ChargeBridge reads and writes them: parsed with an offset or `Z`,
 /// written in UTC with `Z` and no fractional seconds unless needed.
 ///
 /// Hand-written rather than `ISO8601DateFormatter`: it is exact, allocation-light and

@@ -1,6 +1,6 @@
 import Foundation
 
-/// One figure of `make bench`, printed as one JSON line (CONTRACT.md section 7).
+/// One figure of `make bench`, printed as one JSON line (docs/benchmarks.md).
 struct BenchResult: Encodable {
     var bench: String
     var value: Double

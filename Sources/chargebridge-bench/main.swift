@@ -1,6 +1,6 @@
 import Foundation
 
-// `make bench`: every suite prints its figures as JSON lines on stdout (CONTRACT.md section 7).
+// `make bench`: every suite prints its figures as JSON lines on stdout (docs/benchmarks.md).
 // A suite is an async function returning its results; each module's issue adds its own.
 let suites: [(name: String, run: () async throws -> [BenchResult])] = [
     ("plan", planBench),

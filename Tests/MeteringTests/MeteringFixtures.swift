@@ -58,7 +58,7 @@ func batchJSON(_ items: [[String: Any]]) -> Data {
     try! JSONSerialization.data(withJSONObject: items, options: [.sortedKeys])
 }
 
-/// A contract meter record as JSON (section 4).
+/// A meter record as JSON (docs/meter-records.md).
 func jsonRecord(
     _ id: String, _ start: String, _ end: String, value: Any = 2000, units: String = "W",
     device: String = "car1", session: String = "S1", direction: String = "IMPORT"

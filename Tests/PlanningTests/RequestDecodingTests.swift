@@ -3,7 +3,7 @@ import Testing
 @testable import Planning
 import Tariffs
 
-/// The request JSON of CONTRACT.md section 3, and its errors naming the field.
+/// The schedule request JSON (docs/schedules.md), and its errors naming the field.
 struct RequestDecodingTests {
     static let contractExample = """
     {
