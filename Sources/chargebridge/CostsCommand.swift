@@ -7,7 +7,7 @@ import Tariffs
 struct CostsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "costs",
-        abstract: "Cost of sessions, periods or single meter records (CONTRACT.md section 5).",
+        abstract: "Cost of sessions, periods or single meter records (docs/costs.md).",
         discussion: """
             Costs are computed when asked from the stored records and the tariff's prices as they \
             stand, so a corrected price changes the cost; a tariff with a live price source (aWATTar, \
@@ -75,12 +75,8 @@ struct CostsSessionCommand: AsyncParsableCommand {
     @Option(help: "IMPORT (default) or EXPORT energy of the session.")
     var direction: DirectionArgument = .IMPORT
 
-    @Option(help: "Output format: table, json or csv.")
-    var format: OutputFormat = .table
-
-    func validate() throws {
-        guard format != .chart else { throw ValidationError("--format must be table, json or csv.") }
-    }
+    @Option(help: FormatOption<TableJSONOrCSV>.help)
+    var format = FormatOption<TableJSONOrCSV>(.table)
 
     func run() async throws {
         let ledger = try Ledger(path: db, mode: .existing)
@@ -88,7 +84,7 @@ struct CostsSessionCommand: AsyncParsableCommand {
         let cost = try ledger.sessionCost(id, direction: direction.direction, tariffs: tariffs)
         let pricing = reportingTariff(tariffs, direction.direction)
         emit(EnergyCostReport(session: cost, currency: pricing.currency, timeZone: pricing.timeZone.identifier,
-                              includeTariff: includeTariff), format: format)
+                              includeTariff: includeTariff), format: format.value)
     }
 }
 
@@ -120,11 +116,10 @@ struct CostsIntervalCommand: AsyncParsableCommand {
     @Option(help: "IMPORT (default) or EXPORT energy.")
     var direction: DirectionArgument = .IMPORT
 
-    @Option(help: "Output format: table, json or csv.")
-    var format: OutputFormat = .table
+    @Option(help: FormatOption<TableJSONOrCSV>.help)
+    var format = FormatOption<TableJSONOrCSV>(.table)
 
     func validate() throws {
-        guard format != .chart else { throw ValidationError("--format must be table, json or csv.") }
         guard let start = Timestamp.parse(from) else {
             throw ValidationError("--from \"\(from)\" is not an ISO 8601 instant with an offset or Z.")
         }
@@ -145,7 +140,7 @@ struct CostsIntervalCommand: AsyncParsableCommand {
         let objectId = "\(device ?? "all")/\(aggregation.rawValue)/\(Timestamp.format(start))/\(Timestamp.format(end))"
         emit(EnergyCostReport(buckets: buckets, objectId: objectId, direction: direction.direction,
                               currency: pricing.currency, timeZone: pricing.timeZone.identifier,
-                              aggregation: aggregation.rawValue, deviceId: device), format: format)
+                              aggregation: aggregation.rawValue, deviceId: device), format: format.value)
     }
 }
 
@@ -162,12 +157,8 @@ struct CostsInstantCommand: AsyncParsableCommand {
     @Argument(help: "The meter record: inline JSON, a file, or - for standard input.")
     var record: String
 
-    @Option(help: "Output format: table, json or csv.")
-    var format: OutputFormat = .table
-
-    func validate() throws {
-        guard format != .chart else { throw ValidationError("--format must be table, json or csv.") }
-    }
+    @Option(help: FormatOption<TableJSONOrCSV>.help)
+    var format = FormatOption<TableJSONOrCSV>(.table)
 
     func run() async throws {
         let trimmed = record.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -192,6 +183,6 @@ struct CostsInstantCommand: AsyncParsableCommand {
         let parts = EnergyPricing.parts(of: meter, timeline: timeline)
         let pricing = reportingTariff(tariffs, meter.tariffRate)
         emit(EnergyCostReport(record: meter, parts: parts, currency: pricing.currency,
-                              timeZone: pricing.timeZone.identifier), format: format)
+                              timeZone: pricing.timeZone.identifier), format: format.value)
     }
 }

@@ -24,11 +24,11 @@ struct ForecastBacktestCommand: AsyncParsableCommand {
         """
     )
 
-    @Option(help: "A CSV of start,end,price rows (such as ../shared/data/prices/de-lu-dayahead-15min.csv).")
+    @Option(help: "A CSV of start,end,price rows (such as Examples/prices/de-lu-dayahead-15min.csv.gz).")
     var prices: String
 
-    @Option(help: "Output format: table or json.")
-    var format: OutputFormat = .table
+    @Option(help: FormatOption<TableOrJSON>.help)
+    var format = FormatOption<TableOrJSON>(.table)
 
     @Option(name: .customLong("time-zone"), help: "The IANA time zone whose days and quarter-hours the model learns.")
     var timeZone: String = "Europe/Berlin"
@@ -49,9 +49,6 @@ struct ForecastBacktestCommand: AsyncParsableCommand {
     var trainingDays: Int = PriceForecaster.defaultTrainingDays
 
     func run() async throws {
-        guard format == .table || format == .json else {
-            throw ValidationError("--format must be table or json for forecast backtest, not '\(format.rawValue)'")
-        }
         guard let zoneInfo = TimeZone(identifier: timeZone) else {
             throw ValidationError("--time-zone: '\(timeZone)' is not an IANA time zone such as Europe/Berlin")
         }
@@ -93,7 +90,7 @@ struct ForecastBacktestCommand: AsyncParsableCommand {
             throw CLIError("\(prices): too little history to backtest in the chosen window (a forecast needs at least 8 days before its origin and 7 known days after it)")
         }
         let unit = loaded.priceColumn ?? "price"
-        switch format {
+        switch format.value {
         case .json:
             print(try JSONOutput.encode(BacktestResponse(prices: prices, unit: unit, timeZone: timeZone, report: report)))
         default:

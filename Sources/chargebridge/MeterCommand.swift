@@ -15,7 +15,7 @@ struct MeterCommand: AsyncParsableCommand {
 struct MeterImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Ingest a batch of meter records (CONTRACT.md section 4) and print the batch report.",
+        abstract: "Ingest a batch of meter records (docs/meter-records.md) and print the batch report.",
         discussion: """
             The batch is a JSON array of records or {"data": [...]}. Each bad record is rejected with \
             its reason in failed_records and nothing of it is stored; the good ones are stored in one \
@@ -37,12 +37,8 @@ struct MeterImportCommand: AsyncParsableCommand {
     @Argument(help: "The meter records: a JSON file, or - for standard input.")
     var input: String
 
-    @Option(help: "Output format: table, json or csv.")
-    var format: OutputFormat = .table
-
-    func validate() throws {
-        guard format != .chart else { throw ValidationError("--format must be table, json or csv.") }
-    }
+    @Option(help: FormatOption<TableJSONOrCSV>.help)
+    var format = FormatOption<TableJSONOrCSV>(.table)
 
     func run() async throws {
         let data = try readInput(input, what: "meter records")
@@ -55,7 +51,7 @@ struct MeterImportCommand: AsyncParsableCommand {
         if let tariff { _ = try loadTariffSet(tariff) }
         let ledger = try Ledger(path: db)
         let report = try ledger.importBatch(batch)
-        print(Self.render(report, format: format), terminator: "")
+        print(Self.render(report, format: format.value), terminator: "")
         if !report.failedRecords.isEmpty {
             let source = input == "-" ? "standard input" : input
             FileHandle.standardError.write(Data(

@@ -1,9 +1,16 @@
 import ArgumentParser
 import Foundation
 
-/// How a command prints its result.
-enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+/// How a command prints its result. Each command accepts some of these (`FormatOption`).
+enum OutputFormat: String, CaseIterable, Sendable {
     case table, json, chart, csv
+
+    /// The formats as a sentence's list: `table, json or csv`.
+    static func list(_ formats: [OutputFormat]) -> String {
+        let names = formats.map(\.rawValue)
+        guard names.count > 1 else { return names.joined() }
+        return names.dropLast().joined(separator: ", ") + " or " + names.last!
+    }
 }
 
 /// JSON output for machines: stable key order, no escaped slashes, numbers as JSON numbers.

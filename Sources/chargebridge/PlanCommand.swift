@@ -3,7 +3,7 @@ import Foundation
 import Planning
 import Tariffs
 
-/// `chargebridge plan`: the cheapest charging schedule for a request (CONTRACT.md section 3).
+/// `chargebridge plan`: the cheapest charging schedule for a request (docs/schedules.md).
 struct PlanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
@@ -12,7 +12,7 @@ struct PlanCommand: AsyncParsableCommand {
         The request is FlatPeak's schedule request: {"max_power", "data": [{"device_id", "start_time", \
         "end_time", "max_power", "energy" or "battery", "continuous", "precondition_minutes", "price_cap"}]}. \
         The schedule is optimal (minimum cost), also jointly for several devices under the location's \
-        max_power. JSON output is the contract's {"object": "schedule", ...}; table lists the slots with \
+        max_power. JSON output is the schedule response {"object": "schedule", ...} (docs/schedules.md); table lists the slots with \
         price and cost; chart draws the prices over the window with the charging slots marked. \
         --svg also writes that picture as a standalone SVG. A bad request exits 1 with one sentence naming the field.
         """
@@ -24,17 +24,11 @@ struct PlanCommand: AsyncParsableCommand {
     @Option(help: "The request file (JSON), or - for stdin.")
     var request: String
 
-    @Option(help: "Output format: table, json or chart.")
-    var format: OutputFormat = .table
+    @Option(help: FormatOption<TableJSONOrChart>.help)
+    var format = FormatOption<TableJSONOrChart>(.table)
 
     @Option(help: "Also write the price curve with the charging slots as an SVG file.")
     var svg: String?
-
-    func validate() throws {
-        if format == .csv {
-            throw ValidationError("--format must be table, json or chart for plan")
-        }
-    }
 
     @Option(help: "A ChargeBridge ledger (SQLite): with a live price source, use the prices it stored.")
     var ledger: String?
@@ -79,7 +73,7 @@ struct PlanCommand: AsyncParsableCommand {
                 "chargebridge: warning: no \(entry.tariff.direction.rawValue) price is known for \(list)\(more); nothing is planned there\n".utf8))
         }
         let main = timelines[.import] ?? timelines[.export]!
-        switch format {
+        switch format.value {
         case .json:
             let response = ScheduleResponse(
                 plan: plan, currencyCode: main.tariff.currency, timeZoneIdentifier: main.tariff.timeZone.identifier)
@@ -90,7 +84,7 @@ struct PlanCommand: AsyncParsableCommand {
             let marks = plan.devices.filter { $0.request.direction == main.tariff.direction }
                 .flatMap(\.slots).map { (start: $0.start, end: $0.end) }
             print(RateChart(tariff: main.tariff, timeline: main.timeline, colour: stdoutIsTerminal, marks: marks).render())
-        case .table, .csv:
+        default:
             print(PlanTable(plan: plan, tariff: main.tariff).render())
         }
         if let svg {

@@ -39,13 +39,13 @@ struct TariffCheckCommand: AsyncParsableCommand {
     @Argument(help: "The tariff file (JSON or YAML).")
     var file: String
 
-    @Option(help: "Output format: table (one line) or json.")
-    var format: OutputFormat = .table
+    @Option(help: FormatOption<TableOrJSON>.help)
+    var format = FormatOption<TableOrJSON>(.table)
 
     func run() async throws {
         let set = try loadTariffSet(file)
         let summaries = [set.importTariff, set.exportTariff].compactMap { $0 }.map(TariffSummary.init)
-        switch format {
+        switch format.value {
         case .json:
             print(try JSONOutput.encode(CheckReport(file: file, valid: true, tariffs: summaries)))
         default:
@@ -126,8 +126,8 @@ struct TariffRatesCommand: AsyncParsableCommand {
     @Option(help: "Which tariff of the file: IMPORT or EXPORT.")
     var direction: String = "IMPORT"
 
-    @Option(help: "Output format: table, json or chart.")
-    var format: OutputFormat = .table
+    @Option(help: FormatOption<AnyFormat>.help)
+    var format = FormatOption<AnyFormat>(.table)
 
     @Option(help: "A ChargeBridge ledger (SQLite): with a live price source, use the prices it stored.")
     var ledger: String?
@@ -150,7 +150,7 @@ struct TariffRatesCommand: AsyncParsableCommand {
             throw CLIError("--to (\(Timestamp.format(end))) must be after --from (\(Timestamp.format(start)))")
         }
         let timeline = chosen.rates(from: start, to: end)
-        switch format {
+        switch format.value {
         case .json:
             print(try JSONOutput.encode(RatesResponse(tariff: chosen, timeline: timeline)))
         case .chart:
