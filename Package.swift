@@ -21,23 +21,26 @@ let package = Package(
             pkgConfig: "libmosquitto",
             providers: [.apt(["libmosquitto-dev"])]
         ),
-        // Tariff model, validation and rate slices: pure, Foundation and Yams only.
+        // The one document codec: JSON/YAML values, their reader (line and column errors), typed
+        // field readers, JSON paths and the one JSON writer. Foundation and Yams only.
         .target(
-            name: "Tariffs",
+            name: "Documents",
             dependencies: [.product(name: "Yams", package: "Yams")]
         ),
+        // Tariff model, validation and rate slices: pure, Foundation and Documents only.
+        .target(name: "Tariffs", dependencies: ["Documents"]),
         // Meter records, sessions and costs (pure), and the SQLite ledger (GRDB over Debian's libsqlite3).
         .target(
             name: "Metering",
-            dependencies: ["Tariffs", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["Documents", "Tariffs", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // The optimiser: cheapest charging schedules for one device or many under a shared limit. Pure.
-        .target(name: "Planning", dependencies: ["Tariffs"]),
+        .target(name: "Planning", dependencies: ["Documents", "Tariffs"]),
         // Config, per-vehicle state machines, Home Assistant discovery, the service.
         .target(
             name: "Bridge",
             dependencies: [
-                "Tariffs", "Planning", "Metering", "MQTT", "PriceSources",
+                "Documents", "Tariffs", "Planning", "Metering", "MQTT", "PriceSources",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -58,12 +61,13 @@ let package = Package(
         // Day-ahead price sources over HTTP (aWATTar, ENTSO-E), polling, file watching.
         .target(
             name: "PriceSources",
-            dependencies: ["Tariffs"]
+            dependencies: ["Documents", "Tariffs"]
         ),
         // The command line.
         .executableTarget(
             name: "chargebridge",
             dependencies: [
+                "Documents",
                 "Tariffs",
                 "Metering",
                 "Planning",
@@ -78,7 +82,7 @@ let package = Package(
         // `make bench`: one JSON line per figure.
         .executableTarget(
             name: "chargebridge-bench",
-            dependencies: ["Tariffs", "Metering", "Planning", "MQTT", "Bridge", "TestSupport", "CampaignSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Documents", "Tariffs", "Metering", "Planning", "MQTT", "Bridge", "TestSupport", "CampaignSupport", .product(name: "Logging", package: "swift-log")]
         ),
         // What `make chaos`, `make load` and the bridge bench share: the real bridge binary as a child
         // process, an observing MQTT client, a fleet of simulated vehicles, figure helpers.
@@ -98,13 +102,14 @@ let package = Package(
             dependencies: ["CampaignSupport", "MQTT", "TestSupport",
                            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "TariffsTests", dependencies: ["Tariffs"]),
+        .testTarget(name: "DocumentsTests", dependencies: ["Documents"]),
+        .testTarget(name: "TariffsTests", dependencies: ["Documents", "Tariffs"]),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "Tariffs", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["Tariffs", "TestSupport"]),
-        .testTarget(name: "MeteringTests", dependencies: ["Metering", "Tariffs", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "MeteringTests", dependencies: ["Documents", "Metering", "Tariffs", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "BridgeTests",
-            dependencies: ["Bridge", "Planning", "Tariffs", "Metering", "MQTT", "PriceSources", "TestSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Bridge", "Documents", "Planning", "Tariffs", "Metering", "MQTT", "PriceSources", "TestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "MQTTTests",
@@ -120,7 +125,7 @@ let package = Package(
 if Context.environment["CHARGEBRIDGE_FUZZ"] == "1" {
     package.targets.append(.executableTarget(
         name: "chargebridge-fuzz",
-        dependencies: ["Bridge", "Metering", "Tariffs"],
+        dependencies: ["Bridge", "Documents", "Metering", "Tariffs"],
         path: "Fuzz/chargebridge-fuzz",
         swiftSettings: [.unsafeFlags(["-parse-as-library"])]
     ))

@@ -1,4 +1,5 @@
 import Bridge
+import Documents
 import Foundation
 import Metering
 import Tariffs

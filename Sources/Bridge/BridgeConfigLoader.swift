@@ -1,3 +1,4 @@
+import Documents
 import Foundation
 import Tariffs
 
@@ -306,32 +307,25 @@ private struct Reader {
     // MARK: Typed fields
 
     func required(_ value: DocumentValue, _ key: String, _ path: String) throws -> DocumentValue {
-        guard let found = value[key], !found.isNull else {
-            throw ConfigError(key: path.isEmpty ? key : "\(path).\(key)", problem: "is required")
-        }
-        return found
+        try ConfigError.reading { () throws(DocumentFieldError) in try value.required(key, at: path) }
     }
 
     func string(_ value: DocumentValue?, _ key: String) throws -> String? {
         guard let value, !value.isNull else { return nil }
-        if let text = value.text { return text }
-        if let number = value.number { return number == number.rounded() ? String(Int(number)) : String(number) }
-        throw ConfigError(key: key, problem: "must be text, not \(value.kindDescription)")
+        return try ConfigError.reading { () throws(DocumentFieldError) in try value.string(at: key, orNumber: true) }
     }
 
     func number(_ value: DocumentValue?, _ key: String, positive: Bool) throws -> Double? {
         guard let value, !value.isNull else { return nil }
-        guard let number = value.number ?? value.text.flatMap(Double.init), number.isFinite else {
+        guard let number = try? value.finiteNumber(at: key, orNumericText: true), !positive || number > 0 else {
             throw ConfigError(key: key, problem: positive ? "must be a positive number" : "must be a number")
         }
-        if positive, number <= 0 { throw ConfigError(key: key, problem: "must be a positive number") }
         return number
     }
 
     func bool(_ value: DocumentValue?, _ key: String) throws -> Bool? {
         guard let value, !value.isNull else { return nil }
-        guard let flag = value.bool else { throw ConfigError(key: key, problem: "must be true or false") }
-        return flag
+        return try ConfigError.reading { () throws(DocumentFieldError) in try value.boolean(at: key) }
     }
 
     func identifier(_ value: DocumentValue?, _ key: String) throws -> String? {
@@ -349,19 +343,16 @@ private struct Reader {
     }
 
     func known(_ value: DocumentValue, _ path: String, _ keys: Set<String>) throws {
-        guard case let .object(members) = value else {
-            throw ConfigError(key: path, problem: "must be a mapping of keys")
-        }
-        for member in members where !keys.contains(member.key) {
+        do throws(DocumentFieldError) {
+            try value.rejectUnknownKeys(keys, at: path)
+        } catch {
             // `password:secret` (no space) is one key in YAML: name it without what follows the colon.
-            if let colon = member.key.firstIndex(of: ":") {
-                let name = String(member.key[..<colon])
-                let key = path.isEmpty ? name : "\(path).\(name)"
-                throw ConfigError(key: key, problem: "needs a space after its colon (write '\(name): value'); the text after the colon is not shown")
+            let member = path.isEmpty ? error.path : String(error.path.dropFirst(path.count + 1))
+            if case .unknownKey = error.problem, let colon = member.firstIndex(of: ":") {
+                let name = String(member[..<colon])
+                throw ConfigError(key: DocumentFieldError.path(path, name), problem: "needs a space after its colon (write '\(name): value'); the text after the colon is not shown")
             }
-            let key = path.isEmpty ? member.key : "\(path).\(member.key)"
-            let close = KeySuggestion.closest(to: member.key, among: keys)
-            throw ConfigError(key: key, problem: "is not a known key" + (close.map { " (did you mean \($0)?)" } ?? ""))
+            throw ConfigError(error)
         }
     }
 

@@ -1,3 +1,4 @@
+import Documents
 import Foundation
 import Planning
 import Tariffs
@@ -394,7 +395,8 @@ public struct BridgeCore: Sendable {
     private mutating func publishSchedule(vehicle index: Int, actions: inout [BridgeAction]) {
         guard let plan = vehicles[index].plan else { return }
         let response = ScheduleResponse(plan: Plan(devices: [plan]), currencyCode: tariff.currency, timeZoneIdentifier: tariff.timeZone.identifier)
-        guard let item = response.data.first, let payload = Self.json(item) else { return }
+        guard let item = response.data.first else { return }
+        let payload = JSONWriter(sortsKeys: true).text(item.document)
         // Publish only when the slots change, not for every re-plan that shifts the start by a second.
         let fingerprint = plan.slots.map { "\(Int($0.start.timeIntervalSince1970))-\(Int($0.end.timeIntervalSince1970))-\(Int($0.powerW))-\(Int(($0.cost * 1000).rounded()))" }.joined(separator: ",")
         guard fingerprint != vehicles[index].publishedSchedule else { return }
@@ -424,39 +426,41 @@ public struct BridgeCore: Sendable {
         if vehicles[index].publishedState != nil, inputs == vehicles[index].stateInputs, now < vehicles[index].stateValidUntil { return }
         let vehicle = vehicles[index]
         var validUntil = Date.distantFuture
-        var state = JSONObjectText(escapeSlashes: true)
-        state.set("plugged", vehicle.plugged)
-        state.set("mode", vehicle.mode.rawValue)
-        state.set("boost", vehicle.boost)
-        state.set("target_soc", vehicle.targetSoc)
-        state.set("ready_by", Self.localTime(vehicle.readyByOverride, default: vehicle.config.readyBy))
-        state.set("charging", vehicle.commanded.map { if case .start = $0 { true } else { false } } ?? false)
+        var state: [(key: String, value: DocumentValue)] = []
+        state.reserveCapacity(16)
+        state.append(("plugged", .bool(vehicle.plugged)))
+        state.append(("mode", .string(vehicle.mode.rawValue)))
+        state.append(("boost", .bool(vehicle.boost)))
+        state.append(("target_soc", .number(vehicle.targetSoc)))
+        state.append(("ready_by", .string(Self.localTime(vehicle.readyByOverride, default: vehicle.config.readyBy))))
+        state.append(("charging", .bool(vehicle.commanded.map { if case .start = $0 { true } else { false } } ?? false)))
         if let override = vehicle.readyByOverride {
             switch override {
-            case let .timeOfDay(time): state.set("ready_by_override", time.description)
-            case let .instant(instant): state.set("ready_by_override", Timestamp.format(instant))
+            case let .timeOfDay(time): state.append(("ready_by_override", .string(time.description)))
+            case let .instant(instant): state.append(("ready_by_override", .string(Timestamp.format(instant))))
             }
         }
-        if let soc = vehicle.socPercent { state.set("soc", soc) }
+        if let soc = vehicle.socPercent { state.append(("soc", .number(soc))) }
         if vehicle.plugged {
             let departure = vehicle.departure(after: now, calendar: tariff.calendar)
             validUntil = min(validUntil, departure)
-            state.set("departure", Timestamp.format(departure))
-            state.set("energy_needed_wh", (vehicle.energyNeededWh * 10).rounded() / 10)
+            state.append(("departure", .string(Timestamp.format(departure))))
+            state.append(("energy_needed_wh", .number((vehicle.energyNeededWh * 10).rounded() / 10)))
         }
         if let plan = vehicle.plan, let next = plan.slots.first(where: { $0.end > now }) {
             // A slot under way started when it was planned (not "now": that would change the
             // retained state, and Home Assistant's sensor, on every tick while charging).
             validUntil = min(validUntil, next.end)
-            state.set("next_start", Timestamp.format(max(next.start, plan.request.start)))
+            state.append(("next_start", .string(Timestamp.format(max(next.start, plan.request.start)))))
         }
         if let last = vehicle.plan?.slots.last, last.end > now {
-            state.set("planned_end", Timestamp.format(last.end))
+            state.append(("planned_end", .string(Timestamp.format(last.end))))
         }
-        if let plan = vehicle.plan { state.set("planned_cost", (plan.cost * 1e4).rounded() / 1e4) }
-        if let problem = vehicle.planProblem { state.set("plan_problem", problem) }
-        if let session = vehicle.session { state.set("session_reference_id", session.id) }
-        let payload = state.text
+        if let plan = vehicle.plan { state.append(("planned_cost", .number((plan.cost * 1e4).rounded() / 1e4))) }
+        if let problem = vehicle.planProblem { state.append(("plan_problem", .string(problem))) }
+        if let session = vehicle.session { state.append(("session_reference_id", .string(session.id))) }
+        // Keys sorted, `/` escaped: the bytes the retained state has always had.
+        let payload = JSONWriter(sortsKeys: true, escapesSlashes: true).text(.object(state))
         vehicles[index].stateInputs = inputs
         vehicles[index].stateValidUntil = validUntil
         guard payload != vehicle.publishedState else { return }
@@ -473,12 +477,6 @@ public struct BridgeCore: Sendable {
     static func localTime(_ override: ReadyBy?, default time: TimeOfDay) -> String {
         if case let .timeOfDay(custom)? = override { return custom.description }
         return time.description
-    }
-
-    static func json<T: Encodable>(_ value: T) -> String? {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The vehicle's session id, if one is open (for the service).

@@ -1,3 +1,4 @@
+import Documents
 import Foundation
 
 /// Home Assistant MQTT discovery: one device per vehicle with sensors for the session, its
@@ -26,23 +27,23 @@ public struct HomeAssistantDiscovery: Sendable {
         entities(for: vehicle).map { entity in
             let node = "chargebridge_\(vehicle.id)"
             var payload = entity.fields
-            payload["unique_id"] = "\(node)_\(entity.object)"
-            payload["object_id"] = "\(node)_\(entity.object)"
-            payload["name"] = entity.name
-            payload["has_entity_name"] = true
-            payload["availability_topic"] = "\(config.baseTopic)/status"
-            payload["payload_available"] = "online"
-            payload["payload_not_available"] = "offline"
-            payload["device"] = [
-                "identifiers": [node],
-                "name": vehicle.name,
-                "manufacturer": "ChargeBridge",
-                "model": "Tariff-aware charging",
-                "suggested_area": "Garage",
-            ] as [String: Any]
-            payload["origin"] = ["name": "ChargeBridge", "sw_version": "0.1.0"]
-            let data = try! JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys, .withoutEscapingSlashes])
-            return ("\(prefix)/\(entity.component)/\(node)/\(entity.object)/config", String(decoding: data, as: UTF8.self))
+            payload["unique_id"] = .string("\(node)_\(entity.object)")
+            payload["object_id"] = .string("\(node)_\(entity.object)")
+            payload["name"] = .string(entity.name)
+            payload["has_entity_name"] = .bool(true)
+            payload["availability_topic"] = .string("\(config.baseTopic)/status")
+            payload["payload_available"] = .string("online")
+            payload["payload_not_available"] = .string("offline")
+            payload["device"] = .object([
+                ("identifiers", .array([.string(node)])),
+                ("name", .string(vehicle.name)),
+                ("manufacturer", .string("ChargeBridge")),
+                ("model", .string("Tariff-aware charging")),
+                ("suggested_area", .string("Garage")),
+            ])
+            payload["origin"] = .object([("name", .string("ChargeBridge")), ("sw_version", .string("0.1.0"))])
+            let text = JSONWriter(sortsKeys: true).text(.object(payload.map { ($0.key, $0.value) }))
+            return ("\(prefix)/\(entity.component)/\(node)/\(entity.object)/config", text)
         }
     }
 
@@ -50,75 +51,75 @@ public struct HomeAssistantDiscovery: Sendable {
         var component: String
         var object: String
         var name: String
-        var fields: [String: Any]
+        var fields: [String: DocumentValue]
     }
 
     func entities(for vehicle: VehicleConfig) -> [Entity] {
         let topics = vehicle.topics
         let currency = config.tariff.currency
-        func sensor(_ object: String, _ name: String, topic: String, template: String, _ extra: [String: Any] = [:]) -> Entity {
+        func sensor(_ object: String, _ name: String, topic: String, template: String, _ extra: [String: DocumentValue] = [:]) -> Entity {
             Entity(component: "sensor", object: object, name: name,
-                   fields: extra.merging(["state_topic": topic, "value_template": template]) { a, _ in a })
+                   fields: extra.merging(["state_topic": .string(topic), "value_template": .string(template)]) { a, _ in a })
         }
         var list = [
             sensor("session_energy", "Session energy", topic: topics.session, template: "{{ value_json.energy_wh }}",
-                   ["unit_of_measurement": "Wh", "device_class": "energy", "state_class": "total_increasing"]),
+                   ["unit_of_measurement": .string("Wh"), "device_class": .string("energy"), "state_class": .string("total_increasing")]),
             sensor("session_cost", "Session cost", topic: topics.session, template: "{{ value_json.cost }}",
-                   ["unit_of_measurement": currency, "device_class": "monetary", "state_class": "total"]),
+                   ["unit_of_measurement": .string(currency), "device_class": .string("monetary"), "state_class": .string("total")]),
             sensor("session_average_price", "Session average price", topic: topics.session, template: "{{ value_json.average_price }}",
-                   ["unit_of_measurement": "\(currency)/kWh"]),
-            sensor("session_state", "Session", topic: topics.session, template: "{{ value_json.state }}", ["icon": "mdi:ev-station"]),
+                   ["unit_of_measurement": .string("\(currency)/kWh")]),
+            sensor("session_state", "Session", topic: topics.session, template: "{{ value_json.state }}", ["icon": .string("mdi:ev-station")]),
             sensor("cost_today", "Charging cost today", topic: topics.costToday, template: "{{ value }}",
-                   ["unit_of_measurement": currency, "device_class": "monetary", "state_class": "total"]),
+                   ["unit_of_measurement": .string(currency), "device_class": .string("monetary"), "state_class": .string("total")]),
             sensor("cost_month", "Charging cost this month", topic: topics.costMonth, template: "{{ value }}",
-                   ["unit_of_measurement": currency, "device_class": "monetary", "state_class": "total"]),
+                   ["unit_of_measurement": .string(currency), "device_class": .string("monetary"), "state_class": .string("total")]),
             sensor("price", "Current price", topic: "\(config.baseTopic)/price", template: "{{ value }}",
-                   ["unit_of_measurement": "\(currency)/kWh", "state_class": "measurement", "icon": "mdi:cash"]),
+                   ["unit_of_measurement": .string("\(currency)/kWh"), "state_class": .string("measurement"), "icon": .string("mdi:cash")]),
             sensor("soc", "State of charge", topic: topics.state,
                    template: "{{ value_json.soc if value_json.soc is defined else None }}",
-                   ["unit_of_measurement": "%", "device_class": "battery", "state_class": "measurement"]),
+                   ["unit_of_measurement": .string("%"), "device_class": .string("battery"), "state_class": .string("measurement")]),
             sensor("planned_end", "Planned charge end", topic: topics.state,
-                   template: "{{ value_json.planned_end if value_json.planned_end is defined else None }}", ["device_class": "timestamp"]),
+                   template: "{{ value_json.planned_end if value_json.planned_end is defined else None }}", ["device_class": .string("timestamp")]),
             sensor("next_start", "Next charge start", topic: topics.state,
-                   template: "{{ value_json.next_start if value_json.next_start is defined else None }}", ["device_class": "timestamp"]),
+                   template: "{{ value_json.next_start if value_json.next_start is defined else None }}", ["device_class": .string("timestamp")]),
             sensor("departure", "Ready by", topic: topics.state,
-                   template: "{{ value_json.departure if value_json.departure is defined else None }}", ["device_class": "timestamp"]),
+                   template: "{{ value_json.departure if value_json.departure is defined else None }}", ["device_class": .string("timestamp")]),
             sensor("energy_needed", "Energy needed", topic: topics.state,
                    template: "{{ value_json.energy_needed_wh if value_json.energy_needed_wh is defined else 0 }}",
-                   ["unit_of_measurement": "Wh", "device_class": "energy"]),
+                   ["unit_of_measurement": .string("Wh"), "device_class": .string("energy")]),
             sensor("planned_cost", "Planned cost", topic: topics.state,
                    template: "{{ value_json.planned_cost if value_json.planned_cost is defined else 0 }}",
-                   ["unit_of_measurement": currency, "device_class": "monetary"]),
+                   ["unit_of_measurement": .string(currency), "device_class": .string("monetary")]),
             Entity(component: "binary_sensor", object: "plugged", name: "Plugged in", fields: [
-                "state_topic": topics.state, "value_template": "{{ 'ON' if value_json.plugged else 'OFF' }}", "device_class": "plug",
+                "state_topic": .string(topics.state), "value_template": .string("{{ 'ON' if value_json.plugged else 'OFF' }}"), "device_class": .string("plug"),
             ]),
             Entity(component: "binary_sensor", object: "charging", name: "Charging", fields: [
-                "state_topic": topics.state, "value_template": "{{ 'ON' if value_json.charging else 'OFF' }}", "device_class": "battery_charging",
+                "state_topic": .string(topics.state), "value_template": .string("{{ 'ON' if value_json.charging else 'OFF' }}"), "device_class": .string("battery_charging"),
             ]),
             Entity(component: "select", object: "mode", name: "Charging mode", fields: [
-                "state_topic": topics.state, "value_template": "{{ value_json.mode }}", "command_topic": topics.modeSet,
-                "options": ChargingMode.allCases.map(\.rawValue), "icon": "mdi:ev-plug-type2",
+                "state_topic": .string(topics.state), "value_template": .string("{{ value_json.mode }}"), "command_topic": .string(topics.modeSet),
+                "options": .array(ChargingMode.allCases.map { .string($0.rawValue) }), "icon": .string("mdi:ev-plug-type2"),
             ]),
             Entity(component: "number", object: "target_soc", name: "Target charge", fields: [
-                "state_topic": topics.state, "value_template": "{{ value_json.target_soc }}", "command_topic": topics.targetSocSet,
-                "min": vehicle.minSoc, "max": 100, "step": 1, "unit_of_measurement": "%", "mode": "slider",
+                "state_topic": .string(topics.state), "value_template": .string("{{ value_json.target_soc }}"), "command_topic": .string(topics.targetSocSet),
+                "min": .number(vehicle.minSoc), "max": .number(100), "step": .number(1), "unit_of_measurement": .string("%"), "mode": .string("slider"),
             ]),
             Entity(component: "text", object: "ready_by", name: "Ready-by time", fields: [
-                "state_topic": topics.state, "value_template": "{{ value_json.ready_by }}", "command_topic": topics.readyBySet,
-                "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "icon": "mdi:clock-end",
+                "state_topic": .string(topics.state), "value_template": .string("{{ value_json.ready_by }}"), "command_topic": .string(topics.readyBySet),
+                "pattern": .string("^([01][0-9]|2[0-3]):[0-5][0-9]$"), "icon": .string("mdi:clock-end"),
             ]),
             Entity(component: "button", object: "boost", name: "Boost", fields: [
-                "command_topic": topics.boostSet, "payload_press": "ON", "icon": "mdi:flash",
+                "command_topic": .string(topics.boostSet), "payload_press": .string("ON"), "icon": .string("mdi:flash"),
             ]),
             Entity(component: "binary_sensor", object: "boosting", name: "Boosting", fields: [
-                "state_topic": topics.state, "value_template": "{{ 'ON' if value_json.boost else 'OFF' }}", "icon": "mdi:flash",
+                "state_topic": .string(topics.state), "value_template": .string("{{ 'ON' if value_json.boost else 'OFF' }}"), "icon": .string("mdi:flash"),
             ]),
         ]
         if config.tariff.dynamic?.source?.isLive == true {
             // How the live price source is doing (up_to_date, waiting, failing), its message and
             // how far prices are known as attributes.
             list.append(sensor("price_source", "Price source", topic: "\(config.baseTopic)/prices/status", template: "{{ value_json.state }}", [
-                "json_attributes_topic": "\(config.baseTopic)/prices/status", "entity_category": "diagnostic", "icon": "mdi:cloud-download",
+                "json_attributes_topic": .string("\(config.baseTopic)/prices/status"), "entity_category": .string("diagnostic"), "icon": .string("mdi:cloud-download"),
             ]))
         }
         return list

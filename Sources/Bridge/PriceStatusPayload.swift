@@ -1,3 +1,4 @@
+import Documents
 import Foundation
 import PriceSources
 import Tariffs
@@ -22,14 +23,12 @@ struct PriceStatusPayload: Equatable {
     }
 
     func json() -> String {
-        var object: [String: Any] = [
-            "source": source,
-            "state": state,
-            "message": status.description,
-            "updated": Timestamp.format(updated),
-        ]
-        object["known_until"] = knownUntil.map { Timestamp.format($0) } ?? NSNull()
-        let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-        return String(decoding: data, as: UTF8.self)
+        JSONWriter(sortsKeys: true).text(.object([
+            ("source", .string(source)),
+            ("state", .string(state)),
+            ("message", .string(status.description)),
+            ("updated", .string(Timestamp.format(updated))),
+            ("known_until", .optionalString(knownUntil.map { Timestamp.format($0) })),
+        ]))
     }
 }

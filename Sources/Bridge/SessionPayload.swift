@@ -1,3 +1,4 @@
+import Documents
 import Foundation
 import Metering
 import Tariffs
@@ -27,18 +28,19 @@ struct SessionPayload {
     }
 
     func json() -> String {
-        var object = JSONObjectText()
-        object.set("session_reference_id", sessionId)
-        object.set("start_time", Timestamp.format(start))
-        object.set("energy_wh", (energyWh * 1000).rounded() / 1000)
-        object.set("cost", Double(Self.money(cost))!)
-        object.set("currency", currency)
-        if let averagePrice { object.set("average_price", (averagePrice * 1e6).rounded() / 1e6) } else { object.setNull("average_price") }
-        object.set("state", open ? "open" : "closed")
-        object.set("confidence", confidence)
-        if let end { object.set("end_time", Timestamp.format(end)) }
-        if let savings { object.set("savings", Double(Self.money(savings))!) }
-        return object.text
+        var object: [(key: String, value: DocumentValue)] = [
+            ("session_reference_id", .string(sessionId)),
+            ("start_time", .string(Timestamp.format(start))),
+            ("energy_wh", .number((energyWh * 1000).rounded() / 1000)),
+            ("cost", .number(Double(Self.money(cost))!)),
+            ("currency", .string(currency)),
+            ("average_price", averagePrice.map { .number(($0 * 1e6).rounded() / 1e6) } ?? .null),
+            ("state", .string(open ? "open" : "closed")),
+            ("confidence", .number(confidence)),
+        ]
+        if let end { object.append(("end_time", .string(Timestamp.format(end)))) }
+        if let savings { object.append(("savings", .number(Double(Self.money(savings))!))) }
+        return JSONWriter(sortsKeys: true).text(.object(object))
     }
 
     /// Money as a plain number with at most 6 decimals.

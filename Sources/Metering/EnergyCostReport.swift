@@ -1,3 +1,4 @@
+import Documents
 import Foundation
 import Tariffs
 
@@ -103,8 +104,8 @@ public struct EnergyCostReport: Sendable {
     // MARK: JSON
 
     /// The `energy_cost` object.
-    public var json: JSONValue {
-        var members: [(String, JSONValue)] = [
+    public var json: DocumentValue {
+        var members: [(key: String, value: DocumentValue)] = [
             ("object", .string("energy_cost")),
             ("object_id", .string(objectId)),
             ("direction", .string(direction.rawValue)),
@@ -133,11 +134,11 @@ public struct EnergyCostReport: Sendable {
         return .object(members)
     }
 
-    static func lineJSON(_ line: Line) -> JSONValue {
-        var members: [(String, JSONValue)] = [
+    static func lineJSON(_ line: Line) -> DocumentValue {
+        var members: [(key: String, value: DocumentValue)] = [
             ("start_time", .string(Timestamp.format(line.start))),
             ("end_time", .string(Timestamp.format(line.end))),
-            ("session_reference_id", line.sessionReferenceId.map(JSONValue.string) ?? .null),
+            ("session_reference_id", .optionalString(line.sessionReferenceId)),
         ]
         if let id = line.recordReferenceId { members.append(("record_reference_id", .string(id))) }
         if let device = line.deviceId { members.append(("device_id", .string(device))) }
@@ -151,12 +152,12 @@ public struct EnergyCostReport: Sendable {
         return .object(members)
     }
 
-    static func tariff(_ summary: CostSummary) -> JSONValue {
+    static func tariff(_ summary: CostSummary) -> DocumentValue {
         .object([("value", .number(round(summary.cost, 6))), ("confidence", .number(round(summary.reportedConfidence, 4)))])
     }
 
-    static func unpriced(_ summary: CostSummary, intervals: Bool) -> JSONValue {
-        var members: [(String, JSONValue)] = [("value", .number(round(summary.unpricedEnergyWh, 3)))]
+    static func unpriced(_ summary: CostSummary, intervals: Bool) -> DocumentValue {
+        var members: [(key: String, value: DocumentValue)] = [("value", .number(round(summary.unpricedEnergyWh, 3)))]
         if intervals {
             members.append(("intervals", .array(summary.unpricedIntervals.map {
                 .object([("start_time", .string(Timestamp.format($0.start))), ("end_time", .string(Timestamp.format($0.end)))])
@@ -165,8 +166,8 @@ public struct EnergyCostReport: Sendable {
         return .object(members)
     }
 
-    static func sessionJSON(_ session: SessionCost) -> JSONValue {
-        var members: [(String, JSONValue)] = [
+    static func sessionJSON(_ session: SessionCost) -> DocumentValue {
+        var members: [(key: String, value: DocumentValue)] = [
             ("session_reference_id", .string(session.sessionReferenceId)),
             ("device_id", .string(session.deviceId)),
             ("start_time", .string(Timestamp.format(session.start))),
@@ -174,7 +175,7 @@ public struct EnergyCostReport: Sendable {
             ("records", .number(Double(session.recordCount))),
             ("energy", .object([("value", .number(round(session.total.energyWh, 3)))])),
             ("tariff", tariff(session.total)),
-            ("average_price", .number(session.total.averagePricePerKWh.map { round($0, 6) })),
+            ("average_price", .finiteNumber(session.total.averagePricePerKWh.map { round($0, 6) })),
             ("peak_power", .object([("units", .string("W")), ("value", .number(round(session.peakPowerW, 1)))])),
         ]
         if let baseline = session.baseline {
@@ -183,7 +184,7 @@ public struct EnergyCostReport: Sendable {
         if let savings = session.savings {
             members.append(("savings", .object([
                 ("value", .number(round(savings, 6))),
-                ("percentage", .number(session.savingsPercentage.map { round($0, 2) })),
+                ("percentage", .finiteNumber(session.savingsPercentage.map { round($0, 2) })),
             ])))
         } else {
             members.append(("savings", .null))
@@ -202,7 +203,7 @@ public struct EnergyCostReport: Sendable {
                 line.recordReferenceId ?? "", line.deviceId ?? "", direction.rawValue,
                 Self.wh(line.summary.energyWh), Self.money(line.summary.cost), currency,
                 line.rate.map { Self.money($0.pricePerKWh) } ?? "", line.rate?.type.rawValue ?? "",
-                JSONValue.format(Self.round(line.summary.reportedConfidence, 4)), Self.wh(line.summary.unpricedEnergyWh),
+                JSONWriter.number(Self.round(line.summary.reportedConfidence, 4)), Self.wh(line.summary.unpricedEnergyWh),
             ]
             out += fields.map(Self.csvField).joined(separator: ",") + "\n"
         }
@@ -278,6 +279,6 @@ public struct EnergyCostReport: Sendable {
         return result == 0 ? 0 : result // no -0
     }
 
-    static func wh(_ value: Double) -> String { JSONValue.format(round(value, 3)) }
-    static func money(_ value: Double) -> String { JSONValue.format(round(value, 6)) }
+    static func wh(_ value: Double) -> String { JSONWriter.number(round(value, 3)) }
+    static func money(_ value: Double) -> String { JSONWriter.number(round(value, 6)) }
 }

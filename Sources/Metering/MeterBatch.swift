@@ -1,3 +1,4 @@
+import Documents
 import Foundation
 import Tariffs
 
@@ -23,27 +24,27 @@ public struct MeterBatch: Sendable {
     /// a batch (not JSON, or neither an array nor an object with a `data` array).
     /// - Parameter source: names the input in errors (a file path, or `standard input`).
     public static func parse(json: Data, source: String) throws -> MeterBatch {
-        let document: Any
+        let document: DocumentValue
         do {
-            document = try JSONSerialization.jsonObject(with: json, options: [.fragmentsAllowed])
+            document = try DocumentValue.parse(String(decoding: json, as: UTF8.self), preferJSON: true)
         } catch {
             throw MeterBatchError.notJSON(source: source)
         }
-        let items: [Any]
-        if let array = document as? [Any] {
+        let items: [DocumentValue]
+        if case let .array(array) = document {
             items = array
-        } else if let object = document as? [String: Any], let data = object["data"] as? [Any] {
+        } else if let object = document.membersByKey, case let .array(data)? = object["data"] {
             items = data
-        } else if let object = document as? [String: Any], object["start_time"] != nil {
-            items = [object]
+        } else if let object = document.membersByKey, object["start_time"] != nil {
+            items = [document]
         } else {
             throw MeterBatchError.notABatch(source: source)
         }
         return validate(items)
     }
 
-    /// Validates already decoded JSON values (`JSONSerialization` output), one per record.
-    public static func validate(_ items: [Any]) -> MeterBatch {
+    /// Validates already parsed JSON values, one per record.
+    public static func validate(_ items: [DocumentValue]) -> MeterBatch {
         var records: [MeterRecord] = []
         var failures: [FailedRecord] = []
         records.reserveCapacity(items.count)

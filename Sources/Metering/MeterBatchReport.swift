@@ -1,3 +1,4 @@
+import Documents
 import Foundation
 
 /// What happened to a submitted batch (docs/meter-records.md).
@@ -31,7 +32,7 @@ public struct MeterBatchReport: Sendable, Hashable, Codable {
 
     /// The report as JSON, keys in the documented order.
     public func json(pretty: Bool = true) -> String {
-        JSONValue.object([
+        DocumentValue.object([
             ("object", .string(object)),
             ("records_submitted", .number(Double(recordsSubmitted))),
             ("records_accepted", .number(Double(recordsAccepted))),
@@ -40,10 +41,10 @@ public struct MeterBatchReport: Sendable, Hashable, Codable {
             ("failed_records", .array(failedRecords.map { failure in
                 .object([
                     ("record_num", .number(Double(failure.recordNum))),
-                    ("record_reference_id", failure.recordReferenceId.map(JSONValue.string) ?? .null),
+                    ("record_reference_id", .optionalString(failure.recordReferenceId)),
                     ("error", .string(failure.error)),
                 ])
             })),
-        ]).text(pretty: pretty)
+        ]).jsonText(pretty ? .indented : .compact)
     }
 }

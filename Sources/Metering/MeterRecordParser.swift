@@ -1,32 +1,27 @@
+import Documents
 import Foundation
 import Tariffs
 
-/// Turns one decoded JSON record into a `MeterRecord`, or the reason it is rejected.
+/// Turns one parsed JSON record into a `MeterRecord`, or the reason it is rejected.
 enum MeterRecordParser {
     struct Failure: Error {
         var recordReferenceId: String?
         var message: String
     }
 
-    /// JSON `true`/`false` (an NSNumber of type char, as JSONSerialization gives them).
-    static func isBoolean(_ value: Any) -> Bool {
-        guard let number = value as? NSNumber else { return false }
-        return String(cString: number.objCType) == "c"
-    }
-
-    static func parse(_ item: Any) -> Result<MeterRecord, Failure> {
-        guard let object = item as? [String: Any] else {
+    static func parse(_ item: DocumentValue) -> Result<MeterRecord, Failure> {
+        guard let object = item.membersByKey else {
             return .failure(Failure(recordReferenceId: nil, message: "the record is not a JSON object."))
         }
-        let referenceId = object["record_reference_id"] as? String
+        let referenceId: String? = if case let .string(id)? = object["record_reference_id"] { id } else { nil }
         func fail(_ message: String) -> Result<MeterRecord, Failure> {
             .failure(Failure(recordReferenceId: referenceId, message: message))
         }
         func text(_ key: String, required: Bool) -> Result<String?, Failure> {
-            guard let raw = object[key], !(raw is NSNull) else {
+            guard let raw = object[key], raw != .null else {
                 return required ? .failure(Failure(recordReferenceId: referenceId, message: "\(key) is missing.")) : .success(nil)
             }
-            guard let value = raw as? String else {
+            guard case let .string(value) = raw else {
                 return .failure(Failure(recordReferenceId: referenceId, message: "\(key) must be a string."))
             }
             guard !value.trimmingCharacters(in: .whitespaces).isEmpty else {
@@ -71,20 +66,18 @@ enum MeterRecordParser {
             guard let unit = MeterUnit(rawValue: unitsText.uppercased()) else {
                 return fail("units \"\(unitsText)\" is not one of W, KW, WH, KWH.")
             }
-            guard let rawValue = object["value"], !(rawValue is NSNull) else { return fail("value is missing.") }
             let value: Double
-            if let string = rawValue as? String {
+            switch object["value"] {
+            case nil, .null?:
+                return fail("value is missing.")
+            case let .string(string)?:
                 guard let number = Double(string.trimmingCharacters(in: .whitespaces)) else {
                     return fail("value \"\(string)\" is not a number.")
                 }
                 value = number
-            } else if isBoolean(rawValue) {
-                return fail("value must be a number.")
-            } else if let number = rawValue as? Double {
+            case let .number(number)?:
                 value = number
-            } else if let number = rawValue as? Int {
-                value = Double(number)
-            } else {
+            default:
                 return fail("value must be a number.")
             }
             guard value.isFinite else { return fail("value is not a finite number.") }

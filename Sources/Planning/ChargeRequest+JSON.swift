@@ -1,3 +1,4 @@
+import Documents
 import Foundation
 import Tariffs
 
@@ -9,23 +10,25 @@ extension ChargeRequest {
     /// default 0.9). Throws one sentence naming the field, e.g. `data[0].max_power.units: 'MW' is
     /// not W or KW`.
     public static func decode(json data: Data) throws(PlanningError) -> ChargeRequest {
-        let root: Any
+        let root: DocumentValue
         do {
-            root = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+            root = try DocumentValue.parse(String(decoding: data, as: UTF8.self), preferJSON: true)
+        } catch let error as DocumentSyntaxError {
+            throw PlanningError("request: not valid JSON (\(error.detail))")
         } catch {
-            throw PlanningError("request: not valid JSON (\(error.localizedDescription))")
+            throw PlanningError("request: not valid JSON (\(error))")
         }
-        guard let object = root as? [String: Any] else {
+        guard let object = root.membersByKey else {
             throw PlanningError("request: the top level is not a JSON object")
         }
         let sitePowerW = try JSONField.power(object["max_power"], field: "max_power")
-        guard let items = object["data"] as? [Any] else {
+        guard case let .array(items)? = object["data"] else {
             throw PlanningError("data: missing or not an array of devices")
         }
         var devices: [DeviceRequest] = []
         for (index, item) in items.enumerated() {
             let field = "data[\(index)]"
-            guard let device = item as? [String: Any] else {
+            guard let device = item.membersByKey else {
                 throw PlanningError("\(field): not a JSON object")
             }
             devices.append(try decodeDevice(device, field: field, sitePowerW: sitePowerW, index: index))
@@ -36,19 +39,21 @@ extension ChargeRequest {
     }
 
     private static func decodeDevice(
-        _ object: [String: Any], field: String, sitePowerW: Double?, index: Int
+        _ object: [String: DocumentValue], field: String, sitePowerW: Double?, index: Int
     ) throws(PlanningError) -> DeviceRequest {
         let deviceId: String
         switch object["device_id"] {
-        case let text as String: deviceId = text
-        case let number as NSNumber: deviceId = number.stringValue
-        case nil, is NSNull: deviceId = "device\(index + 1)"
-        default: throw PlanningError("\(field).device_id: not a string")
+        case nil, .null?: deviceId = "device\(index + 1)"
+        case let raw?:
+            guard let text = try? raw.string(at: "\(field).device_id", orNumber: true) else {
+                throw PlanningError("\(field).device_id: not a string")
+            }
+            deviceId = text
         }
         var direction = EnergyDirection.import
-        if let raw = object["direction"], !(raw is NSNull) {
-            guard let text = raw as? String, let parsed = EnergyDirection(rawValue: text.uppercased()) else {
-                throw PlanningError("\(field).direction: '\(raw)' is not IMPORT or EXPORT")
+        if let raw = object["direction"], raw != .null {
+            guard case let .string(text) = raw, let parsed = EnergyDirection(rawValue: text.uppercased()) else {
+                throw PlanningError("\(field).direction: '\(JSONField.shown(raw))' is not IMPORT or EXPORT")
             }
             direction = parsed
         }
@@ -59,15 +64,15 @@ extension ChargeRequest {
         }
         var energyWh: Double
         var minEnergyWh = 0.0
-        let energy = object["energy"].flatMap { $0 is NSNull ? nil : $0 }
-        let battery = object["battery"].flatMap { $0 is NSNull ? nil : $0 }
+        let energy = object["energy"].flatMap { $0 == .null ? nil : $0 }
+        let battery = object["battery"].flatMap { $0 == .null ? nil : $0 }
         switch (energy, battery) {
         case (nil, nil):
             throw PlanningError("\(field): needs either energy or battery")
         case (.some, .some):
             throw PlanningError("\(field): gives both energy and battery; give one")
         case let (.some(energy), nil):
-            guard let energy = energy as? [String: Any] else {
+            guard let energy = energy.membersByKey else {
                 throw PlanningError("\(field).energy: not an object with units and value")
             }
             let scale = try JSONField.energyScale(energy["units"], field: "\(field).energy.units")
@@ -83,9 +88,9 @@ extension ChargeRequest {
             throw PlanningError("\(field).energy.value: \(energyWh) Wh is negative")
         }
         var continuous = false
-        if let raw = object["continuous"], !(raw is NSNull) {
-            guard let flag = raw as? Bool else {
-                throw PlanningError("\(field).continuous: '\(raw)' is not true or false")
+        if let raw = object["continuous"], raw != .null {
+            guard case let .bool(flag) = raw else {
+                throw PlanningError("\(field).continuous: '\(JSONField.shown(raw))' is not true or false")
             }
             continuous = flag
         }
@@ -97,8 +102,8 @@ extension ChargeRequest {
             preconditionMinutes: precondition, priceCapPerKWh: cap)
     }
 
-    private static func decodeBattery(_ raw: Any, field: String) throws(PlanningError) -> Double {
-        guard let battery = raw as? [String: Any] else {
+    private static func decodeBattery(_ raw: DocumentValue, field: String) throws(PlanningError) -> Double {
+        guard let battery = raw.membersByKey else {
             throw PlanningError("\(field): not an object with capacity_wh, soc and target_soc")
         }
         guard let capacity = try JSONField.number(battery["capacity_wh"], field: "\(field).capacity_wh") else {
@@ -126,69 +131,57 @@ extension ChargeRequest {
 /// Small readers for the request's loosely typed fields; every error names the field.
 enum JSONField {
     /// A number given as a JSON number or a numeric string; `nil` when absent or null.
-    static func number(_ raw: Any?, field: String) throws(PlanningError) -> Double? {
-        switch raw {
-        case nil, is NSNull:
-            return nil
-        case let text as String:
-            guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite else {
-                throw PlanningError("\(field): '\(text)' is not a number")
-            }
-            return value
-        case let number as NSNumber:
-            if isBoolean(number) {
-                throw PlanningError("\(field): \(number.boolValue) is not a number")
-            }
-            return number.doubleValue
-        default:
-            throw PlanningError("\(field): '\(raw!)' is not a number")
+    static func number(_ raw: DocumentValue?, field: String) throws(PlanningError) -> Double? {
+        guard let raw, raw != .null else { return nil }
+        do {
+            return try raw.finiteNumber(at: field, orNumericText: true)
+        } catch {
+            if case let .bool(flag) = raw { throw PlanningError("\(field): \(flag) is not a number") }
+            throw PlanningError("\(field): '\(shown(raw))' is not a number")
         }
-    }
-
-    /// Whether JSONSerialization made `number` from `true` or `false`.
-    static func isBoolean(_ number: NSNumber) -> Bool {
-        String(describing: type(of: number)).contains("Boolean")
     }
 
     /// A `{"units": "W"|"KW", "value": ...}` power in W; `nil` when absent or null.
-    static func power(_ raw: Any?, field: String) throws(PlanningError) -> Double? {
-        switch raw {
-        case nil, is NSNull:
-            return nil
-        case let object as [String: Any]:
-            var scale = 1.0
-            if let units = object["units"], !(units is NSNull) {
-                switch (units as? String)?.uppercased() {
-                case "W": scale = 1
-                case "KW": scale = 1000
-                default: throw PlanningError("\(field).units: '\(units)' is not W or KW")
-                }
-            }
-            guard let value = try number(object["value"], field: "\(field).value") else {
-                throw PlanningError("\(field).value: missing")
-            }
-            return value * scale
-        default:
+    static func power(_ raw: DocumentValue?, field: String) throws(PlanningError) -> Double? {
+        guard let raw, raw != .null else { return nil }
+        guard let object = raw.membersByKey else {
             throw PlanningError("\(field): not an object with units and value")
         }
+        var scale = 1.0
+        if let units = object["units"], units != .null {
+            switch units.text?.uppercased() {
+            case "W": scale = 1
+            case "KW": scale = 1000
+            default: throw PlanningError("\(field).units: '\(shown(units))' is not W or KW")
+            }
+        }
+        guard let value = try number(object["value"], field: "\(field).value") else {
+            throw PlanningError("\(field).value: missing")
+        }
+        return value * scale
     }
 
     /// Wh per unit of an energy's `units` (`WH` or `KWH`, default `WH`).
-    static func energyScale(_ raw: Any?, field: String) throws(PlanningError) -> Double {
-        guard let raw, !(raw is NSNull) else { return 1 }
-        switch (raw as? String)?.uppercased() {
+    static func energyScale(_ raw: DocumentValue?, field: String) throws(PlanningError) -> Double {
+        guard let raw, raw != .null else { return 1 }
+        switch raw.text?.uppercased() {
         case "WH": return 1
         case "KWH": return 1000
-        default: throw PlanningError("\(field): '\(raw)' is not WH or KWH")
+        default: throw PlanningError("\(field): '\(shown(raw))' is not WH or KWH")
         }
     }
 
     /// An ISO 8601 instant with an offset or `Z`.
-    static func instant(_ raw: Any?, field: String) throws(PlanningError) -> Date {
-        guard let raw, !(raw is NSNull) else { throw PlanningError("\(field): missing") }
-        guard let text = raw as? String, let date = Timestamp.parse(text) else {
-            throw PlanningError("\(field): '\(raw)' is not an ISO 8601 instant with an offset or Z")
+    static func instant(_ raw: DocumentValue?, field: String) throws(PlanningError) -> Date {
+        guard let raw, raw != .null else { throw PlanningError("\(field): missing") }
+        guard let text = raw.text, let date = Timestamp.parse(text) else {
+            throw PlanningError("\(field): '\(shown(raw))' is not an ISO 8601 instant with an offset or Z")
         }
         return date
+    }
+
+    /// A value as an error shows it: a string's text, anything else as compact JSON.
+    static func shown(_ raw: DocumentValue) -> String {
+        raw.text ?? raw.jsonText()
     }
 }

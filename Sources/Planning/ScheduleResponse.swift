@@ -1,3 +1,4 @@
+import Documents
 import Foundation
 import Tariffs
 
@@ -5,31 +6,42 @@ import Tariffs
 ///
 /// Instants are UTC with `Z`; money is rounded to 1e-6 of the currency, energy and power to
 /// 1e-3 Wh and W, percentages to 0.01.
-public struct ScheduleResponse: Encodable, Sendable {
-    public struct Money: Encodable, Sendable {
+public struct ScheduleResponse: Sendable {
+    public struct Money: Sendable {
         public var value: Double
         public var confidence: Double
+
+        var document: DocumentValue { .object([("value", .number(value)), ("confidence", .number(confidence))]) }
     }
 
-    public struct Savings: Encodable, Sendable {
+    public struct Savings: Sendable {
         public var value: Double
         public var percentage: Double
+
+        var document: DocumentValue { .object([("value", .number(value)), ("percentage", .number(percentage))]) }
     }
 
-    public struct Quantity: Encodable, Sendable {
+    public struct Quantity: Sendable {
         public var units: String
         public var value: Double
+
+        var document: DocumentValue { .object([("units", .string(units)), ("value", .number(value))]) }
     }
 
-    public struct Slot: Encodable, Sendable {
+    public struct Slot: Sendable {
         public var start_time: String
         public var end_time: String
         public var power: Quantity
         public var energy: Quantity
         public var cost: Double
+
+        var document: DocumentValue {
+            .object([("start_time", .string(start_time)), ("end_time", .string(end_time)), ("power", power.document),
+                     ("energy", energy.document), ("cost", .number(cost))])
+        }
     }
 
-    public struct Device: Encodable, Sendable {
+    public struct Device: Sendable {
         public var device_id: String
         public var direction: String
         public var start_time: String
@@ -39,6 +51,15 @@ public struct ScheduleResponse: Encodable, Sendable {
         public var energy: Quantity
         public var shortfall: Quantity
         public var schedule: [Slot]
+
+        /// One device's schedule, as the bridge publishes it on `<base>/<vehicle>/schedule`.
+        public var document: DocumentValue {
+            .object([
+                ("device_id", .string(device_id)), ("direction", .string(direction)), ("start_time", .string(start_time)),
+                ("end_time", .string(end_time)), ("tariff", tariff.document), ("savings", savings.document),
+                ("energy", energy.document), ("shortfall", shortfall.document), ("schedule", .array(schedule.map(\.document))),
+            ])
+        }
     }
 
     public var object = "schedule"
@@ -77,10 +98,15 @@ public struct ScheduleResponse: Encodable, Sendable {
 
     /// The response as pretty-printed JSON with sorted keys (stable output, like every command).
     public func jsonData() -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        // Encoding plain strings and finite numbers cannot fail.
-        return try! encoder.encode(self)
+        Data(JSONWriter(layout: .spacedIndented, sortsKeys: true).text(document).utf8)
+    }
+
+    /// The response as a document (keys in declaration order; writers sort them).
+    public var document: DocumentValue {
+        .object([
+            ("object", .string(object)), ("currency_code", .string(currency_code)), ("location_timezone", .string(location_timezone)),
+            ("tariff", tariff.document), ("savings", savings.document), ("data", .array(data.map(\.document))),
+        ])
     }
 
     private static func savings(_ value: Double, baseline: Double) -> Savings {

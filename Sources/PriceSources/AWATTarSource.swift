@@ -1,3 +1,4 @@
+import Documents
 import Foundation
 import Tariffs
 
@@ -40,24 +41,24 @@ public struct AWATTarSource: DayAheadPriceSource {
 
     /// Parses a market-data answer into rows in EUR/MWh.
     static func parse(_ body: Data, source: String) throws(PriceSourceError) -> [SpotPriceSeries.Row] {
-        let object: Any
+        let object: DocumentValue
         do {
-            object = try JSONSerialization.jsonObject(with: body)
+            object = try DocumentValue.parse(String(decoding: body, as: UTF8.self), preferJSON: true)
         } catch {
             throw .malformed(source: source, problem: "the body is not JSON")
         }
-        guard let top = object as? [String: Any], let data = top["data"] as? [Any] else {
+        guard case let .array(data)? = object.membersByKey?["data"] else {
             throw .malformed(source: source, problem: "expected an object with a \"data\" list")
         }
         var rows: [SpotPriceSeries.Row] = []
         for (index, item) in data.enumerated() {
-            guard let entry = item as? [String: Any],
-                  let start = (entry["start_timestamp"] as? NSNumber)?.doubleValue,
-                  let end = (entry["end_timestamp"] as? NSNumber)?.doubleValue,
-                  let price = (entry["marketprice"] as? NSNumber)?.doubleValue, price.isFinite else {
+            guard let entry = item.membersByKey,
+                  case let .number(start)? = entry["start_timestamp"],
+                  case let .number(end)? = entry["end_timestamp"],
+                  case let .number(price)? = entry["marketprice"], price.isFinite else {
                 throw .malformed(source: source, problem: "data[\(index)] needs start_timestamp, end_timestamp and marketprice numbers")
             }
-            let unit = (entry["unit"] as? String ?? "Eur/MWh").lowercased()
+            let unit: String = if case let .string(text)? = entry["unit"] { text.lowercased() } else { "eur/mwh" }
             let scale: Double
             switch unit {
             case "eur/mwh": scale = 1

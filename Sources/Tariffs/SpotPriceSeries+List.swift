@@ -1,3 +1,4 @@
+import Documents
 import Foundation
 
 extension SpotPriceSeries {
@@ -23,12 +24,7 @@ extension SpotPriceSeries {
             guard let priceValue = item["price"] else {
                 throw TariffError.invalidField(field: "\(itemPath).price", problem: "is required")
             }
-            guard let price = priceValue.number else {
-                throw TariffError.invalidField(field: "\(itemPath).price", problem: "must be a number, found \(priceValue.kindDescription)")
-            }
-            guard price.isFinite else {
-                throw TariffError.invalidField(field: "\(itemPath).price", problem: "must be a finite number")
-            }
+            let price = try TariffError.reading { () throws(DocumentFieldError) in try priceValue.finiteNumber(at: "\(itemPath).price") }
             rows.append(Row(start: instants[0], end: instants[1], price: price))
         }
         try self.init(rows: rows, source: field)

@@ -1,3 +1,5 @@
+import Documents
+
 /// Why a tariff could not be loaded, phrased as what to fix.
 ///
 /// `description` is one sentence naming the file (when known), the field and the fault,
@@ -37,5 +39,28 @@ public indirect enum TariffError: Error, Equatable, CustomStringConvertible, Sen
     public var withoutFile: TariffError {
         if case let .inFile(_, inner) = self { return inner }
         return self
+    }
+}
+
+extension TariffError {
+    /// A field reader's error in a tariff's words: `tariffs[0].price: must be a number, found a string`.
+    public init(_ error: DocumentFieldError) {
+        let problem = switch error.problem {
+        case .missing: "is required"
+        case let .wrongKind(.bool, found): "must be true or false, found \(found.foundDescription)"
+        case let .wrongKind(expected, found): "must be \(DocumentFieldError.describe(expected)), found \(found.kindDescription)"
+        case .notFinite: "must be a finite number"
+        case let .unknownKey(suggestion): "is not a known field" + (suggestion.map { " (did you mean \($0)?)" } ?? "")
+        }
+        self = .invalidField(field: error.path, problem: problem)
+    }
+
+    /// Runs a field reader, its error phrased as a `TariffError`.
+    static func reading<T>(_ read: () throws(DocumentFieldError) -> T) throws(TariffError) -> T {
+        do throws(DocumentFieldError) {
+            return try read()
+        } catch {
+            throw TariffError(error)
+        }
     }
 }

@@ -1,3 +1,4 @@
+import Documents
 import Foundation
 
 /// Turns a parsed tariff document into validated `Tariff`s, naming the field of every fault.
@@ -12,9 +13,7 @@ struct TariffParser {
     }
 
     mutating func parseSet(_ document: DocumentValue) throws -> TariffSet {
-        guard case .object = document else {
-            throw TariffError.invalidField(field: "(top level)", problem: "must be an object, found \(document.kindDescription)")
-        }
+        _ = try TariffError.reading { () throws(DocumentFieldError) in try document.members(at: "(top level)") }
         if document["import"] != nil || document["export"] != nil {
             try rejectUnknownKeys(document, allowed: ["import", "export"], field: "")
             guard let importDocument = document["import"] else {
@@ -45,9 +44,7 @@ struct TariffParser {
 
     mutating func parseTariff(_ document: DocumentValue, field prefix: String, inherited: Tariff?, defaultDirection: EnergyDirection) throws -> Tariff {
         func path(_ key: String) -> String { prefix.isEmpty ? key : "\(prefix).\(key)" }
-        guard case .object = document else {
-            throw TariffError.invalidField(field: prefix.isEmpty ? "(top level)" : prefix, problem: "must be an object, found \(document.kindDescription)")
-        }
+        _ = try TariffError.reading { () throws(DocumentFieldError) in try document.members(at: prefix.isEmpty ? "(top level)" : prefix) }
         try rejectUnknownKeys(document, allowed: Self.tariffKeys, field: prefix)
 
         // Time zone.
@@ -160,7 +157,7 @@ struct TariffParser {
             }
             for (index, item) in items.enumerated() {
                 guard let text = item.text, let date = CivilDate(text) else {
-                    throw TariffError.invalidField(field: path("holidays[\(index)]"), problem: "\(item.text.map { "'\($0)'" } ?? item.kindDescription) is not a date YYYY-MM-DD")
+                    throw TariffError.invalidField(field: path("holidays[\(index)]"), problem: "\(item.foundDescription) is not a date YYYY-MM-DD")
                 }
                 holidays.insert(date)
             }
@@ -180,9 +177,7 @@ struct TariffParser {
         // Off-peak only.
         var offPeakChargingOnly = false
         if let value = document["offPeakChargingOnly"], !value.isNull {
-            guard let flag = value.bool else {
-                throw TariffError.invalidField(field: path("offPeakChargingOnly"), problem: "must be true or false")
-            }
+            let flag = try TariffError.reading { () throws(DocumentFieldError) in try value.boolean(at: path("offPeakChargingOnly")) }
             offPeakChargingOnly = flag
             if flag, fixedPrices[.offPeak] == nil, fixedPrices[.superOffPeak] == nil {
                 throw TariffError.invalidField(field: path("offPeakChargingOnly"), problem: "is true but no offPeak or superOffPeak price is defined")
@@ -265,7 +260,7 @@ struct TariffParser {
             guard let text = item.text, let parsed = T(rawValue: text.lowercased()) else {
                 throw TariffError.invalidField(
                     field: "\(field)[\(index)]",
-                    problem: "\(item.text.map { "'\($0)'" } ?? item.kindDescription) is not one of \(all.map(\.rawValue).joined(separator: ", "))"
+                    problem: "\(item.foundDescription) is not one of \(all.map(\.rawValue).joined(separator: ", "))"
                 )
             }
             guard result.insert(parsed).inserted else {
@@ -280,37 +275,25 @@ struct TariffParser {
             throw TariffError.invalidField(field: field, problem: "is required (HH:MM)")
         }
         guard let text = value.text, let time = TimeOfDay(text) else {
-            throw TariffError.invalidField(field: field, problem: "\(value.text.map { "'\($0)'" } ?? value.kindDescription) is not a time HH:MM from 00:00 to 24:00")
+            throw TariffError.invalidField(field: field, problem: "\(value.foundDescription) is not a time HH:MM from 00:00 to 24:00")
         }
         return time
     }
 
     private func currencyCode(_ value: DocumentValue, field: String) throws -> String {
         guard let text = value.text, text.count == 3, text.allSatisfy({ $0.isASCII && $0.isUppercase }) else {
-            throw TariffError.invalidField(field: field, problem: "\(value.text.map { "'\($0)'" } ?? value.kindDescription) is not an ISO 4217 currency code such as EUR")
+            throw TariffError.invalidField(field: field, problem: "\(value.foundDescription) is not an ISO 4217 currency code such as EUR")
         }
         return text
     }
 
     private func finiteNumber(_ value: DocumentValue, field: String) throws -> Double {
-        guard let number = value.number else {
-            throw TariffError.invalidField(field: field, problem: "must be a number, found \(value.kindDescription)")
-        }
-        guard number.isFinite else {
-            throw TariffError.invalidField(field: field, problem: "must be a finite number")
-        }
-        return number
+        try TariffError.reading { () throws(DocumentFieldError) in try value.finiteNumber(at: field) }
     }
 
     private func rejectUnknownKeys(_ value: DocumentValue, allowed: Set<String>, field: String) throws {
-        guard case let .object(members) = value else { return }
-        for member in members where !allowed.contains(member.key) {
-            let suggestion = KeySuggestion.closest(to: member.key, among: allowed).map { " (did you mean \($0)?)" } ?? ""
-            throw TariffError.invalidField(
-                field: field.isEmpty ? member.key : "\(field).\(member.key)",
-                problem: "is not a known field\(suggestion)"
-            )
-        }
+        guard case .object = value else { return }
+        try TariffError.reading { () throws(DocumentFieldError) in try value.rejectUnknownKeys(allowed, at: field) }
     }
 
     // MARK: Dynamic
@@ -393,10 +376,7 @@ struct TariffParser {
         }
         var forecastEnabled = true
         if let forecastValue = value["forecast"], !forecastValue.isNull {
-            guard let flag = forecastValue.bool else {
-                throw TariffError.invalidField(field: "\(field).forecast", problem: "must be true or false, found \(forecastValue.text.map { "'\($0)'" } ?? forecastValue.kindDescription)")
-            }
-            forecastEnabled = flag
+            forecastEnabled = try TariffError.reading { () throws(DocumentFieldError) in try forecastValue.boolean(at: "\(field).forecast") }
         }
         // A CSV path without another source is the file source (re-read when it changes).
         var spec = source

@@ -1,3 +1,4 @@
+import Documents
 import Foundation
 
 /// The tariffs of one location: what it pays for imported energy and, optionally, what it

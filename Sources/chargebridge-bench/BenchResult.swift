@@ -1,7 +1,8 @@
+import Documents
 import Foundation
 
 /// One figure of `make bench`, printed as one JSON line (docs/benchmarks.md).
-struct BenchResult: Encodable {
+struct BenchResult {
     var bench: String
     var value: Double
     var unit: String
@@ -12,11 +13,13 @@ struct BenchResult: Encodable {
     var extra: [String: Double] = [:]
 
     func jsonLine() -> String {
-        var object: [String: Any] = ["bench": bench, "value": value, "unit": unit, "stat": stat, "runs": runs]
-        if let target { object["target"] = target }
-        for (key, value) in extra { object[key] = value }
-        let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-        return String(decoding: data, as: UTF8.self)
+        var object: [String: DocumentValue] = [
+            "bench": .string(bench), "value": .number(value), "unit": .string(unit), "stat": .string(stat), "runs": .number(Double(runs)),
+        ]
+        if let target { object["target"] = .number(target) }
+        for (key, value) in extra { object[key] = .number(value) }
+        // Sorted keys and `\/`, as JSONSerialization wrote these lines.
+        return JSONWriter(sortsKeys: true, escapesSlashes: true).text(.object(object.map { ($0.key, $0.value) }))
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Documents
 import Foundation
 import Metering
 import Tariffs
@@ -40,7 +41,7 @@ enum AggregationArgument: String, ExpressibleByArgument, CaseIterable {
 /// Prints an `energy_cost` report in `format`, and its unpriced-energy warning on stderr.
 func emit(_ report: EnergyCostReport, format: OutputFormat) {
     switch format {
-    case .json: print(report.json.text())
+    case .json: print(report.json.jsonText(.indented))
     case .csv: print(report.csv(), terminator: "")
     default: print(report.table(), terminator: "")
     }

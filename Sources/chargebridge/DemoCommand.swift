@@ -1,5 +1,6 @@
 import ArgumentParser
 import Bridge
+import Documents
 import Foundation
 import Logging
 import MQTT
@@ -158,7 +159,7 @@ final class DemoDisplay: @unchecked Sendable {
     let departure: Date
     private let lock = NSLock()
     private var shownPlan = false
-    private var lastSession: [String: Any]?
+    private var lastSession: DocumentValue?
     private var closed = false
     private var lastHour = -1
 
@@ -180,10 +181,10 @@ final class DemoDisplay: @unchecked Sendable {
                 let what = text == "start" ? "⚡ charger told to START" : "■ charger told to STOP "
                 line("\(what)   price now \(formatPrice(price)) \(tariff.currency)/kWh")
             case "chargebridge/car1/session":
-                let object = try? JSONSerialization.jsonObject(with: Data(message.payload)) as? [String: Any]
+                let object = try? DocumentValue.parse(text, preferJSON: true)
                 lock.withLock {
                     lastSession = object
-                    if object?["state"] as? String == "closed" { closed = true }
+                    if object?["state"]?.text == "closed" { closed = true }
                 }
             default:
                 break
@@ -193,25 +194,25 @@ final class DemoDisplay: @unchecked Sendable {
     }
 
     private func showPlanOnce(_ text: String) {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
-              let slots = object["schedule"] as? [[String: Any]], !slots.isEmpty else { return }
+        guard let object = try? DocumentValue.parse(text, preferJSON: true),
+              case let .array(slots)? = object["schedule"], !slots.isEmpty else { return }
         let first = lock.withLock { () -> Bool in
             defer { shownPlan = true }
             return !shownPlan
         }
         guard first else { return }
         let marks = slots.compactMap { slot -> (start: Date, end: Date)? in
-            guard let from = (slot["start_time"] as? String).flatMap(Timestamp.parse),
-                  let to = (slot["end_time"] as? String).flatMap(Timestamp.parse) else { return nil }
+            guard let from = slot["start_time"]?.text.flatMap(Timestamp.parse),
+                  let to = slot["end_time"]?.text.flatMap(Timestamp.parse) else { return nil }
             return (from, to)
         }
-        let energy = ((object["energy"] as? [String: Any])?["value"] as? Double ?? 0) / 1000
-        let cost = (object["tariff"] as? [String: Any])?["value"] as? Double ?? 0
-        let savings = object["savings"] as? [String: Any]
+        let energy = (object["energy"]?["value"]?.number ?? 0) / 1000
+        let cost = object["tariff"]?["value"]?.number ?? 0
+        let savings = object["savings"]
         print("""
 
         The bridge's plan: \(String(format: "%.1f", energy)) kWh in \(slots.count) slot(s) for \(String(format: "%.2f", cost)) \(tariff.currency), \
-        saving \(String(format: "%.2f", savings?["value"] as? Double ?? 0)) \(tariff.currency) (\(String(format: "%.1f", savings?["percentage"] as? Double ?? 0)) %) against charging at once.
+        saving \(String(format: "%.2f", savings?["value"]?.number ?? 0)) \(tariff.currency) (\(String(format: "%.1f", savings?["percentage"]?.number ?? 0)) %) against charging at once.
 
         """)
         let timeline = tariff.rates(from: clock.now(), to: departure)
@@ -227,7 +228,7 @@ final class DemoDisplay: @unchecked Sendable {
             return hour > lastHour && shownPlan
         }
         guard due else { return }
-        let cost = lock.withLock { lastSession?["cost"] as? Double ?? 0 }
+        let cost = lock.withLock { lastSession?["cost"]?.number ?? 0 }
         line(String(format: "state of charge %5.1f %%   energy %5.1f kWh   cost so far %.2f %@",
                     status.socPercent, status.counterWh / 1000, cost, tariff.currency))
     }
@@ -246,12 +247,12 @@ final class DemoDisplay: @unchecked Sendable {
     }
 
     func printSummary(charger: SimulatedCharger.Status, initialSoc: Double, maxPowerW: Double) {
-        let session = lock.withLock { lastSession } ?? [:]
-        let energy = (session["energy_wh"] as? Double ?? 0) / 1000
-        let cost = session["cost"] as? Double ?? 0
-        let average = session["average_price"] as? Double
+        let session = lock.withLock { lastSession } ?? .object([])
+        let energy = (session["energy_wh"]?.number ?? 0) / 1000
+        let cost = session["cost"]?.number ?? 0
+        let average = session["average_price"]?.number
         // What a plain charger would have cost: the same energy at full power from the plug-in.
-        let plugIn = (session["start_time"] as? String).flatMap(Timestamp.parse) ?? start
+        let plugIn = session["start_time"]?.text.flatMap(Timestamp.parse) ?? start
         let baselineEnd = plugIn.addingTimeInterval(energy * 1000 / maxPowerW * 3600)
         let baseline = tariff.rates(from: plugIn, to: baselineEnd).slices.reduce(0.0) { total, slice in
             total + slice.duration / 3600 * maxPowerW / 1000 * slice.pricePerKWh
@@ -259,7 +260,7 @@ final class DemoDisplay: @unchecked Sendable {
         let savings: Double? = energy > 0 ? baseline - cost : nil
         print("""
 
-        Unplugged at \(tariff.calendar.localDescription(of: clock.now())). Session \(session["session_reference_id"] as? String ?? "-"):
+        Unplugged at \(tariff.calendar.localDescription(of: clock.now())). Session \(session["session_reference_id"]?.text ?? "-"):
           energy        \(String(format: "%.2f", energy)) kWh (the wallbox counted \(String(format: "%.2f", charger.counterWh / 1000)) kWh)
           state of charge \(String(format: "%.0f", initialSoc)) % -> \(String(format: "%.1f", charger.socPercent)) %
           cost          \(String(format: "%.2f", cost)) \(tariff.currency)\(average.map { String(format: " (%.4f %@/kWh on average)", $0, tariff.currency) } ?? "")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Documents
 import Foundation
 import Tariffs
 
@@ -92,7 +93,7 @@ struct ForecastBacktestCommand: AsyncParsableCommand {
         let unit = loaded.priceColumn ?? "price"
         switch format.value {
         case .json:
-            print(try JSONOutput.encode(BacktestResponse(prices: prices, unit: unit, timeZone: timeZone, report: report)))
+            print(JSONOutput.text(BacktestResponse(prices: prices, unit: unit, timeZone: timeZone, report: report).document))
         default:
             print("Walk-forward backtest of \(prices): \(report.origins) forecast origins, \(report.firstOrigin!) to \(report.lastOrigin!) (\(timeZone))")
             print("Mean absolute error in \(unit) per quarter-hour; seasonal naive = the same quarter-hour one week earlier.")
@@ -110,8 +111,8 @@ struct ForecastBacktestCommand: AsyncParsableCommand {
 }
 
 /// `forecast backtest --format json`.
-struct BacktestResponse: Encodable {
-    struct Horizon: Encodable {
+struct BacktestResponse {
+    struct Horizon {
         var day: Int
         var forecast_mae: Double
         var seasonal_naive_mae: Double
@@ -145,5 +146,25 @@ struct BacktestResponse: Encodable {
         forecast_mae = rounded(report.forecastMAE, places: 3)
         seasonal_naive_mae = rounded(report.seasonalNaiveMAE, places: 3)
         improvement_percent = rounded(report.improvementPercent, places: 2)
+    }
+
+    var document: DocumentValue {
+        var members: [(key: String, value: DocumentValue)] = [
+            ("object", .string(object)), ("prices", .string(prices)), ("unit", .string(unit)), ("timezone", .string(timezone)),
+            ("origins", .number(Double(origins))),
+        ]
+        // Absent, not null, without origins.
+        if let first_origin { members.append(("first_origin", .string(first_origin))) }
+        if let last_origin { members.append(("last_origin", .string(last_origin))) }
+        members += [
+            ("horizons", .array(horizons.map { horizon in
+                .object([("day", .number(Double(horizon.day))), ("forecast_mae", .number(horizon.forecast_mae)),
+                         ("seasonal_naive_mae", .number(horizon.seasonal_naive_mae)),
+                         ("improvement_percent", .number(horizon.improvement_percent)), ("quarter_hours", .number(Double(horizon.quarter_hours)))])
+            })),
+            ("forecast_mae", .number(forecast_mae)), ("seasonal_naive_mae", .number(seasonal_naive_mae)),
+            ("improvement_percent", .number(improvement_percent)),
+        ]
+        return .object(members)
     }
 }

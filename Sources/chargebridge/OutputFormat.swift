@@ -1,4 +1,5 @@
 import ArgumentParser
+import Documents
 import Foundation
 
 /// How a command prints its result. Each command accepts some of these (`FormatOption`).
@@ -15,10 +16,8 @@ enum OutputFormat: String, CaseIterable, Sendable {
 
 /// JSON output for machines: stable key order, no escaped slashes, numbers as JSON numbers.
 enum JSONOutput {
-    static func encode<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    static func text(_ document: DocumentValue) -> String {
+        JSONWriter(layout: .spacedIndented, sortsKeys: true).text(document)
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Documents
 import Foundation
 import Metering
 import Tariffs
@@ -47,21 +48,25 @@ struct TariffCheckCommand: AsyncParsableCommand {
         let summaries = [set.importTariff, set.exportTariff].compactMap { $0 }.map(TariffSummary.init)
         switch format.value {
         case .json:
-            print(try JSONOutput.encode(CheckReport(file: file, valid: true, tariffs: summaries)))
+            print(JSONOutput.text(CheckReport(file: file, valid: true, tariffs: summaries).document))
         default:
             print("\(file): valid; " + summaries.map(\.sentence).joined(separator: "; "))
         }
     }
 
-    struct CheckReport: Encodable {
+    struct CheckReport {
         var file: String
         var valid: Bool
         var tariffs: [TariffSummary]
+
+        var document: DocumentValue {
+            .object([("file", .string(file)), ("valid", .bool(valid)), ("tariffs", .array(tariffs.map(\.document)))])
+        }
     }
 }
 
 /// What a tariff holds, for `tariff check`.
-struct TariffSummary: Encodable {
+struct TariffSummary {
     var direction: String
     var timezone: String
     var currency_code: String
@@ -84,6 +89,19 @@ struct TariffSummary: Encodable {
             dynamic_prices_to = dynamic.spot.lastEnd.map(Timestamp.format)
             dynamic_price_rows = dynamic.spot.rows.count
         }
+    }
+
+    var document: DocumentValue {
+        var members: [(key: String, value: DocumentValue)] = [
+            ("direction", .string(direction)), ("timezone", .string(timezone)), ("currency_code", .string(currency_code)),
+            ("types", .array(types.map(DocumentValue.string))), ("prices", .object(prices.map { ($0.key, .number($0.value)) })),
+            ("offpeak_charging_only", .bool(offpeak_charging_only)),
+        ]
+        // Absent, not null, when the tariff has no dynamic prices.
+        if let dynamic_prices_from { members.append(("dynamic_prices_from", .string(dynamic_prices_from))) }
+        if let dynamic_prices_to { members.append(("dynamic_prices_to", .string(dynamic_prices_to))) }
+        if let dynamic_price_rows { members.append(("dynamic_price_rows", .number(Double(dynamic_price_rows)))) }
+        return .object(members)
     }
 
     var sentence: String {
@@ -152,7 +170,7 @@ struct TariffRatesCommand: AsyncParsableCommand {
         let timeline = chosen.rates(from: start, to: end)
         switch format.value {
         case .json:
-            print(try JSONOutput.encode(RatesResponse(tariff: chosen, timeline: timeline)))
+            print(JSONOutput.text(RatesResponse(tariff: chosen, timeline: timeline).document))
         case .chart:
             print(RateChart(tariff: chosen, timeline: timeline, colour: stdoutIsTerminal).render())
         case .csv:
@@ -172,20 +190,20 @@ struct TariffRatesCommand: AsyncParsableCommand {
 }
 
 /// FlatPeak's rates shape.
-struct RatesResponse: Encodable {
-    struct Rate: Encodable {
+struct RatesResponse {
+    struct Rate {
         var rate: Double
         var confidence: Double
     }
 
-    struct Item: Encodable {
+    struct Item {
         var valid_from: String
         var valid_to: String
         var tariff: Rate
         var type: String
     }
 
-    struct Gap: Encodable {
+    struct Gap {
         var valid_from: String
         var valid_to: String
     }
@@ -206,5 +224,18 @@ struct RatesResponse: Encodable {
                  tariff: Rate(rate: rounded($0.pricePerKWh), confidence: rounded($0.confidence, places: 4)), type: $0.type.rawValue)
         }
         gaps = timeline.gaps.map { Gap(valid_from: Timestamp.format($0.start), valid_to: Timestamp.format($0.end)) }
+    }
+
+    var document: DocumentValue {
+        .object([
+            ("object", .string(object)), ("currency_code", .string(currency_code)), ("timezone", .string(timezone)),
+            ("direction", .string(direction)),
+            ("data", .array(data.map { item in
+                .object([("valid_from", .string(item.valid_from)), ("valid_to", .string(item.valid_to)),
+                         ("tariff", .object([("rate", .number(item.tariff.rate)), ("confidence", .number(item.tariff.confidence))])),
+                         ("type", .string(item.type))])
+            })),
+            ("gaps", .array(gaps.map { .object([("valid_from", .string($0.valid_from)), ("valid_to", .string($0.valid_to))]) })),
+        ])
     }
 }

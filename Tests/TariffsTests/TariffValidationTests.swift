@@ -135,6 +135,10 @@ import Testing
         #expect(message == "timezone: is not a known field (did you mean timeZone?)")
     }
 
+    @Test func aMisspeltTariffKeyIsNamedWithTheSuggestion() {
+        #expect(Fixtures.error(#"{"timeZone": "Europe/Berlin", "currency": "EUR", "tarifs": []}"#) == "tarifs: is not a known field (did you mean tariffs?)")
+    }
+
     @Test func vatWrittenAsPercentIsCaught() {
         let message = Fixtures.error("""
         {"timeZone": "Europe/Berlin", "currency": "EUR", "tariffs": [{"currency": "EUR", "type": "dynamic"}],

@@ -3,8 +3,10 @@ import Yams
 
 /// A parsed JSON or YAML document (tariffs, requests, configs, payloads), kept close to the text so that validation can name
 /// fields exactly and YAML's plain scalars are typed by what the field expects
-/// (`07:00` stays a time, never YAML 1.1's sexagesimal 420).
-public indirect enum DocumentValue: Sendable, Equatable {
+/// (`07:00` stays a time, never YAML 1.1's sexagesimal 420). Also what the product writes:
+/// `JSONWriter` turns a value into text. Not `indirect`: objects and arrays already hold their
+/// members out of line, so a value is built without a box per member (the state payloads).
+public enum DocumentValue: Sendable, Equatable {
     case object([(key: String, value: DocumentValue)])
     case array([DocumentValue])
     case string(String)
@@ -137,6 +139,11 @@ public indirect enum DocumentValue: Sendable, Equatable {
         }
     }
 
+    /// A found value for error messages: text quoted (`'sometimes'`), anything else by its kind (`a number`).
+    public var foundDescription: String {
+        text.map { "'\($0)'" } ?? kindDescription
+    }
+
     /// What the value is, for error messages ("a string", "a number", ...).
     public var kindDescription: String {
         switch self {
@@ -150,9 +157,17 @@ public indirect enum DocumentValue: Sendable, Equatable {
         }
     }
 
+    /// The value of the first member named `key`; `nil` when there is none or this is not an object.
     public subscript(key: String) -> DocumentValue? {
         guard case let .object(members) = self else { return nil }
         return members.first { $0.key == key }?.value
+    }
+
+    /// An object's members by key, a repeated key taking its last value (as JSON readers
+    /// commonly take it: the plan request and meter records always have); `nil` when this is not an object.
+    public var membersByKey: [String: DocumentValue]? {
+        guard case let .object(members) = self else { return nil }
+        return Dictionary(members, uniquingKeysWith: { _, later in later })
     }
 }
 

@@ -1,5 +1,5 @@
+import Documents
 import Foundation
-import Tariffs
 import Testing
 
 /// The JSON reader behind tariff files, inline config tariffs and every JSON MQTT payload.

@@ -1,5 +1,5 @@
+import Documents
 import Testing
-@testable import Tariffs
 
 /// "did you mean ...?" for a misspelt key in a tariff or configuration file.
 @Suite struct KeySuggestionTests {
@@ -10,9 +10,5 @@ import Testing
     func misspeltKeysGetTheClosestKnownOne(key: String, expected: String?) {
         let known: Set = ["timeZone", "currency", "tariffs", "tariffIntervals", "holidays", "holidayTariffIntervals"]
         #expect(KeySuggestion.closest(to: key, among: known) == expected)
-    }
-
-    @Test func aMisspeltTariffKeyIsNamedWithTheSuggestion() {
-        #expect(Fixtures.error(#"{"timeZone": "Europe/Berlin", "currency": "EUR", "tarifs": []}"#) == "tarifs: is not a known field (did you mean tariffs?)")
     }
 }

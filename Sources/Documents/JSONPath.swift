@@ -1,7 +1,7 @@
-import Tariffs
+import Foundation
 
 /// A small JSON path for picking a value out of a payload: `$.battery.level`, `$.data[0].soc`,
-/// `$['state of charge']`, or just `$` for the whole payload.
+/// `$['state of charge']`, `$[11]` for an item of a bare array, or just `$` for the whole payload.
 public struct JSONPath: Sendable, Equatable {
     enum Step: Sendable, Equatable {
         case key(String)
