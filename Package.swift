@@ -21,10 +21,17 @@ let package = Package(
             pkgConfig: "libmosquitto",
             providers: [.apt(["libmosquitto-dev"])]
         ),
-        // Tariff model, validation and rate slices: pure, Foundation and Yams only.
+        // The system library shim over Debian's zlib1g-dev: gzip-compressed price files.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        // Tariff model, validation and rate slices: pure, Foundation and Yams, and zlib for reading
+        // gzip-compressed price files.
         .target(
             name: "Tariffs",
-            dependencies: [.product(name: "Yams", package: "Yams")]
+            dependencies: ["CZlib", .product(name: "Yams", package: "Yams")]
         ),
         // Meter records, sessions and costs (pure), and the SQLite ledger (GRDB over Debian's libsqlite3).
         .target(
@@ -98,7 +105,7 @@ let package = Package(
             dependencies: ["CampaignSupport", "MQTT", "TestSupport",
                            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "TariffsTests", dependencies: ["Tariffs"]),
+        .testTarget(name: "TariffsTests", dependencies: ["Tariffs", "TestSupport"]),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "Tariffs", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["Tariffs", "TestSupport"]),
         .testTarget(name: "MeteringTests", dependencies: ["Metering", "Tariffs", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
