@@ -24,7 +24,7 @@ struct ForecastBacktestCommand: AsyncParsableCommand {
         """
     )
 
-    @Option(help: "A CSV of start,end,price rows (such as ../shared/data/prices/de-lu-dayahead-15min.csv).")
+    @Option(help: "A CSV of start,end,price rows, plain or gzip-compressed (such as Examples/prices/de-lu-dayahead-15min.csv.gz).")
     var prices: String
 
     @Option(help: "Output format: table or json.")
