@@ -27,8 +27,15 @@ let package = Package(
             name: "Documents",
             dependencies: [.product(name: "Yams", package: "Yams")]
         ),
-        // Tariff model, validation and rate slices: pure, Foundation and Documents only.
-        .target(name: "Tariffs", dependencies: ["Documents"]),
+        // The system library shim over Debian's zlib1g-dev: gzip-compressed price files.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        // Tariff model, validation and rate slices: pure, Foundation and Documents, and zlib for
+        // reading gzip-compressed price files.
+        .target(name: "Tariffs", dependencies: ["CZlib", "Documents"]),
         // Meter records, sessions and costs (pure), and the SQLite ledger (GRDB over Debian's libsqlite3).
         .target(
             name: "Metering",
@@ -103,7 +110,7 @@ let package = Package(
                            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "DocumentsTests", dependencies: ["Documents"]),
-        .testTarget(name: "TariffsTests", dependencies: ["Documents", "Tariffs"]),
+        .testTarget(name: "TariffsTests", dependencies: ["Documents", "Tariffs", "TestSupport"]),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "Tariffs", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["Tariffs", "TestSupport"]),
         .testTarget(name: "MeteringTests", dependencies: ["Documents", "Metering", "Tariffs", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),

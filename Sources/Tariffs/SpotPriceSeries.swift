@@ -104,49 +104,11 @@ public struct SpotPriceSeries: Sendable, Hashable {
         try readCSV(at: URL(fileURLWithPath: path), displayPath: path)
     }
 
-    /// Reads a CSV file of `start,end,<price>` rows (a header line is optional). Returns the
-    /// series and the header's price column name, if there was a header.
+    /// Reads a CSV file of `start,end,<price>` rows (a header line is optional), plain or
+    /// gzip-compressed. Returns the series and the header's price column name, if there was a header.
     static func readCSV(at url: URL, displayPath: String) throws -> (series: SpotPriceSeries, priceColumn: String?) {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw TariffError.unreadable(path: displayPath, reason: FileManager.default.fileExists(atPath: url.path) ? "permission denied" : "no such file")
-        }
-        var rows: [Row] = []
-        var header: String?
-        var lineNumber = 0
-        let bytes = [UInt8](data)
-        rows.reserveCapacity(bytes.count / 48)
-        var lineStart = 0
-        while lineStart < bytes.count {
-            var lineEnd = lineStart
-            while lineEnd < bytes.count, bytes[lineEnd] != 10 { lineEnd += 1 }
-            let next = lineEnd + 1
-            lineNumber += 1
-            var contentEnd = lineEnd
-            while contentEnd > lineStart, bytes[contentEnd - 1] == 13 || bytes[contentEnd - 1] == 32 { contentEnd -= 1 }
-            defer { lineStart = next }
-            if contentEnd == lineStart || bytes[lineStart] == UInt8(ascii: "#") { continue }
-            let line = String(decoding: bytes[lineStart..<contentEnd], as: UTF8.self)
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-            if rows.isEmpty, header == nil, fields.count >= 3, Timestamp.parse(fields[0]) == nil, Double(fields[2]) == nil {
-                header = fields[2]
-                continue
-            }
-            guard fields.count == 3 else {
-                throw TariffError.inFile(path: displayPath, .invalidField(field: "line \(lineNumber)", problem: "expected 3 columns start,end,price but found \(fields.count)"))
-            }
-            guard let start = Timestamp.parse(fields[0]) else {
-                throw TariffError.inFile(path: displayPath, .invalidField(field: "line \(lineNumber)", problem: "'\(fields[0])' is not an ISO 8601 instant with an offset"))
-            }
-            guard let end = Timestamp.parse(fields[1]) else {
-                throw TariffError.inFile(path: displayPath, .invalidField(field: "line \(lineNumber)", problem: "'\(fields[1])' is not an ISO 8601 instant with an offset"))
-            }
-            guard let price = Double(fields[2]), price.isFinite else {
-                throw TariffError.inFile(path: displayPath, .invalidField(field: "line \(lineNumber)", problem: "'\(fields[2])' is not a finite number"))
-            }
-            rows.append(Row(start: start, end: end, price: price))
+        let (rows, header) = try PriceFile.withContents(of: url, displayPath: displayPath) { bytes in
+            try parseCSV(bytes, displayPath: displayPath)
         }
         do {
             return (try SpotPriceSeries(rows: rows, source: "prices"), header)
@@ -154,4 +116,112 @@ public struct SpotPriceSeries: Sendable, Hashable {
             throw TariffError.inFile(path: displayPath, error)
         }
     }
+
+    /// The rows and the header's price column of CSV text, parsed on its bytes: lines end in LF
+    /// or CRLF, blank lines and lines starting with `#` are skipped, fields are trimmed of spaces
+    /// and tabs. Throws naming the file and line of a malformed row.
+    static func parseCSV(_ bytes: UnsafeBufferPointer<UInt8>, displayPath: String) throws -> (rows: [Row], header: String?) {
+        var rows: [Row] = []
+        var header: String?
+        var lineNumber = 0
+        rows.reserveCapacity(bytes.count / 48)
+        func text(_ field: Range<Int>) -> String {
+            String(decoding: UnsafeBufferPointer(rebasing: bytes[field]), as: UTF8.self)
+        }
+        func instant(_ field: Range<Int>) -> Date? {
+            Timestamp.parse(utf8: UnsafeBufferPointer(rebasing: bytes[field]))
+        }
+        func number(_ field: Range<Int>) -> Double? {
+            parseDouble(UnsafeBufferPointer(rebasing: bytes[field]))
+        }
+        func problem(_ text: String) -> TariffError {
+            .inFile(path: displayPath, .invalidField(field: "line \(lineNumber)", problem: text))
+        }
+        var fields: [Range<Int>] = []
+        fields.reserveCapacity(4)
+        var lineStart = 0
+        while lineStart < bytes.count {
+            var lineEnd = lineStart
+            while lineEnd < bytes.count, bytes[lineEnd] != 10 { lineEnd += 1 }
+            lineNumber += 1
+            var contentEnd = lineEnd
+            while contentEnd > lineStart, bytes[contentEnd - 1] == 13 || bytes[contentEnd - 1] == 32 { contentEnd -= 1 }
+            let content = lineStart..<contentEnd
+            lineStart = lineEnd + 1
+            if content.isEmpty || bytes[content.lowerBound] == UInt8(ascii: "#") { continue }
+            fields.removeAll(keepingCapacity: true)
+            var fieldStart = content.lowerBound
+            for index in content where bytes[index] == UInt8(ascii: ",") {
+                fields.append(trimmed(bytes, fieldStart..<index))
+                fieldStart = index + 1
+            }
+            fields.append(trimmed(bytes, fieldStart..<content.upperBound))
+            if rows.isEmpty, header == nil, fields.count >= 3, instant(fields[0]) == nil, number(fields[2]) == nil {
+                header = text(fields[2])
+                continue
+            }
+            guard fields.count == 3 else {
+                throw problem("expected 3 columns start,end,price but found \(fields.count)")
+            }
+            guard let start = instant(fields[0]) else {
+                throw problem("'\(text(fields[0]))' is not an ISO 8601 instant with an offset")
+            }
+            guard let end = instant(fields[1]) else {
+                throw problem("'\(text(fields[1]))' is not an ISO 8601 instant with an offset")
+            }
+            guard let price = number(fields[2]), price.isFinite else {
+                throw problem("'\(text(fields[2]))' is not a finite number")
+            }
+            rows.append(Row(start: start, end: end, price: price))
+        }
+        return (rows, header)
+    }
+
+    /// `field` without the spaces and tabs around it.
+    private static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>, _ field: Range<Int>) -> Range<Int> {
+        var lower = field.lowerBound
+        var upper = field.upperBound
+        while lower < upper, bytes[lower] == 32 || bytes[lower] == 9 { lower += 1 }
+        while upper > lower, bytes[upper - 1] == 32 || bytes[upper - 1] == 9 { upper -= 1 }
+        return lower..<upper
+    }
+
+    /// `Double(text)` on UTF-8 bytes: plain decimals such as `-12.34` with at most 15
+    /// significant digits directly (one correctly rounded division, so the same value), any
+    /// other form through `Double(String)`.
+    static func parseDouble(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
+        var index = 0
+        var negative = false
+        if index < bytes.count, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
+            negative = bytes[index] == UInt8(ascii: "-")
+            index += 1
+        }
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var fractionDigits = 0
+        var integerDigits = 0
+        while index < bytes.count, bytes[index] &- 48 < 10 {
+            mantissa = mantissa &* 10 &+ UInt64(bytes[index] &- 48)
+            digits += 1
+            integerDigits += 1
+            index += 1
+        }
+        if integerDigits > 0, index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            while index < bytes.count, bytes[index] &- 48 < 10 {
+                mantissa = mantissa &* 10 &+ UInt64(bytes[index] &- 48)
+                digits += 1
+                fractionDigits += 1
+                index += 1
+            }
+        }
+        guard integerDigits > 0, index == bytes.count, digits <= 15 else {
+            return Double(String(decoding: bytes, as: UTF8.self))
+        }
+        let magnitude = Double(mantissa) / powersOfTen[fractionDigits]
+        return negative ? -magnitude : magnitude
+    }
+
+    /// 10^0 ... 10^15, each exact in a `Double`.
+    private static let powersOfTen: [Double] = (0...15).map { (0..<$0).reduce(1.0) { value, _ in value * 10 } }
 }

@@ -1,16 +1,15 @@
 import Foundation
 import Tariffs
+import TestSupport
 
-/// `forecast.fit`: learning the 7-day forecast from the shared 15-minute history (what a
+/// `forecast.fit`: learning the 7-day forecast from the real 15-minute history (what a
 /// tariff load or a price update costs); `forecast.backtest.60min`: the whole walk-forward
 /// over 8.7 years of hourly prices; `forecast.backtest.improvement.*`: the mean improvement
 /// over seasonal naive, days 1-7 (percent; the goal is 35), the 15-minute file also with the
 /// hourly file's earlier years as learning history (`forecast backtest --history`).
 func forecastBench() async throws -> [BenchResult] {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let shared = root.deletingLastPathComponent().appendingPathComponent("shared/data/prices")
-    let quarterHours = try SpotPriceSeries.load(csvPath: shared.appendingPathComponent("de-lu-dayahead-15min.csv").path).series
-    let hours = try SpotPriceSeries.load(csvPath: shared.appendingPathComponent("de-lu-dayahead-60min.csv").path).series
+    let quarterHours = try SpotPriceSeries.load(csvPath: RepositoryPrices.url(RepositoryPrices.quarterHours).path).series
+    let hours = try SpotPriceSeries.load(csvPath: RepositoryPrices.url(RepositoryPrices.hours).path).series
     let forecaster = PriceForecaster(calendar: ZoneCalendar(timeZone: TimeZone(identifier: "Europe/Berlin")!))
     var rows = 0
     let fit = medianSeconds(runs: 20) { rows = forecaster.forecast(quarterHours).count }

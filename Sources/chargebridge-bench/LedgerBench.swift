@@ -1,6 +1,7 @@
 import Foundation
 import Metering
 import Tariffs
+import TestSupport
 
 /// `ledger.ingest`: meter records stored per second, in batches of 1,000 (10 devices, one year
 /// of 15-min records, into a fresh ledger file).
@@ -59,12 +60,10 @@ func ledgerBench() async throws -> [BenchResult] {
     ]
 }
 
-/// A dynamic tariff on the real 15-min day-ahead prices (`../shared/data/prices`), its file
+/// A dynamic tariff on the real 15-min day-ahead prices (`Examples/prices`), its file
 /// written into `folder`.
 func realPriceTariffs(in folder: String) throws -> TariffSet {
-    let prices = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("shared/data/prices/de-lu-dayahead-15min.csv").path
+    let prices = RepositoryPrices.url(RepositoryPrices.quarterHours).path
     let path = folder + "/tariff.json"
     try Data("""
         {"timeZone": "Europe/Berlin", "currency": "EUR",

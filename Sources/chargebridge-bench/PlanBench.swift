@@ -4,7 +4,7 @@ import Tariffs
 import TestSupport
 
 /// `plan.single.672` and `plan.joint.Nx672`: the planner over one week of real 15-minute
-/// day-ahead prices (../shared/data/prices/de-lu-dayahead-15min.csv), median seconds per plan.
+/// day-ahead prices (Examples/prices/de-lu-dayahead-15min.csv.gz), median seconds per plan.
 func planBench() async throws -> [BenchResult] {
     let week = try PlanBenchData.week()
     var results: [BenchResult] = []
@@ -48,25 +48,17 @@ enum PlanBenchData {
         var description: String
     }
 
-    /// The 672 quarter-hours from Monday 2025-11-03T00:00Z, priced as spot plus 0.12 charges plus 19 % VAT.
+    /// The 672 quarter-hours from Monday 2025-11-03T00:00Z, priced as spot plus 0.12 charges plus 19 % VAT
+    /// by the dynamic tariff over the real prices (`realPriceTariffs`).
     static func week() throws -> [RateSlice] {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-        let url = root.appendingPathComponent("shared/data/prices/de-lu-dayahead-15min.csv")
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
-            throw Missing(description: "cannot read the real prices at \(url.path) (expected ../shared/data/prices/ beside the package)")
-        }
+        let folder = NSTemporaryDirectory() + "chargebridge-bench-plan-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let tariff = try realPriceTariffs(in: folder).importTariff!
         let from = Timestamp.parse("2025-11-03T00:00:00Z")!
-        let to = from.addingTimeInterval(7 * 86_400)
-        var slices: [RateSlice] = []
-        for line in text.split(whereSeparator: \.isNewline).dropFirst() {
-            let fields = line.split(separator: ",")
-            guard fields.count == 3, let start = Timestamp.parse(String(fields[0])), start >= from, start < to,
-                  let end = Timestamp.parse(String(fields[1])), let mwh = Double(fields[2]) else { continue }
-            slices.append(RateSlice(start: start, end: end, pricePerKWh: (mwh / 1000 + 0.12) * 1.19, type: .dynamic))
-        }
+        let slices = tariff.rates(from: from, to: from.addingTimeInterval(7 * 86_400)).slices
         guard slices.count == 672 else {
-            throw Missing(description: "\(url.path) has \(slices.count) quarter-hours in the bench week, not 672")
+            throw Missing(description: "the real prices have \(slices.count) quarter-hours in the bench week, not 672")
         }
         return slices
     }

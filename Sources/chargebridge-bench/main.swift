@@ -8,6 +8,7 @@ let suites: [(name: String, run: () async throws -> [BenchResult])] = [
     ("ledger", ledgerBench),
     ("costs", costRefreshBench),
     ("forecast", forecastBench),
+    ("tariff", tariffLoadBench),
     ("bridge", bridgeBench),
     ("bridge", bridgeLoadBench),
     ("tick", bridgeTickBench),

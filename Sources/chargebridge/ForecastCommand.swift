@@ -25,7 +25,7 @@ struct ForecastBacktestCommand: AsyncParsableCommand {
         """
     )
 
-    @Option(help: "A CSV of start,end,price rows (such as Examples/prices/de-lu-dayahead-15min.csv.gz).")
+    @Option(help: "A CSV of start,end,price rows, plain or gzip-compressed (such as Examples/prices/de-lu-dayahead-15min.csv.gz).")
     var prices: String
 
     @Option(help: FormatOption<TableOrJSON>.help)

@@ -1,13 +1,13 @@
 import Foundation
 import Tariffs
 import Testing
+import TestSupport
 @testable import Bridge
 
 /// A plan made partly on forecast prices is re-made, with full confidence, once the real
-/// prices arrive (day-ahead publication), on the shared DE-LU prices.
+/// prices arrive (day-ahead publication), on the real DE-LU prices.
 struct ForecastReplanTests {
-    static let prices = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data/prices/de-lu-dayahead-15min.csv").path
+    static let prices = RepositoryPrices.url(RepositoryPrices.quarterHours).path
 
     @Test func aPlanOnForecastPricesIsRemadeWhenTheRealPricesArrive() throws {
         let config = try BridgeConfigLoader.parse("""

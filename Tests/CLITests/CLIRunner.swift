@@ -19,9 +19,4 @@ enum CLIRunner {
         try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
-
-    /// `../shared/data/prices/<name>` beside the package.
-    static func sharedPrices(_ name: String) -> URL {
-        packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data/prices/\(name)")
-    }
 }

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 
 @Suite struct ForecastCLITests {
-    private let prices = CLIRunner.sharedPrices("de-lu-dayahead-15min.csv").path
+    private let prices = RepositoryPrices.url(RepositoryPrices.quarterHours).path
 
     @Test func backtestTablePrintsSevenDaysBesideSeasonalNaive() throws {
         let result = try CLIRunner.run(["forecast", "backtest", "--prices", prices, "--from", "2026-03-01", "--to", "2026-03-28"])
@@ -43,7 +44,7 @@ import Testing
         // compared and the seasonal-naive error stay those of the 15-minute file.
         let window = ["forecast", "backtest", "--prices", prices, "--to", "2025-10-28", "--format", "json"]
         let alone = try CLIRunner.run(window)
-        let history = try CLIRunner.run(window + ["--history", CLIRunner.sharedPrices("de-lu-dayahead-60min.csv").path])
+        let history = try CLIRunner.run(window + ["--history", RepositoryPrices.url(RepositoryPrices.hours).path])
         #expect(alone.status == 0 && history.status == 0)
         let a = try #require(try JSONSerialization.jsonObject(with: Data(alone.stdout.utf8)) as? [String: Any])
         let b = try #require(try JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as? [String: Any])

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `chargebridge plan` run as a user runs it: the built binary, real tariff files, real prices.
 @Suite struct PlanCLITests {
@@ -74,7 +75,7 @@ import Testing
         let tariff = folder.appendingPathComponent("dynamic.json").path
         try """
         {"timeZone": "Europe/Berlin", "currency": "EUR", "tariffs": [{"currency": "EUR", "type": "dynamic"}],
-         "dynamic": {"prices": "\(CLIRunner.sharedPrices("de-lu-dayahead-15min.csv").path)", "unit": "EUR/MWh", "charges": 0.12, "vat": 0.19}}
+         "dynamic": {"prices": "\(RepositoryPrices.url(RepositoryPrices.quarterHours).path)", "unit": "EUR/MWh", "charges": 0.12, "vat": 0.19}}
         """.write(toFile: tariff, atomically: true, encoding: .utf8)
         let cars = (0..<4).map { j in
             #"{"device_id": "car\#(j)", "start_time": "2026-01-14T1\#(6 + j):00:00Z", "end_time": "2026-01-15T06:00:00Z", "max_power": {"units": "KW", "value": "11"}, "energy": {"units": "KWH", "value": 30}}"#

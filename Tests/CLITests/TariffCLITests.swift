@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 @Suite struct TariffCLITests {
     private let examples = CLIRunner.packageRoot.appendingPathComponent("Examples")
@@ -82,7 +83,7 @@ import Testing
         let path = folder.appendingPathComponent("dyn.json").path
         try """
         {"timeZone": "Europe/Berlin", "currency": "EUR", "tariffs": [{"currency": "EUR", "type": "dynamic"}],
-         "dynamic": {"prices": "\(CLIRunner.sharedPrices("de-lu-dayahead-60min.csv").path)", "charges": 0.12, "vat": 0.19}}
+         "dynamic": {"prices": "\(RepositoryPrices.url(RepositoryPrices.hours).path)", "charges": 0.12, "vat": 0.19}}
         """.write(toFile: path, atomically: true, encoding: .utf8)
         let result = try CLIRunner.run(["tariff", "rates", "--tariff", path, "--from", "2017-10-29", "--to", "2017-10-30", "--format", "json"])
         #expect(result.status == 0)

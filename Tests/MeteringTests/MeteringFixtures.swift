@@ -46,13 +46,6 @@ func timeline(from start: String, minutes: Double = 15, prices: [Double], type: 
     return RateTimeline(from: from, to: slices.last?.end ?? from, slices: slices, gaps: [])
 }
 
-/// The package root, found from this file's path.
-let packageRoot: String = {
-    var url = URL(fileURLWithPath: #filePath)
-    for _ in 0..<3 { url.deleteLastPathComponent() }
-    return url.path
-}()
-
 /// JSON text of meter records for a batch.
 func batchJSON(_ items: [[String: Any]]) -> Data {
     try! JSONSerialization.data(withJSONObject: items, options: [.sortedKeys])

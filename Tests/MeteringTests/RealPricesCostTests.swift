@@ -2,14 +2,15 @@ import Foundation
 import Metering
 import Tariffs
 import Testing
+import TestSupport
 
 /// The real DE-LU day-ahead prices, read independently of the tariff engine.
 enum RealPrices {
-    static let path = packageRoot + "/../shared/data/prices/de-lu-dayahead-15min.csv"
+    static let path = RepositoryPrices.url(RepositoryPrices.quarterHours).path
 
     /// EUR per MWh by slot start.
     static let spot: [Date: Double] = {
-        let text = try! String(contentsOfFile: path, encoding: .utf8)
+        let text = try! RepositoryPrices.text(RepositoryPrices.quarterHours)
         var result: [Date: Double] = [:]
         // The file has CRLF line ends.
         for line in text.split(whereSeparator: \.isNewline).dropFirst() {

@@ -24,7 +24,7 @@ struct TariffPlanTests {
     /// A dynamic tariff over the real 15-minute prices, loaded once for all tests.
     static let dynamic: Tariff? = try? tariffSet("""
         {"timeZone": "Europe/Berlin", "currency": "EUR", "tariffs": [{"currency": "EUR", "type": "dynamic"}],
-         "dynamic": {"prices": "../shared/data/prices/de-lu-dayahead-15min.csv", "unit": "EUR/MWh", "charges": 0.12, "vat": 0.19}}
+         "dynamic": {"prices": "Examples/prices/de-lu-dayahead-15min.csv.gz", "unit": "EUR/MWh", "charges": 0.12, "vat": 0.19}}
         """).importTariff
 
     func plan(_ request: ChargeRequest, _ tariff: Tariff) throws -> (Plan, [RateSlice]) {
@@ -123,7 +123,7 @@ struct TariffPlanTests {
         ("2026-03-28T23:00:00Z", "2026-03-29T22:00:00Z", 92),   // Berlin's 23-hour day
     ])
     func realQuarterHoursOverADSTDayMatchTheReference(from: String, to: String, quarters: Int) throws {
-        let tariff = try #require(Self.dynamic, "real prices missing from ../shared/data/prices/")
+        let tariff = try #require(Self.dynamic, "real prices missing from Examples/prices/")
         let rates = tariff.rates(from: at(from), to: at(to))
         #expect(rates.gaps.isEmpty)
         #expect(rates.slices.reduce(0) { $0 + $1.duration } == Double(quarters) * 900)
@@ -141,7 +141,7 @@ struct TariffPlanTests {
 
     @Test func realWeekSingleCarMatchesTheReference() throws {
         let week = window(realPrices15, from: at("2025-11-03T00:00:00Z"), to: at("2025-11-10T00:00:00Z"))
-        try #require(week.count == 672, "real prices missing from ../shared/data/prices/")
+        try #require(week.count == 672, "real prices missing from Examples/prices/")
         let device = DeviceRequest(deviceId: "car", start: at("2025-11-03T07:10:00Z"), end: at("2025-11-09T21:50:00Z"),
                                    maxPowerW: 11000, energyWh: 60000, minEnergyWh: 5000)
         let request = ChargeRequest(devices: [device])
@@ -155,7 +155,7 @@ struct TariffPlanTests {
 
     @Test func realDayFleetMatchesMinCostFlow() throws {
         let day = window(realPrices15, from: at("2026-01-14T12:00:00Z"), to: at("2026-01-15T12:00:00Z"))
-        try #require(day.count == 96, "real prices missing from ../shared/data/prices/")
+        try #require(day.count == 96, "real prices missing from Examples/prices/")
         var rng = SeededGenerator(seed: 42)
         var devices: [DeviceRequest] = []
         for j in 0..<8 {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Planning
 import Tariffs
+import TestSupport
 
 /// An instant from ISO 8601 text (tests only: crashes on a typo).
 func at(_ text: String) -> Date {
@@ -23,23 +24,15 @@ func slices(from start: String, minutes: Double = 60, prices: [Double], confiden
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent()
 
-/// Real day-ahead prices (EUR/kWh spot, no fees) from ../shared/data/prices/ for the months the
-/// tests use (November 2025 and January 2026), parsed once; empty when the file is missing.
-let realPrices15: [RateSlice] = loadPrices("de-lu-dayahead-15min.csv", months: ["2025-11", "2026-01"])
+/// Real day-ahead prices (EUR/kWh spot, no fees) from Examples/prices/ for the months the
+/// tests use (November 2025 and January 2026, UTC), read once; empty when the file is missing.
+let realPrices15: [RateSlice] = loadPrices(RepositoryPrices.quarterHours, months: ["2025-11", "2026-01"])
 
 func loadPrices(_ name: String, months: Set<String>) -> [RateSlice] {
-    let url = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data/prices/\(name)")
-    guard let data = FileManager.default.contents(atPath: url.path) else { return [] }
-    let wanted = Set(months.map { Array($0.utf8) })
-    var result: [RateSlice] = []
-    for line in data.split(separator: UInt8(ascii: "\n")) where line.count > 7 && wanted.contains(Array(line.prefix(7))) {
-        let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        let fields = text.split(separator: ",")
-        guard fields.count == 3, let start = Timestamp.parse(String(fields[0])),
-              let end = Timestamp.parse(String(fields[1])), let price = Double(fields[2]) else { continue }
-        result.append(RateSlice(start: start, end: end, pricePerKWh: price / 1000, type: .dynamic))
+    guard let series = try? SpotPriceSeries.load(csvPath: RepositoryPrices.url(name).path).series else { return [] }
+    return series.rows.filter { months.contains(String(Timestamp.format($0.start).prefix(7))) }.map {
+        RateSlice(start: $0.start, end: $0.end, pricePerKWh: $0.price / 1000, type: .dynamic)
     }
-    return result
 }
 
 /// The rate slices of `all` overlapping `[from, to)`.

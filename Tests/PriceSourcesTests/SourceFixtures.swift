@@ -4,11 +4,9 @@ import Tariffs
 import TestSupport
 
 enum SourceFixtures {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    /// The shared 15-minute and 60-minute DE-LU prices, for comparing what the sources parsed.
-    static let quarterHours = try! SpotPriceSeries.load(csvPath: packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data/prices/de-lu-dayahead-15min.csv").path).series
-    static let hours = try! SpotPriceSeries.load(csvPath: packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data/prices/de-lu-dayahead-60min.csv").path).series
+    /// The real 15-minute and 60-minute DE-LU prices (Examples/prices), for comparing what the sources parsed.
+    static let quarterHours = try! SpotPriceSeries.load(csvPath: RepositoryPrices.url(RepositoryPrices.quarterHours).path).series
+    static let hours = try! SpotPriceSeries.load(csvPath: RepositoryPrices.url(RepositoryPrices.hours).path).series
 
     static func at(_ text: String) -> Date { Timestamp.parse(text)! }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Tariffs
 
 @Suite struct DynamicRatesTests {
@@ -87,7 +88,7 @@ import Testing
     }
 
     @Test func missingAutumnHoursAreReportedAsGaps() throws {
-        let tariff = try Fixtures.dynamicTariff(file: "de-lu-dayahead-60min.csv")
+        let tariff = try Fixtures.dynamicTariff(file: RepositoryPrices.hours)
         let day = CivilDate("2017-10-29")!
         let timeline = tariff.rates(from: tariff.calendar.startOfDay(day), to: tariff.calendar.startOfDay(day.adding(days: 1)))
         #expect(timeline.gaps == [PriceGap(start: Fixtures.at("2017-10-29T22:00:00Z"), end: Fixtures.at("2017-10-29T23:00:00Z"))])
@@ -154,9 +155,9 @@ import Testing
         #expect(export.rates(from: Fixtures.at("2025-01-01T00:00:00Z"), to: Fixtures.at("2025-01-02T00:00:00Z")).slices.first?.pricePerKWh == 0.07)
     }
 
-    /// The shared CSV's rows in `[from, to)`, read plainly (an independent reference).
+    /// The real CSV's rows in `[from, to)`, decompressed by `gzip` and read plainly (an independent reference).
     private func spotPrices(from: String, to: String) throws -> [(Date, Double)] {
-        let text = try String(contentsOf: Fixtures.sharedPrices("de-lu-dayahead-15min.csv"), encoding: .utf8)
+        let text = try RepositoryPrices.text(RepositoryPrices.quarterHours)
         let lower = Fixtures.at(from)
         let upper = Fixtures.at(to)
         return text.split(whereSeparator: \.isNewline).dropFirst().compactMap { line in

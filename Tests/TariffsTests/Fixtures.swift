@@ -1,16 +1,9 @@
 import Foundation
 @testable import Tariffs
+import TestSupport
 
-/// Helpers shared by the tariff tests: temp files, the shared real prices, instants.
+/// Helpers shared by the tariff tests: temp files, the real prices, instants.
 enum Fixtures {
-    /// The package root (two levels above this file's folder).
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    /// `../shared/data/prices/<name>` beside the package.
-    static func sharedPrices(_ name: String) -> URL {
-        packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data/prices/\(name)")
-    }
-
     /// A fresh temporary folder.
     static func temporaryDirectory() -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("cb-tariffs-\(UUID().uuidString)")
@@ -71,12 +64,12 @@ enum Fixtures {
     }
     """
 
-    /// A dynamic tariff over the shared 15-minute DE-LU prices.
-    static func dynamicTariff(file: String = "de-lu-dayahead-15min.csv", charges: Double = 0.12, vat: Double = 0.19, extra: String = "") throws -> Tariff {
+    /// A dynamic tariff over the real 15-minute DE-LU prices (or another file of `Examples/prices`).
+    static func dynamicTariff(file: String = RepositoryPrices.quarterHours, charges: Double = 0.12, vat: Double = 0.19, extra: String = "") throws -> Tariff {
         try load("""
         {"timeZone": "Europe/Berlin", "currency": "EUR",
          "tariffs": [{"currency": "EUR", "type": "dynamic"}],
-         "dynamic": {"prices": "\(sharedPrices(file).path)", "unit": "EUR/MWh", "charges": \(charges), "vat": \(vat)\(extra)}}
+         "dynamic": {"prices": "\(RepositoryPrices.url(file).path)", "unit": "EUR/MWh", "charges": \(charges), "vat": \(vat)\(extra)}}
         """).importTariff!
     }
 }

@@ -1,11 +1,12 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Tariffs
 
 @Suite struct ForecastTests {
     private static let berlin = ZoneCalendar(timeZone: TimeZone(identifier: "Europe/Berlin")!)
     /// The shared 15-minute file, read once.
-    private static let quarterHours = try! SpotPriceSeries.load(csvPath: Fixtures.sharedPrices("de-lu-dayahead-15min.csv").path).series
+    private static let quarterHours = try! SpotPriceSeries.load(csvPath: RepositoryPrices.url(RepositoryPrices.quarterHours).path).series
 
     /// The shared 15-minute prices, cut so that the last known price ends at `end`.
     private func history(until end: String) throws -> SpotPriceSeries {
@@ -65,7 +66,7 @@ import Testing
 
     @Test func holesInsideTheHistoryStayGaps() throws {
         // The 60-minute file misses the repeated hour of 2017-10-29; the forecast never fills it.
-        let tariff = try Fixtures.dynamicTariff(file: "de-lu-dayahead-60min.csv")
+        let tariff = try Fixtures.dynamicTariff(file: RepositoryPrices.hours)
         let timeline = tariff.rates(from: Fixtures.at("2017-10-29T21:00:00Z"), to: Fixtures.at("2017-10-30T00:00:00Z"))
         #expect(timeline.gaps == [PriceGap(start: Fixtures.at("2017-10-29T22:00:00Z"), end: Fixtures.at("2017-10-29T23:00:00Z"))])
         #expect(timeline.slices.allSatisfy { $0.confidence == 1 })
