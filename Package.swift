@@ -104,7 +104,8 @@ let package = Package(
         .testTarget(name: "MeteringTests", dependencies: ["Metering", "Tariffs", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "BridgeTests",
-            dependencies: ["Bridge", "Planning", "Tariffs", "Metering", "MQTT", "PriceSources", "TestSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Bridge", "Planning", "Tariffs", "Metering", "MQTT", "PriceSources", "TestSupport", "CampaignSupport",
+                           .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "MQTTTests",
