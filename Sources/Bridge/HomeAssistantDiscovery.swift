@@ -41,8 +41,7 @@ public struct HomeAssistantDiscovery: Sendable {
                 "suggested_area": "Garage",
             ] as [String: Any]
             payload["origin"] = ["name": "ChargeBridge", "sw_version": "0.1.0"]
-            let data = try! JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys, .withoutEscapingSlashes])
-            return ("\(prefix)/\(entity.component)/\(node)/\(entity.object)/config", String(decoding: data, as: UTF8.self))
+            return ("\(prefix)/\(entity.component)/\(node)/\(entity.object)/config", JSONObjectText.document(payload))
         }
     }
 

@@ -33,3 +33,35 @@ import Testing
         }
     }
 }
+
+/// Home Assistant's discovery configs (nested objects, arrays, integers) read exactly as
+/// `JSONSerialization` wrote them before: a broker's retained configs keep their bytes.
+@Suite struct JSONDocumentTextTests {
+    @Test func writesNestedDocumentsAsJSONSerializationDoes() throws {
+        let document: [String: Any] = [
+            "name": "Target charge", "has_entity_name": true, "min": 20.0, "max": 100, "step": 1, "ratio": 0.25,
+            "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "value_template": "{{ 'ON' if value_json.plugged else 'OFF' }}",
+            "options": ["smart", "fast", "off"], "empty": [String](), "nested": ["identifiers": ["chargebridge_car1"], "a_b": "x/y", "ab": false] as [String: Any],
+            "payload_available": "online", "payload_not_available": "offline", "plan_problem": "tab\t\"quoted\"", "planned": -3,
+        ]
+        for (escapeSlashes, options) in [(false, [.sortedKeys, .withoutEscapingSlashes]), (true, [.sortedKeys])] as [(Bool, JSONSerialization.WritingOptions)] {
+            let expected = String(decoding: try JSONSerialization.data(withJSONObject: document, options: options), as: UTF8.self)
+            #expect(JSONObjectText.document(document, escapeSlashes: escapeSlashes) == expected)
+        }
+    }
+
+    @Test func everyDiscoveryConfigReadsAsJSONSerializationWroteIt() throws {
+        let config = try BridgeFixtures.config(vehicles: """
+          - {id: car1, name: Family car}
+          - {id: van, name: "Work van \\"2\\"", min_soc: 30.5}
+        """)
+        let messages = HomeAssistantDiscovery(config: config, prefix: "homeassistant").messages()
+        #expect(messages.count == 40)
+        for message in messages {
+            // What JSONSerialization writes for the same document: parsed and written again.
+            let object = try JSONSerialization.jsonObject(with: Data(message.payload.utf8))
+            let again = String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
+            #expect(message.payload == again, "\(message.topic)")
+        }
+    }
+}
