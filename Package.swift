@@ -116,7 +116,8 @@ let package = Package(
         .testTarget(name: "MeteringTests", dependencies: ["Documents", "Metering", "Tariffs", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "BridgeTests",
-            dependencies: ["Bridge", "Documents", "Planning", "Tariffs", "Metering", "MQTT", "PriceSources", "TestSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Bridge", "CampaignSupport", "Documents", "Planning", "Tariffs", "Metering", "MQTT", "PriceSources", "TestSupport",
+                           .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "MQTTTests",

@@ -126,7 +126,8 @@ public struct BridgeCore: Sendable {
     }
 
     private mutating func receive(_ payload: [UInt8], topic: String, route: Route, vehicle index: Int, now: Date, actions: inout [BridgeAction]) {
-        let config = vehicles[index].config
+        // The vehicle's configuration is read in place: a copy of it per reading (its topics
+        // and names) was a tenth of the bridge's work on a burst of readings.
         do {
             switch route {
             case .homeAssistantStatus:
@@ -140,26 +141,26 @@ public struct BridgeCore: Sendable {
             case let .input(input):
                 switch input {
                 case .plug:
-                    let connected = try PayloadParser.plug(payload, path: config.topics.plug.path, connectedWords: config.topics.plugConnected)
+                    let connected = try PayloadParser.plug(payload, path: vehicles[index].config.topics.plug.path, connectedWords: vehicles[index].config.topics.plugConnected)
                     setPlugged(connected, vehicle: index, now: now, actions: &actions)
                 case .soc:
-                    let soc = try PayloadParser.number(payload, path: config.topics.soc.path, range: 0...100, what: "state of charge")
+                    let soc = try PayloadParser.number(payload, path: vehicles[index].config.topics.soc.path, range: 0...100, what: "state of charge")
                     if vehicles[index].socPercent != soc {
                         vehicles[index].socPercent = soc
                         replanVehicles.insert(index)
                     }
                     if vehicles[index].boost, vehicles[index].targetReached {
                         vehicles[index].boost = false
-                        actions.append(.log(level: .info, message: "\(config.id): boost reached \(Int(vehicles[index].targetSoc)) %, back to \(vehicles[index].mode.rawValue)"))
+                        actions.append(.log(level: .info, message: "\(vehicles[index].config.id): boost reached \(Int(vehicles[index].targetSoc)) %, back to \(vehicles[index].mode.rawValue)"))
                     }
                 case .power:
-                    let power = try PayloadParser.number(payload, path: config.topics.power.path, range: 0...1_000_000, what: "power") * config.topics.power.scale
+                    let power = try PayloadParser.number(payload, path: vehicles[index].config.topics.power.path, range: 0...1_000_000, what: "power") * vehicles[index].config.topics.power.scale
                     vehicles[index].powerW = power
                     vehicles[index].meter.power(power, at: now)
                 case .energy:
-                    let counter = try PayloadParser.number(payload, path: config.topics.energy?.path, range: 0...1e15, what: "energy counter") * (config.topics.energy?.scale ?? 1)
+                    let counter = try PayloadParser.number(payload, path: vehicles[index].config.topics.energy?.path, range: 0...1e15, what: "energy counter") * (vehicles[index].config.topics.energy?.scale ?? 1)
                     if let note = vehicles[index].meter.counter(counter, at: now) {
-                        actions.append(.log(level: .notice, message: "\(config.id): \(note)"))
+                        actions.append(.log(level: .notice, message: "\(vehicles[index].config.id): \(note)"))
                     }
                 case .readyBy:
                     vehicles[index].readyByOverride = try PayloadParser.readyBy(payload, calendar: tariff.calendar, now: now)
@@ -167,8 +168,8 @@ public struct BridgeCore: Sendable {
                     replanVehicles.insert(index)
                 case .targetSoc:
                     let target = try PayloadParser.number(payload, path: nil, range: 0...100, what: "target state of charge")
-                    guard target >= config.minSoc else {
-                        throw PayloadError("target state of charge \(target) is below min_soc \(config.minSoc)")
+                    guard target >= vehicles[index].config.minSoc else {
+                        throw PayloadError("target state of charge \(target) is below min_soc \(vehicles[index].config.minSoc)")
                     }
                     vehicles[index].targetSocOverride = target
                     vehicles[index].wishesKnown = true
@@ -184,10 +185,10 @@ public struct BridgeCore: Sendable {
                     replanVehicles.insert(index)
                 }
             }
-            vehicles[index].loggedBadTopics.remove(topic)
+            if !vehicles[index].loggedBadTopics.isEmpty { vehicles[index].loggedBadTopics.remove(topic) }
         } catch {
             if vehicles[index].loggedBadTopics.insert(topic).inserted {
-                actions.append(.log(level: .warning, message: "\(config.id): ignored a payload on \(topic): \(error)"))
+                actions.append(.log(level: .warning, message: "\(vehicles[index].config.id): ignored a payload on \(topic): \(error)"))
             }
         }
     }

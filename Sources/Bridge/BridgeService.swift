@@ -79,11 +79,15 @@ public final class BridgeService: Service, Sendable {
         }
         mqtt.will = MQTTWill(topic: "\(config.baseTopic)/status", text: "offline", qos: .atLeastOnce, retain: true)
         mqtt.reconnectDelayMax = .seconds(5)
+        // Tens of thousands of readings a second: one hop into the event loop per read of the socket.
+        mqtt.deliversMessagesInBatches = true
         client = try MQTTClient(configuration: mqtt, logger: logger)
     }
 
     private enum Input: Sendable {
         case event(BridgeEvent)
+        /// Messages as the client read them from the socket, handled one by one.
+        case messages([MQTTMessage])
         case failed(MQTTError)
         /// The tariff file's prices changed.
         case tariffFile(TariffSet)
@@ -119,8 +123,8 @@ public final class BridgeService: Service, Sendable {
 
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { [client] in
-                for await message in client.messages {
-                    continuation.yield(.event(.message(topic: message.topic, payload: message.payload)))
+                for await batch in client.messageBatches {
+                    continuation.yield(.messages(batch))
                 }
             }
             let subscribed = Locked(false)
@@ -270,30 +274,42 @@ public final class BridgeService: Service, Sendable {
                 await report(.waiting(knownUntil: known), of: source, prices: prices, statuses: &statuses)
             }
 
+            /// One message: prices on a price source's topic, else for the core.
+            func receive(_ topic: String, _ payload: [UInt8]) async {
+                guard let source = priceTopics[topic] else {
+                    logger.trace("message on \(topic)")
+                    await execute(core.handle(.message(topic: topic, payload: payload), now: clock.now()))
+                    return
+                }
+                let text = String(decoding: payload, as: UTF8.self)
+                // An empty payload clears a retained message: nothing to learn from it.
+                guard !text.allSatisfy(\.isWhitespace) else { return }
+                let status: PriceSourceStatus
+                do {
+                    let rows = try SpotPriceSeries(jsonPayload: text, topic: "payload").rows
+                    let merged = prices.series(of: source).merging(rows)
+                    store { try ledger.storeSpotPrices(rows, source: source.name, receivedAt: clock.now()) }
+                    await apply(merged, from: source, prices: &prices, core: &core)
+                    let until = merged.lastEnd
+                    status = pollingPolicy.isComplete(knownUntil: until, at: clock.now()) ? .upToDate(knownUntil: until!) : .waiting(knownUntil: until)
+                } catch {
+                    status = .failing(.malformed(source: source.name, problem: "\(error)"))
+                }
+                await report(status, of: source, prices: prices, statuses: &statuses)
+            }
+
             defer { continuation.finish() }
             do {
                 for await input in inputs {
                     try Task.checkCancellation()
                     switch input {
-                    case let .event(.message(topic, payload)) where priceTopics[topic] != nil:
-                        let source = priceTopics[topic]!
-                        let text = String(decoding: payload, as: UTF8.self)
-                        // An empty payload clears a retained message: nothing to learn from it.
-                        guard !text.allSatisfy(\.isWhitespace) else { continue }
-                        let status: PriceSourceStatus
-                        do {
-                            let rows = try SpotPriceSeries(jsonPayload: text, topic: "payload").rows
-                            let merged = prices.series(of: source).merging(rows)
-                            store { try ledger.storeSpotPrices(rows, source: source.name, receivedAt: clock.now()) }
-                            await apply(merged, from: source, prices: &prices, core: &core)
-                            let until = merged.lastEnd
-                            status = pollingPolicy.isComplete(knownUntil: until, at: clock.now()) ? .upToDate(knownUntil: until!) : .waiting(knownUntil: until)
-                        } catch {
-                            status = .failing(.malformed(source: source.name, problem: "\(error)"))
+                    case let .messages(batch):
+                        for message in batch {
+                            await receive(message.topic, message.payload)
                         }
-                        await report(status, of: source, prices: prices, statuses: &statuses)
+                    case let .event(.message(topic, payload)):
+                        await receive(topic, payload)
                     case let .event(event):
-                        if case let .message(topic, _) = event { logger.trace("message on \(topic)") }
                         await execute(core.handle(event, now: clock.now()))
                         if case .connected = event {
                             // A restarted broker may have lost the retained statuses.

@@ -68,6 +68,11 @@ final class ClientCore: @unchecked Sendable {
     let logger: Logger
     let messages: AsyncStream<MQTTMessage>
     private let messageContinuation: AsyncStream<MQTTMessage>.Continuation
+    /// With `deliversMessagesInBatches`: the messages of one turn of the network loop together.
+    let messageBatches: AsyncStream<[MQTTMessage]>
+    private let batchContinuation: AsyncStream<[MQTTMessage]>.Continuation
+    /// Messages received in this turn of the network loop, not yet handed over (network thread only).
+    private var batch: [MQTTMessage] = []
     private let handle: OpaquePointer
     private var connectProperties: OpaquePointer?
     private let shared = Locked(Shared())
@@ -91,6 +96,7 @@ final class ClientCore: @unchecked Sendable {
         logger[metadataKey: "mqtt_client_id"] = "\(configuration.clientID)"
         self.logger = logger
         (messages, messageContinuation) = AsyncStream<MQTTMessage>.makeStream(bufferingPolicy: .unbounded)
+        (messageBatches, batchContinuation) = AsyncStream<[MQTTMessage]>.makeStream(bufferingPolicy: .unbounded)
 
         let id = configuration.clientID.isEmpty ? nil : configuration.clientID
         guard let handle = mosquitto_new(id, configuration.cleanStart, nil) else {
@@ -327,6 +333,7 @@ final class ClientCore: @unchecked Sendable {
             return (Array(shared.waiting.values), shared.exitWaiters)
         }
         messageContinuation.finish()
+        batchContinuation.finish()
         for waiter in waiting { waiter.resume(throwing: error) }
         for exitWaiter in exitWaiters { exitWaiter() }
     }
@@ -360,6 +367,7 @@ final class ClientCore: @unchecked Sendable {
                     rc = mosquitto_loop(handle, 100, 1)
                     if rc == MOSQ_ERR_SUCCESS.rawValue { rc = drainReadableBytes() }
                     lastErrno = errno
+                    handOverBatch()
                 } while rc == MOSQ_ERR_SUCCESS.rawValue && mosquitto_socket(handle) >= 0 && !stopRequested
             }
             mosquitto_log_callback_set(handle, nil)
@@ -582,8 +590,21 @@ final class ClientCore: @unchecked Sendable {
                 free(value)
             }
         }
-        messageContinuation.yield(MQTTMessage(topic: topic, payload: payload, qos: MQTTQoS(rawValue: raw.qos) ?? .atMostOnce,
-                                              retain: raw.retain, contentType: contentType, receivedAt: receivedAt))
+        let received = MQTTMessage(topic: topic, payload: payload, qos: MQTTQoS(rawValue: raw.qos) ?? .atMostOnce,
+                                   retain: raw.retain, contentType: contentType, receivedAt: receivedAt)
+        if configuration.deliversMessagesInBatches {
+            batch.append(received)
+        } else {
+            messageContinuation.yield(received)
+        }
+    }
+
+    /// Hands the messages of this turn of the network loop over as one batch (network thread):
+    /// one stream element and one wake-up of the consumer for up to 65 messages, not one each.
+    private func handOverBatch() {
+        guard !batch.isEmpty else { return }
+        batchContinuation.yield(batch)
+        batch.removeAll(keepingCapacity: true)
     }
 
     /// A PUBACK/PUBCOMP (or a QoS 0 publish written) or a SUBACK for `mid`.

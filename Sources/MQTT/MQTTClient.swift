@@ -24,6 +24,10 @@ public final class MQTTClient: Sendable {
     /// Buffered without limit, so a slow consumer costs memory, never a lost QoS 1 message.
     public var messages: AsyncStream<MQTTMessage> { core.messages }
 
+    /// With `deliversMessagesInBatches`: every message of every subscription, in arrival order,
+    /// in the batches they were read in. One consumer only; ends at shutdown. Empty otherwise.
+    public var messageBatches: AsyncStream<[MQTTMessage]> { core.messageBatches }
+
     /// The connection's state right now.
     public var state: MQTTConnectionState { core.state }
 

@@ -26,6 +26,11 @@ public struct MQTTConfiguration: Sendable, CustomStringConvertible {
     public var reconnectDelayMax: Duration = .seconds(30)
     /// QoS 1/2 messages in flight at once before further publishes queue in the client.
     public var maxInflightMessages: Int = 100
+    /// False (default): every message is an element of `MQTTClient.messages`. True: the
+    /// messages read in one turn of the network loop (up to 65) arrive together as one element
+    /// of `MQTTClient.messageBatches`, in order, and `messages` stays empty; for a consumer of
+    /// tens of thousands of messages a second, which then wakes once per batch.
+    public var deliversMessagesInBatches = false
 
     public init(broker: MQTTBrokerURL, clientID: String) {
         self.broker = broker

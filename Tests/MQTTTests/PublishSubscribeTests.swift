@@ -69,6 +69,43 @@ struct PublishSubscribeTests {
         await broker.stop()
     }
 
+    @Test("in batches, a burst of messages arrives complete, in order, fewer batches than messages, and `messages` stays empty")
+    func batchedDelivery() async throws {
+        let broker = try await MosquittoBroker.start(.init(extraConfiguration: ["max_queued_messages 0"]))
+        let subscriber = try await connectedClient(broker.url) { $0.deliversMessagesInBatches = true }
+        let publisher = try await connectedClient(broker.url)
+        try await subscriber.subscribe("cb/batch", qos: .atMostOnce)
+        let count = 5000
+        let reader = Task { () -> (messages: [MQTTMessage], batches: Int) in
+            var messages: [MQTTMessage] = []
+            var batches = 0
+            for await batch in subscriber.messageBatches {
+                batches += 1
+                messages += batch
+                if messages.count >= count { break }
+            }
+            return (messages, batches)
+        }
+        for index in 0..<count {
+            try await publisher.publish("\(index)", to: "cb/batch", qos: .atMostOnce)
+        }
+        let timeout = Task {
+            try await Task.sleep(for: .seconds(60))
+            reader.cancel()
+        }
+        let (messages, batches) = await reader.value
+        timeout.cancel()
+        #expect(messages.map(\.payloadText) == (0..<count).map { "\($0)" })
+        #expect(messages.allSatisfy { $0.topic == "cb/batch" })
+        #expect(batches < count)
+        await publisher.shutdown()
+        await subscriber.shutdown()
+        // Nothing went to the per-message stream (it ends at shutdown, empty).
+        var iterator = subscriber.messages.makeAsyncIterator()
+        #expect(await iterator.next() == nil)
+        await broker.stop()
+    }
+
     @Test("a retained message reaches a client that subscribes later, flagged as retained")
     func retainedMessage() async throws {
         let broker = try await MosquittoBroker.start()
