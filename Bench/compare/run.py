@@ -104,8 +104,8 @@ def hyperfine(name, command, runs, warmup):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=int(os.environ.get("COMPARE_RUNS", 10)))
-    parser.add_argument("--warmup", type=int, default=int(os.environ.get("COMPARE_WARMUP", 2)))
+    parser.add_argument("--runs", type=int, default=int(os.environ.get("COMPARE_RUNS") or 10))
+    parser.add_argument("--warmup", type=int, default=int(os.environ.get("COMPARE_WARMUP") or 2))
     parser.add_argument("--only", help="comma-separated names, e.g. chargebridge.50x672,highs.50x672")
     args = parser.parse_args()
     if not os.access(CHARGEBRIDGE, os.X_OK):
