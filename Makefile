@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := mosquitto mosquitto-clients libmosquitto-dev libsqlite3-dev zlib1g-dev pkg-config openssl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build release test demo bench chaos load fuzz clean
+.PHONY: all deps build release test demo bench compare chaos load fuzz clean
 
 all: build
 
@@ -33,6 +33,18 @@ demo: release
 bench: release
 	@BENCH=$(BENCH) .build/release/chargebridge-bench
 
+# chargebridge plan against the same problem as an LP in HiGHS (scipy) and against EMHASS
+# 0.18.7's optimiser, each a whole process timed by hyperfine; one JSON line per figure and the
+# ratios (see Bench/compare/README.md). Installs hyperfine and, in .build-compare/, a Python venv
+# with scipy and emhass, only when missing. COMPARE_RUNS (default 10), COMPARE_WARMUP (default 2).
+COMPARE_VENV := .build-compare/venv
+COMPARE_PIP := scipy==1.17.1 emhass==0.18.7
+compare: release
+	@command -v hyperfine >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq hyperfine >/dev/null; }
+	@[ -f $(COMPARE_VENV)/.installed ] || { echo "make: installing $(COMPARE_PIP) into $(COMPARE_VENV)"; \
+	  python3 -m venv $(COMPARE_VENV) && $(COMPARE_VENV)/bin/pip install -q $(COMPARE_PIP) && touch $(COMPARE_VENV)/.installed; }
+	@COMPARE_RUNS=$(COMPARE_RUNS) COMPARE_WARMUP=$(COMPARE_WARMUP) $(COMPARE_VENV)/bin/python Bench/compare/run.py
+
 # Fault campaigns (broker restarts with counters and power-only, bridge crashes) on loopback, one JSON line each.
 # CHAOS_CYCLES scales the faults per campaign (default 20), CHAOS_SEED repeats a run.
 chaos: release
@@ -59,4 +71,4 @@ fuzz: deps
 	@FUZZ_BIN=$(FUZZ_SCRATCH)/release/chargebridge-fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_TARGETS="$(FUZZ_TARGETS)" Fuzz/run-fuzz.sh
 
 clean:
-	rm -rf .build .build-fuzz .build-fuzz-asan
+	rm -rf .build .build-fuzz .build-fuzz-asan .build-compare
