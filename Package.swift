@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "chargebridge", targets: ["chargebridge"]),
+        .library(name: "TestSupport", targets: ["TestSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -48,13 +49,10 @@ let package = Package(
             dependencies: ["CMosquitto", .product(name: "Logging", package: "swift-log")],
             exclude: ["README.md"]
         ),
-        // Test helpers shared by the test targets and the bench: a real mosquitto on a free port,
-        // throwaway TLS certificates.
-        .target(
-            name: "TestSupport",
-            dependencies: [],
-            path: "Tests/TestSupport"
-        ),
+        // The test kit, a product like NIO's NIOTestUtils: a real mosquitto on a free loopback port,
+        // throwaway TLS certificates, a local HTTP server, the built binary, a seeded generator. Used
+        // by the tests, the bench, make chaos and make load, and `chargebridge demo`.
+        .target(name: "TestSupport"),
         // Day-ahead price sources over HTTP (aWATTar, ENTSO-E), polling, file watching.
         .target(
             name: "PriceSources",
