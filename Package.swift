@@ -34,11 +34,13 @@ let package = Package(
         ),
         // The optimiser: cheapest charging schedules for one device or many under a shared limit. Pure.
         .target(name: "Planning", dependencies: ["Tariffs"]),
+        // One lock type: a value behind a lock, shared by the MQTT client, the bridge, the kit and the bench.
+        .target(name: "Locking"),
         // Config, per-vehicle state machines, Home Assistant discovery, the service.
         .target(
             name: "Bridge",
             dependencies: [
-                "Tariffs", "Planning", "Metering", "MQTT", "PriceSources",
+                "Tariffs", "Planning", "Metering", "MQTT", "PriceSources", "Locking",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -46,13 +48,13 @@ let package = Package(
         // A Swift-concurrency MQTT client over libmosquitto: the only code that touches the C API.
         .target(
             name: "MQTT",
-            dependencies: ["CMosquitto", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CMosquitto", "Locking", .product(name: "Logging", package: "swift-log")],
             exclude: ["README.md"]
         ),
         // The test kit, a product like NIO's NIOTestUtils: a real mosquitto on a free loopback port,
         // throwaway TLS certificates, a local HTTP server, the built binary, a seeded generator. Used
         // by the tests, the bench, make chaos and make load, and `chargebridge demo`.
-        .target(name: "TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Locking"]),
         // Day-ahead price sources over HTTP (aWATTar, ENTSO-E), polling, file watching.
         .target(
             name: "PriceSources",
@@ -76,7 +78,7 @@ let package = Package(
         // `make bench`: one JSON line per figure.
         .executableTarget(
             name: "chargebridge-bench",
-            dependencies: ["Tariffs", "Metering", "Planning", "MQTT", "Bridge", "TestSupport", "CampaignSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Tariffs", "Metering", "Planning", "MQTT", "Bridge", "TestSupport", "CampaignSupport", "Locking", .product(name: "Logging", package: "swift-log")]
         ),
         // What `make chaos`, `make load` and the bridge bench share: the real bridge binary as a child
         // process, an observing MQTT client, a fleet of simulated vehicles, figure helpers.
@@ -102,7 +104,7 @@ let package = Package(
         .testTarget(name: "MeteringTests", dependencies: ["Metering", "Tariffs", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "BridgeTests",
-            dependencies: ["Bridge", "Planning", "Tariffs", "Metering", "MQTT", "PriceSources", "TestSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Bridge", "Planning", "Tariffs", "Metering", "MQTT", "PriceSources", "TestSupport", "Locking", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "MQTTTests",
