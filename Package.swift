@@ -60,7 +60,7 @@ let package = Package(
             name: "PriceSources",
             dependencies: ["Tariffs"]
         ),
-        // The command line.
+        // The command line; `demo` starts its broker with the test kit's MosquittoBroker.
         .executableTarget(
             name: "chargebridge",
             dependencies: [
@@ -70,6 +70,7 @@ let package = Package(
                 "Bridge",
                 "MQTT",
                 "CMosquitto",
+                "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -110,6 +111,7 @@ let package = Package(
             name: "MQTTTests",
             dependencies: ["MQTT", "TestSupport", .product(name: "Logging", package: "swift-log")]
         ),
+        .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"]),
         .testTarget(name: "PriceSourcesTests", dependencies: ["PriceSources", "Tariffs", "TestSupport"], resources: [.copy("Responses")]),
     ],
     swiftLanguageModes: [.v6]
