@@ -22,6 +22,8 @@ let package = Package(
             pkgConfig: "libmosquitto",
             providers: [.apt(["libmosquitto-dev"])]
         ),
+        // glibc's malloc.h (malloc_trim), which the Glibc module leaves out: for Bridge's Heap, Linux only.
+        .systemLibrary(name: "CMalloc"),
         // Tariff model, validation and rate slices: pure, Foundation and Yams only.
         .target(
             name: "Tariffs",
@@ -41,6 +43,7 @@ let package = Package(
             name: "Bridge",
             dependencies: [
                 "Tariffs", "Planning", "Metering", "MQTT", "PriceSources", "Locking",
+                .target(name: "CMalloc", condition: .when(platforms: [.linux])),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
