@@ -63,11 +63,9 @@ struct CostsSessionCommand: AsyncParsableCommand {
     @Argument(help: "The session_reference_id.")
     var id: String
 
-    @Option(help: "The ledger (SQLite file).")
-    var db: String
+    @OptionGroup var ledgerFile: LedgerFileOption
 
-    @Option(help: "The tariff file (JSON or YAML).")
-    var tariff: String
+    @OptionGroup var tariffFile: TariffFileOption
 
     @Flag(help: "Add the breakdown per tariff type and price level.")
     var includeTariff = false
@@ -75,20 +73,15 @@ struct CostsSessionCommand: AsyncParsableCommand {
     @Option(help: "IMPORT (default) or EXPORT energy of the session.")
     var direction: DirectionArgument = .IMPORT
 
-    @Option(help: "Output format: table, json or csv.")
-    var format: OutputFormat = .table
-
-    func validate() throws {
-        guard format != .chart else { throw ValidationError("--format must be table, json or csv.") }
-    }
+    @OptionGroup var output: TabularFormatOption
 
     func run() async throws {
-        let ledger = try Ledger(path: db, mode: .existing)
-        let tariffs = try ledger.withStoredPrices(try loadTariffSet(tariff))
+        let ledger = try ledgerFile.open()
+        let tariffs = try ledger.withStoredPrices(try tariffFile.load())
         let cost = try ledger.sessionCost(id, direction: direction.direction, tariffs: tariffs)
         let pricing = reportingTariff(tariffs, direction.direction)
         emit(EnergyCostReport(session: cost, currency: pricing.currency, timeZone: pricing.timeZone.identifier,
-                              includeTariff: includeTariff), format: format)
+                              includeTariff: includeTariff), format: output.format)
     }
 }
 
@@ -99,11 +92,9 @@ struct CostsIntervalCommand: AsyncParsableCommand {
         discussion: "A local day runs from midnight to midnight, 23 or 25 hours on DST days; the first and last periods are cut at --from and --to."
     )
 
-    @Option(help: "The ledger (SQLite file).")
-    var db: String
+    @OptionGroup var ledgerFile: LedgerFileOption
 
-    @Option(help: "The tariff file (JSON or YAML).")
-    var tariff: String
+    @OptionGroup var tariffFile: TariffFileOption
 
     @Option(help: "Start instant, ISO 8601 with an offset or Z (inclusive).")
     var from: String
@@ -120,11 +111,9 @@ struct CostsIntervalCommand: AsyncParsableCommand {
     @Option(help: "IMPORT (default) or EXPORT energy.")
     var direction: DirectionArgument = .IMPORT
 
-    @Option(help: "Output format: table, json or csv.")
-    var format: OutputFormat = .table
+    @OptionGroup var output: TabularFormatOption
 
     func validate() throws {
-        guard format != .chart else { throw ValidationError("--format must be table, json or csv.") }
         guard let start = Timestamp.parse(from) else {
             throw ValidationError("--from \"\(from)\" is not an ISO 8601 instant with an offset or Z.")
         }
@@ -137,15 +126,15 @@ struct CostsIntervalCommand: AsyncParsableCommand {
     func run() async throws {
         let start = Timestamp.parse(from)!
         let end = Timestamp.parse(to)!
-        let ledger = try Ledger(path: db, mode: .existing)
-        let tariffs = try ledger.withStoredPrices(try loadTariffSet(tariff))
+        let ledger = try ledgerFile.open()
+        let tariffs = try ledger.withStoredPrices(try tariffFile.load())
         let buckets = try ledger.intervalCost(from: start, to: end, period: aggregation.period,
                                               direction: direction.direction, deviceId: device, tariffs: tariffs)
         let pricing = reportingTariff(tariffs, direction.direction)
         let objectId = "\(device ?? "all")/\(aggregation.rawValue)/\(Timestamp.format(start))/\(Timestamp.format(end))"
         emit(EnergyCostReport(buckets: buckets, objectId: objectId, direction: direction.direction,
                               currency: pricing.currency, timeZone: pricing.timeZone.identifier,
-                              aggregation: aggregation.rawValue, deviceId: device), format: format)
+                              aggregation: aggregation.rawValue, deviceId: device), format: output.format)
     }
 }
 
@@ -156,18 +145,12 @@ struct CostsInstantCommand: AsyncParsableCommand {
         discussion: "RECORD is a JSON meter record (or a one-record batch): inline, a file, or - for standard input."
     )
 
-    @Option(help: "The tariff file (JSON or YAML).")
-    var tariff: String
+    @OptionGroup var tariffFile: TariffFileOption
 
     @Argument(help: "The meter record: inline JSON, a file, or - for standard input.")
     var record: String
 
-    @Option(help: "Output format: table, json or csv.")
-    var format: OutputFormat = .table
-
-    func validate() throws {
-        guard format != .chart else { throw ValidationError("--format must be table, json or csv.") }
-    }
+    @OptionGroup var output: TabularFormatOption
 
     func run() async throws {
         let trimmed = record.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -187,11 +170,11 @@ struct CostsInstantCommand: AsyncParsableCommand {
             throw CLIError("The meter record\(failure.recordReferenceId.map { " \"\($0)\"" } ?? "") in \(source) is invalid: \(failure.error)")
         }
         let meter = batch.records[0]
-        let tariffs = try loadTariffSet(tariff)
+        let tariffs = try tariffFile.load()
         let timeline = tariffs.tariff(for: meter.tariffRate)?.rates(from: meter.start, to: meter.end)
         let parts = EnergyPricing.parts(of: meter, timeline: timeline)
         let pricing = reportingTariff(tariffs, meter.tariffRate)
         emit(EnergyCostReport(record: meter, parts: parts, currency: pricing.currency,
-                              timeZone: pricing.timeZone.identifier), format: format)
+                              timeZone: pricing.timeZone.identifier), format: output.format)
     }
 }

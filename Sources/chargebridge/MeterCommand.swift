@@ -37,12 +37,7 @@ struct MeterImportCommand: AsyncParsableCommand {
     @Argument(help: "The meter records: a JSON file, or - for standard input.")
     var input: String
 
-    @Option(help: "Output format: table, json or csv.")
-    var format: OutputFormat = .table
-
-    func validate() throws {
-        guard format != .chart else { throw ValidationError("--format must be table, json or csv.") }
-    }
+    @OptionGroup var output: TabularFormatOption
 
     func run() async throws {
         let data = try readInput(input, what: "meter records")
@@ -55,7 +50,7 @@ struct MeterImportCommand: AsyncParsableCommand {
         if let tariff { _ = try loadTariffSet(tariff) }
         let ledger = try Ledger(path: db)
         let report = try ledger.importBatch(batch)
-        print(Self.render(report, format: format), terminator: "")
+        print(Self.render(report, format: output.format), terminator: "")
         if !report.failedRecords.isEmpty {
             let source = input == "-" ? "standard input" : input
             FileHandle.standardError.write(Data(
