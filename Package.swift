@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "chargebridge", targets: ["chargebridge"]),
+        .library(name: "TestSupport", targets: ["TestSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -21,6 +22,8 @@ let package = Package(
             pkgConfig: "libmosquitto",
             providers: [.apt(["libmosquitto-dev"])]
         ),
+        // glibc's malloc.h (malloc_trim), which the Glibc module leaves out: for Bridge's Heap, Linux only.
+        .systemLibrary(name: "CMalloc"),
         // The one document codec: JSON/YAML values, their reader (line and column errors), typed
         // field readers, JSON paths and the one JSON writer. Foundation and Yams only.
         .target(
@@ -43,11 +46,14 @@ let package = Package(
         ),
         // The optimiser: cheapest charging schedules for one device or many under a shared limit. Pure.
         .target(name: "Planning", dependencies: ["Documents", "Tariffs"]),
+        // One lock type: a value behind a lock, shared by the MQTT client, the bridge, the kit and the bench.
+        .target(name: "Locking"),
         // Config, per-vehicle state machines, Home Assistant discovery, the service.
         .target(
             name: "Bridge",
             dependencies: [
-                "Documents", "Tariffs", "Planning", "Metering", "MQTT", "PriceSources",
+                "Documents", "Tariffs", "Planning", "Metering", "MQTT", "PriceSources", "Locking",
+                .target(name: "CMalloc", condition: .when(platforms: [.linux])),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -55,22 +61,19 @@ let package = Package(
         // A Swift-concurrency MQTT client over libmosquitto: the only code that touches the C API.
         .target(
             name: "MQTT",
-            dependencies: ["CMosquitto", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CMosquitto", "Locking", .product(name: "Logging", package: "swift-log")],
             exclude: ["README.md"]
         ),
-        // Test helpers shared by the test targets and the bench: a real mosquitto on a free port,
-        // throwaway TLS certificates.
-        .target(
-            name: "TestSupport",
-            dependencies: [],
-            path: "Tests/TestSupport"
-        ),
+        // The test kit, a product like NIO's NIOTestUtils: a real mosquitto on a free loopback port,
+        // throwaway TLS certificates, a local HTTP server, the built binary, a seeded generator. Used
+        // by the tests, the bench, make chaos and make load, and `chargebridge demo`.
+        .target(name: "TestSupport", dependencies: ["Locking"]),
         // Day-ahead price sources over HTTP (aWATTar, ENTSO-E), polling, file watching.
         .target(
             name: "PriceSources",
             dependencies: ["Documents", "Tariffs"]
         ),
-        // The command line.
+        // The command line; `demo` starts its broker with the test kit's MosquittoBroker.
         .executableTarget(
             name: "chargebridge",
             dependencies: [
@@ -81,6 +84,7 @@ let package = Package(
                 "Bridge",
                 "MQTT",
                 "CMosquitto",
+                "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -89,7 +93,7 @@ let package = Package(
         // `make bench`: one JSON line per figure.
         .executableTarget(
             name: "chargebridge-bench",
-            dependencies: ["Documents", "Tariffs", "Metering", "Planning", "MQTT", "Bridge", "TestSupport", "CampaignSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Documents", "Tariffs", "Metering", "Planning", "MQTT", "Bridge", "TestSupport", "CampaignSupport", "Locking", .product(name: "Logging", package: "swift-log")]
         ),
         // What `make chaos`, `make load` and the bridge bench share: the real bridge binary as a child
         // process, an observing MQTT client, a fleet of simulated vehicles, figure helpers.
@@ -116,13 +120,14 @@ let package = Package(
         .testTarget(name: "MeteringTests", dependencies: ["Documents", "Metering", "Tariffs", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "BridgeTests",
-            dependencies: ["Bridge", "CampaignSupport", "Documents", "Planning", "Tariffs", "Metering", "MQTT", "PriceSources", "TestSupport",
+            dependencies: ["Bridge", "CampaignSupport", "Documents", "Planning", "Tariffs", "Metering", "MQTT", "PriceSources", "TestSupport", "Locking",
                            .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "MQTTTests",
             dependencies: ["MQTT", "TestSupport", .product(name: "Logging", package: "swift-log")]
         ),
+        .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"]),
         .testTarget(name: "PriceSourcesTests", dependencies: ["PriceSources", "Tariffs", "TestSupport"], resources: [.copy("Responses")]),
     ],
     swiftLanguageModes: [.v6]

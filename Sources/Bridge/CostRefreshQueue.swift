@@ -1,3 +1,5 @@
+import Locking
+
 /// The vehicles whose session and cost topics are due for a refresh from the ledger, in the order
 /// they became due, each waiting at most once: a refresh asked for again before its turn is the
 /// same refresh, for the vehicle's latest session (its `session` topic shows that one; a session

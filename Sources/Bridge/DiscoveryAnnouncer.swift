@@ -1,3 +1,5 @@
+import Locking
+
 /// Publishes Home Assistant's discovery messages (one retained config message per entity, about
 /// twenty per vehicle) beside the event loop, a window at a time: the next window goes out once
 /// the broker has acknowledged the one before, and the messages of a window are built only then.

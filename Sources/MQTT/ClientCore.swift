@@ -1,5 +1,6 @@
 import CMosquitto
 import Foundation
+import Locking
 import Logging
 
 /// The libmosquitto handle, its network thread and the state shared with callers.

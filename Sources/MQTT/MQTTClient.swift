@@ -1,4 +1,5 @@
 import Foundation
+import Locking
 import Logging
 
 /// An MQTT client over libmosquitto, safe to share between tasks.

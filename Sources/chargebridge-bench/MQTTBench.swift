@@ -1,4 +1,5 @@
 import Foundation
+import Locking
 import Logging
 import MQTT
 import TestSupport
@@ -96,7 +97,7 @@ private func cliRate(broker: MosquittoBroker, qos: MQTTQoS, count: Int, round: I
     subscriber.standardOutput = FileHandle.nullDevice
     subscriber.standardError = FileHandle.nullDevice
     let exited = Locked<ContinuousClock.Instant?>(nil)
-    subscriber.terminationHandler = { _ in exited.set(ContinuousClock.now) }
+    subscriber.terminationHandler = { _ in exited.withLock { $0 = ContinuousClock.now } }
     try subscriber.run()
     defer { if subscriber.isRunning { kill(subscriber.processIdentifier, SIGKILL) } }
     // Wait until the broker has logged the subscription, so that no message is published early.
@@ -116,7 +117,7 @@ private func cliRate(broker: MosquittoBroker, qos: MQTTQoS, count: Int, round: I
     let start = ContinuousClock.now
     try publisher.run()
     let deadline = start + .seconds(60)
-    while exited.get() == nil {
+    while exited.value == nil {
         guard ContinuousClock.now < deadline else {
             kill(publisher.processIdentifier, SIGKILL)
             throw BenchError("mosquitto_sub did not receive \(count) messages within 60 s")
@@ -124,7 +125,7 @@ private func cliRate(broker: MosquittoBroker, qos: MQTTQoS, count: Int, round: I
         try await Task.sleep(for: .microseconds(200))
     }
     if publisher.isRunning { kill(publisher.processIdentifier, SIGKILL) }
-    return Double(count) / seconds(exited.get()! - start)
+    return Double(count) / seconds(exited.value! - start)
 }
 
 private func seconds(_ duration: Duration) -> Double {
@@ -134,13 +135,4 @@ private func seconds(_ duration: Duration) -> Double {
 struct BenchError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
-}
-
-/// A value behind a lock, for the process termination handler.
-final class Locked<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-    init(_ value: Value) { self.value = value }
-    func get() -> Value { lock.withLock { value } }
-    func set(_ newValue: Value) { lock.withLock { value = newValue } }
 }

@@ -64,11 +64,9 @@ struct CostsSessionCommand: AsyncParsableCommand {
     @Argument(help: "The session_reference_id.")
     var id: String
 
-    @Option(help: "The ledger (SQLite file).")
-    var db: String
+    @OptionGroup var ledgerFile: LedgerFileOption
 
-    @Option(help: "The tariff file (JSON or YAML).")
-    var tariff: String
+    @OptionGroup var tariffFile: TariffFileOption
 
     @Flag(help: "Add the breakdown per tariff type and price level.")
     var includeTariff = false
@@ -80,8 +78,8 @@ struct CostsSessionCommand: AsyncParsableCommand {
     var format = FormatOption<TableJSONOrCSV>(.table)
 
     func run() async throws {
-        let ledger = try Ledger(path: db, mode: .existing)
-        let tariffs = try ledger.withStoredPrices(try loadTariffSet(tariff))
+        let ledger = try ledgerFile.open()
+        let tariffs = try ledger.withStoredPrices(try tariffFile.load())
         let cost = try ledger.sessionCost(id, direction: direction.direction, tariffs: tariffs)
         let pricing = reportingTariff(tariffs, direction.direction)
         emit(EnergyCostReport(session: cost, currency: pricing.currency, timeZone: pricing.timeZone.identifier,
@@ -96,11 +94,9 @@ struct CostsIntervalCommand: AsyncParsableCommand {
         discussion: "A local day runs from midnight to midnight, 23 or 25 hours on DST days; the first and last periods are cut at --from and --to."
     )
 
-    @Option(help: "The ledger (SQLite file).")
-    var db: String
+    @OptionGroup var ledgerFile: LedgerFileOption
 
-    @Option(help: "The tariff file (JSON or YAML).")
-    var tariff: String
+    @OptionGroup var tariffFile: TariffFileOption
 
     @Option(help: "Start instant, ISO 8601 with an offset or Z (inclusive).")
     var from: String
@@ -133,8 +129,8 @@ struct CostsIntervalCommand: AsyncParsableCommand {
     func run() async throws {
         let start = Timestamp.parse(from)!
         let end = Timestamp.parse(to)!
-        let ledger = try Ledger(path: db, mode: .existing)
-        let tariffs = try ledger.withStoredPrices(try loadTariffSet(tariff))
+        let ledger = try ledgerFile.open()
+        let tariffs = try ledger.withStoredPrices(try tariffFile.load())
         let buckets = try ledger.intervalCost(from: start, to: end, period: aggregation.period,
                                               direction: direction.direction, deviceId: device, tariffs: tariffs)
         let pricing = reportingTariff(tariffs, direction.direction)
@@ -152,8 +148,7 @@ struct CostsInstantCommand: AsyncParsableCommand {
         discussion: "RECORD is a JSON meter record (or a one-record batch): inline, a file, or - for standard input."
     )
 
-    @Option(help: "The tariff file (JSON or YAML).")
-    var tariff: String
+    @OptionGroup var tariffFile: TariffFileOption
 
     @Argument(help: "The meter record: inline JSON, a file, or - for standard input.")
     var record: String
@@ -179,7 +174,7 @@ struct CostsInstantCommand: AsyncParsableCommand {
             throw CLIError("The meter record\(failure.recordReferenceId.map { " \"\($0)\"" } ?? "") in \(source) is invalid: \(failure.error)")
         }
         let meter = batch.records[0]
-        let tariffs = try loadTariffSet(tariff)
+        let tariffs = try tariffFile.load()
         let timeline = tariffs.tariff(for: meter.tariffRate)?.rates(from: meter.start, to: meter.end)
         let parts = EnergyPricing.parts(of: meter, timeline: timeline)
         let pricing = reportingTariff(tariffs, meter.tariffRate)

@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import MQTT
 import Tariffs
+import TestSupport
 
 /// `chargebridge demo`: one night charged on real prices, in accelerated time, with a local
 /// broker, a simulated car and wallbox, and the bridge in between.
@@ -42,8 +43,6 @@ struct DemoCommand: AsyncParsableCommand {
 
     func run() async throws {
         _ = LoggingSetup.once
-        var logger = Logger(label: "chargebridge")
-        logger.logLevel = .warning
         let examplesFolder = try locateExamples()
         let tariffPath = examplesFolder.appendingPathComponent("tariff-dynamic.yaml").path
         let tariffs = try loadTariffSet(tariffPath)
@@ -55,18 +54,32 @@ struct DemoCommand: AsyncParsableCommand {
             throw CLIError("--night: the example prices do not cover \(night) 18:00 to 07:00 the next morning")
         }
 
-        var localBroker: LocalBroker?
+        // The test kit's broker: loopback only, anonymous, a free port, stopped cleanly at the end.
+        var localBroker: MosquittoBroker?
         let brokerURL: String
         if let broker {
             brokerURL = broker
         } else {
-            let started = try LocalBroker()
-            try await started.start()
+            guard MosquittoBroker.executable != nil else {
+                throw CLIError("mosquitto is not installed (apt-get install mosquitto, or run make demo, which installs it); or pass --broker URL")
+            }
+            let started = try await MosquittoBroker.start()
             localBroker = started
             brokerURL = started.url
         }
-        defer { localBroker?.stop() }
+        do {
+            try await play(brokerURL: brokerURL, tariff: tariff, tariffPath: tariffPath, start: start, departure: departure)
+        } catch {
+            await localBroker?.stop()
+            throw error
+        }
+        await localBroker?.stop()
+    }
 
+    /// The night itself, on the broker at `brokerURL`: the bridge, the simulated wallbox and the display.
+    private func play(brokerURL: String, tariff: Tariff, tariffPath: String, start: Date, departure: Date) async throws {
+        var logger = Logger(label: "chargebridge")
+        logger.logLevel = .warning
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("chargebridge-demo-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -18,8 +18,7 @@ struct PlanCommand: AsyncParsableCommand {
         """
     )
 
-    @Option(help: "The tariff file (JSON or YAML).")
-    var tariff: String
+    @OptionGroup var tariffFile: TariffFileOption
 
     @Option(help: "The request file (JSON), or - for stdin.")
     var request: String
@@ -30,11 +29,10 @@ struct PlanCommand: AsyncParsableCommand {
     @Option(help: "Also write the price curve with the charging slots as an SVG file.")
     var svg: String?
 
-    @Option(help: "A ChargeBridge ledger (SQLite): with a live price source, use the prices it stored.")
-    var ledger: String?
+    @OptionGroup var storedPrices: StoredPricesOption
 
     func run() async throws {
-        let set = try loadTariffSet(tariff, ledger: ledger)
+        let set = try loadTariffSet(tariffFile.tariff, ledger: storedPrices.ledger)
         let text = try readRequest()
         let chargeRequest: ChargeRequest
         do {
@@ -49,7 +47,7 @@ struct PlanCommand: AsyncParsableCommand {
             guard let from = devices.map(\.start).min(), let to = devices.map(\.end).max() else { continue }
             guard let chosen = set.tariff(for: direction) else {
                 let index = chargeRequest.devices.firstIndex { $0.direction == direction }!
-                throw CLIError("\(requestName): data[\(index)].direction: \(tariff) has no \(direction.rawValue) tariff")
+                throw CLIError("\(requestName): data[\(index)].direction: \(tariffFile.tariff) has no \(direction.rawValue) tariff")
             }
             timelines[direction] = (chosen, chosen.rates(from: from, to: to))
         }

@@ -132,8 +132,7 @@ struct TariffRatesCommand: AsyncParsableCommand {
         """
     )
 
-    @Option(help: "The tariff file (JSON or YAML).")
-    var tariff: String
+    @OptionGroup var tariffFile: TariffFileOption
 
     @Option(help: "Start of the window (inclusive).")
     var from: String
@@ -147,16 +146,15 @@ struct TariffRatesCommand: AsyncParsableCommand {
     @Option(help: FormatOption<AnyFormat>.help)
     var format = FormatOption<AnyFormat>(.table)
 
-    @Option(help: "A ChargeBridge ledger (SQLite): with a live price source, use the prices it stored.")
-    var ledger: String?
+    @OptionGroup var storedPrices: StoredPricesOption
 
     func run() async throws {
-        let set = try loadTariffSet(tariff, ledger: ledger)
+        let set = try loadTariffSet(tariffFile.tariff, ledger: storedPrices.ledger)
         guard let direction = EnergyDirection(rawValue: direction.uppercased()) else {
             throw ValidationError("--direction must be IMPORT or EXPORT, not '\(self.direction)'")
         }
         guard let chosen = set.tariff(for: direction) else {
-            throw CLIError("\(tariff): the file has no \(direction.rawValue) tariff")
+            throw CLIError("\(tariffFile.tariff): the file has no \(direction.rawValue) tariff")
         }
         guard let start = chosen.calendar.instant(parsing: from) else {
             throw CLIError("--from: '\(from)' is not an ISO 8601 instant (2025-10-26T17:00:00Z) or a local time (2025-10-26T18:00)")

@@ -1,26 +1,16 @@
 import Foundation
+import Locking
 
 /// Ports already handed out in this process: tests run in parallel, and a port handed to one
 /// test (whose broker may start a moment later) must never be handed to another.
-private let handedOut = NSLockedSet()
-
-private final class NSLockedSet: @unchecked Sendable {
-    private var ports = Set<Int>()
-    private let lock = NSLock()
-
-    func insert(_ port: Int) -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return ports.insert(port).inserted
-    }
-}
+private let handedOut = Locked<Set<Int>>([])
 
 /// A TCP port on 127.0.0.1 that nothing listens on right now and that no other test of this
 /// process was given: bound to port 0, read, closed.
 public func freeLoopbackPort() throws -> Int {
     for _ in 0..<100 {
         let port = try unusedLoopbackPort()
-        if handedOut.insert(port) { return port }
+        if handedOut.withLock({ $0.insert(port).inserted }) { return port }
     }
     throw TestSupportError("no fresh loopback port after 100 tries")
 }

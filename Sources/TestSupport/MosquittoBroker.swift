@@ -1,7 +1,8 @@
 import Foundation
+import Locking
 
 /// A real `mosquitto` (Debian's /usr/sbin/mosquitto) on a free 127.0.0.1 port, with a generated
-/// configuration in a temporary directory.
+/// configuration in a temporary directory: for tests, the bench, the campaigns and the demo.
 ///
 /// ```swift
 /// let broker = try await MosquittoBroker.start()          // anonymous, plain TCP
@@ -10,9 +11,11 @@ import Foundation
 /// await broker.kill(); try await broker.launch()          // SIGKILL, then again on the same port
 /// ```
 ///
-/// The broker is always stopped with SIGKILL: a child of Foundation `Process` started from async
-/// code may ignore SIGTERM.
-public final class MosquittoBroker: @unchecked Sendable {
+/// It listens on loopback only, allows anonymous clients unless `Options.users` says otherwise,
+/// sends without Nagle's delay (`set_tcp_nodelay`), keeps nothing on disk, and runs as root when
+/// started by root (mosquitto would otherwise drop to the `mosquitto` user, which cannot read
+/// a temporary directory). `kill()` is a crash (SIGKILL); `stop()` shuts it down cleanly.
+public final class MosquittoBroker: Sendable {
     /// What the generated mosquitto.conf says.
     public struct Options: Sendable {
         /// User name -> password, written with `mosquitto_passwd`. Non-empty means no anonymous login.
@@ -25,30 +28,36 @@ public final class MosquittoBroker: @unchecked Sendable {
         public var requireClientCertificate: Bool
         /// Extra lines appended to mosquitto.conf (for instance `max_queued_messages 100000`).
         public var extraConfiguration: [String]
+        /// `set_tcp_nodelay true`: without it, Nagle's algorithm and the peer's delayed ACK hold
+        /// small messages back for up to 40 ms on loopback.
+        public var tcpNoDelay: Bool
 
         public init(users: [String: String] = [:], aclRules: String? = nil, tls: TestCertificates? = nil,
-                    requireClientCertificate: Bool = false, extraConfiguration: [String] = []) {
+                    requireClientCertificate: Bool = false, extraConfiguration: [String] = [],
+                    tcpNoDelay: Bool = true) {
             self.users = users
             self.aclRules = aclRules
             self.tls = tls
             self.requireClientCertificate = requireClientCertificate
             self.extraConfiguration = extraConfiguration
+            self.tcpNoDelay = tcpNoDelay
         }
     }
 
-    public static let executable = "/usr/sbin/mosquitto"
+    /// The installed `mosquitto` (Debian's /usr/sbin, then /usr/bin and /usr/local/sbin), or nil.
+    public static let executable: String? = ["/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto"]
+        .first { FileManager.default.isExecutableFile(atPath: $0) }
 
     /// The port, fixed for the broker's life (restarts reuse it).
     public let port: Int
     /// The temporary directory holding mosquitto.conf, the password and ACL files and mosquitto.log.
     public let directory: URL
     public let options: Options
-    private let lock = NSLock()
-    private var process: Process?
+    private let process = Locked<Process?>(nil)
 
     deinit {
         // A test that threw before `stop()` must not leave a broker behind.
-        if let process, process.isRunning {
+        if let process = process.value, process.isRunning {
             Foundation.kill(process.processIdentifier, SIGKILL)
         }
     }
@@ -85,7 +94,6 @@ public final class MosquittoBroker: @unchecked Sendable {
         var lines = [
             "listener \(port) 127.0.0.1",
             "allow_anonymous \(options.users.isEmpty ? "true" : "false")",
-            "user root",
             "persistence false",
             "log_dest stderr",
             "log_type error",
@@ -93,6 +101,8 @@ public final class MosquittoBroker: @unchecked Sendable {
             "log_type notice",
             "log_type information",
         ]
+        if getuid() == 0 { lines.append("user root") }
+        if options.tcpNoDelay { lines.append("set_tcp_nodelay true") }
         if !options.users.isEmpty {
             let passwordFile = directory.appendingPathComponent("passwords").path
             for (index, (user, password)) in options.users.sorted(by: { $0.key < $1.key }).enumerated() {
@@ -115,8 +125,11 @@ public final class MosquittoBroker: @unchecked Sendable {
 
     /// Starts the broker (again) on `port` and waits (up to 15 s) until it accepts connections.
     public func launch() async throws {
+        guard let executable = Self.executable else {
+            throw TestSupportError("mosquitto is not installed (apt-get install mosquitto)")
+        }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.executable)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["-c", configurationFile.path]
         if !FileManager.default.fileExists(atPath: logFile.path) {
             _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
@@ -126,9 +139,9 @@ public final class MosquittoBroker: @unchecked Sendable {
         process.standardOutput = log
         process.standardError = log
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try process.runWithUnblockedSignals()
         try? log.close()  // the child has its own descriptor
-        lock.withLock { self.process = process }
+        self.process.withLock { $0 = process }
         RunningBrokers.shared.add(process.processIdentifier)
         // Generous, and checked once more at the end: on a busy machine (CPU-bound tests on every
         // core) this task may not run again before the deadline although the broker is up.
@@ -144,15 +157,46 @@ public final class MosquittoBroker: @unchecked Sendable {
         throw TestSupportError("mosquitto did not accept connections on 127.0.0.1:\(port) within 15 s: \(logText)")
     }
 
-    /// SIGKILLs the broker (if running) and waits until it is gone and the port is closed.
+    /// SIGKILLs the broker (if running), as a crash would end it, and waits until it is gone and
+    /// the port is closed.
     public func kill() async {
-        guard let process = lock.withLock({ () -> Process? in
-            defer { self.process = nil }
-            return self.process
-        }) else { return }
+        guard let process = takeProcess() else { return }
         if process.isRunning {
             Foundation.kill(process.processIdentifier, SIGKILL)
         }
+        await reap(process)
+    }
+
+    /// Shuts the broker down cleanly (SIGTERM, and SIGCONT should it be frozen) and waits until it
+    /// is gone; SIGKILLs it if it is still running after `gracePeriod`. True when SIGTERM did it.
+    @discardableResult
+    public func terminate(gracePeriod: Duration = .seconds(2)) async -> Bool {
+        guard let process = takeProcess() else { return true }
+        if process.isRunning {
+            Foundation.kill(process.processIdentifier, SIGTERM)
+            Foundation.kill(process.processIdentifier, SIGCONT)
+        }
+        let deadline = ContinuousClock.now + gracePeriod
+        while process.isRunning && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        let clean = !process.isRunning
+        if !clean {
+            Foundation.kill(process.processIdentifier, SIGKILL)
+        }
+        await reap(process)
+        return clean
+    }
+
+    private func takeProcess() -> Process? {
+        process.withLock { process in
+            defer { process = nil }
+            return process
+        }
+    }
+
+    /// Waits (5 s at most) until a signalled broker is gone, and forgets it.
+    private func reap(_ process: Process) async {
         RunningBrokers.shared.remove(process.processIdentifier)
         let deadline = ContinuousClock.now + .seconds(5)
         while process.isRunning && ContinuousClock.now < deadline {
@@ -162,14 +206,14 @@ public final class MosquittoBroker: @unchecked Sendable {
 
     /// SIGSTOPs the broker: connections stay open but nothing is answered (a hung broker).
     public func freeze() {
-        if let process = lock.withLock({ self.process }), process.isRunning {
+        if let process = process.value, process.isRunning {
             Foundation.kill(process.processIdentifier, SIGSTOP)
         }
     }
 
     /// SIGCONTs a frozen broker.
     public func thaw() {
-        if let process = lock.withLock({ self.process }), process.isRunning {
+        if let process = process.value, process.isRunning {
             Foundation.kill(process.processIdentifier, SIGCONT)
         }
     }
@@ -180,9 +224,10 @@ public final class MosquittoBroker: @unchecked Sendable {
         try await launch()
     }
 
-    /// SIGKILLs the broker and removes its temporary directory (certificates elsewhere stay).
+    /// Shuts the broker down (`terminate()`: SIGTERM, SIGKILL after two seconds) and removes its
+    /// temporary directory (certificates elsewhere stay).
     public func stop() async {
-        await kill()
+        await terminate()
         try? FileManager.default.removeItem(at: directory)
     }
 
@@ -195,20 +240,19 @@ public final class MosquittoBroker: @unchecked Sendable {
 /// Brokers still running, SIGKILLed when the test process exits: a test that ends before its
 /// `stop()` ran (a `defer { Task { await broker.stop() } }` that never got its turn, a thrown
 /// error) must not leave a mosquitto behind.
-private final class RunningBrokers: @unchecked Sendable {
+private final class RunningBrokers: Sendable {
     static let shared: RunningBrokers = {
         let registry = RunningBrokers()
         atexit { RunningBrokers.shared.killAll() }
         return registry
     }()
 
-    private let lock = NSLock()
-    private var pids: Set<Int32> = []
+    private let pids = Locked<Set<Int32>>([])
 
-    func add(_ pid: Int32) { lock.withLock { _ = pids.insert(pid) } }
-    func remove(_ pid: Int32) { lock.withLock { _ = pids.remove(pid) } }
+    func add(_ pid: Int32) { pids.withLock { _ = $0.insert(pid) } }
+    func remove(_ pid: Int32) { pids.withLock { _ = $0.remove(pid) } }
 
     func killAll() {
-        for pid in lock.withLock({ pids }) { Foundation.kill(pid, SIGKILL) }
+        for pid in pids.value { Foundation.kill(pid, SIGKILL) }
     }
 }
