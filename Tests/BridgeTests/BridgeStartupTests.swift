@@ -1,5 +1,6 @@
 import CampaignSupport
 import Foundation
+import Locking
 import Logging
 import MQTT
 import Testing
