@@ -13,4 +13,9 @@ struct BridgeEvents: Sendable {
     func send(_ event: BridgeEvent) {
         continuation.yield(event)
     }
+
+    /// Ends the stream once the events already sent are taken (later ones are dropped).
+    func finish() {
+        continuation.finish()
+    }
 }

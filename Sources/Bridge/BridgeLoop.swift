@@ -33,10 +33,19 @@ struct BridgeLoop: Service {
                 await execute(core.handle(.sessionRestored(vehicleId: vehicle.id, restored), now: clock.now()))
             }
         }
-        // Until the bridge stops (SIGINT/SIGTERM), even with messages still queued.
-        for await event in events.stream.cancelOnGracefulShutdown() {
-            if case let .message(topic, _) = event { logger.trace("message on \(topic)") }
-            await execute(core.handle(event, now: clock.now()))
+        // Until the bridge stops (SIGINT/SIGTERM), even with messages still queued. (Not
+        // `cancelOnGracefulShutdown()`: its merge of two sequences cost a quarter more CPU per
+        // reading at `make bench`'s bridge.ingest.)
+        let stopping = Locked(false)
+        await withGracefulShutdownHandler {
+            for await event in events.stream {
+                if stopping.value { break }
+                if case let .message(topic, _) = event { logger.trace("message on \(topic)") }
+                await execute(core.handle(event, now: clock.now()))
+            }
+        } onGracefulShutdown: {
+            stopping.withLock { $0 = true }
+            events.finish()
         }
         await execute(core.handle(.tick, now: clock.now()))
         await writer.drain()
