@@ -19,7 +19,8 @@ public enum BridgeAction: Sendable, Equatable {
     /// Store prices received from a live source in the ledger (a restart plans on them).
     case storePrices([SpotPriceSeries.Row], source: String, receivedAt: Date)
     /// Price costs with these tariffs from now on (the running costs are priced again).
-    case priceCostsWith(TariffSet)
+    /// (`indirect`: inline, a tariff set would make every action several times larger).
+    indirect case priceCostsWith(TariffSet)
     /// Something worth a log line.
     case log(level: LogLevel, message: String)
 }
