@@ -1,4 +1,5 @@
 import Foundation
+import Tariffs
 
 /// What the service must do after an event: the core decides, the service executes.
 public enum BridgeAction: Sendable, Equatable {
@@ -15,6 +16,11 @@ public enum BridgeAction: Sendable, Equatable {
     case announceDiscovery
     /// Read the session's and the day's and month's costs from the ledger and publish them.
     case refreshCosts(vehicleId: String, sessionId: String?)
+    /// Store prices received from a live source in the ledger (a restart plans on them).
+    case storePrices([SpotPriceSeries.Row], source: String, receivedAt: Date)
+    /// Price costs with these tariffs from now on (the running costs are priced again).
+    /// (`indirect`: inline, a tariff set would make every action several times larger).
+    indirect case priceCostsWith(TariffSet)
     /// Something worth a log line.
     case log(level: LogLevel, message: String)
 }

@@ -1,12 +1,15 @@
 import Documents
 import Foundation
 import Planning
+import PriceSources
 import Tariffs
 
 /// The bridge's decisions, as a pure state machine: feed it events with the time they happen,
 /// execute the actions it returns. No MQTT, no SQLite, no clock of its own.
 ///
-/// Data flows one way: message -> parsed input -> vehicle state -> (re)plan -> actions.
+/// Data flows one way: message -> parsed input -> vehicle state -> (re)plan -> actions. Prices
+/// come the same way: a price topic's message, a source's prices or status, the re-read tariff
+/// file are events, and what is published about them is decided here.
 public struct BridgeCore: Sendable {
     public let config: BridgeConfig
     private var vehicles: [VehicleState]
@@ -20,6 +23,8 @@ public struct BridgeCore: Sendable {
     /// The price in force from `from` until `until` (where it changes), as last looked up.
     private var priceStretch: (from: Date, until: Date, price: Double)?
     private var tariff: Tariff
+    /// The live prices, their sources' statuses and price topics.
+    private var prices: PriceFeeds
     /// The current price last published on `<base>/price`.
     private var publishedPrice: Double?
     /// Whether the service has told us the broker is there (and retained messages have had
@@ -35,9 +40,11 @@ public struct BridgeCore: Sendable {
         case ownState
     }
 
-    public init(config: BridgeConfig) {
+    /// - Parameter pollingPolicy: when prices count as complete (those on a price topic).
+    public init(config: BridgeConfig, pollingPolicy: PollingPolicy = PollingPolicy()) {
         self.config = config
         self.tariff = config.tariff
+        prices = PriceFeeds(config: config, policy: pollingPolicy)
         vehicles = config.vehicles.map { VehicleState(config: $0, metering: config.metering) }
         var routes: [String: [(Int, Route)]] = [:]
         for (index, vehicle) in config.vehicles.enumerated() {
@@ -52,25 +59,26 @@ public struct BridgeCore: Sendable {
         self.routes = routes
     }
 
-    /// Every topic the service must subscribe to.
+    /// Every topic the service must subscribe to: the vehicles' and Home Assistant's, then the
+    /// price topics.
     public var subscriptions: [String] {
-        routes.keys.sorted()
+        routes.keys.sorted() + prices.subscriptions
     }
 
-    /// The retained `offline` Last Will and the `online` status.
+    /// `<base>/status`, retained: `online` once connected, else ``farewell``.
     public var statusTopic: String { "\(config.baseTopic)/status" }
 
-    /// Replaces the tariff (new prices); plans are re-made on the next event.
-    public mutating func updateTariff(_ tariff: Tariff) {
-        self.tariff = tariff
-        priceStretch = nil
-        replanNeeded = true
-    }
+    /// `offline` on the status topic: the connection's Last Will, and its last words on a clean stop.
+    public var farewell: (topic: String, payload: String) { (statusTopic, "offline") }
 
     /// Handles one event at `now` and returns what to do, in order.
     public mutating func handle(_ event: BridgeEvent, now: Date) -> [BridgeAction] {
         var actions: [BridgeAction] = []
         switch event {
+        case let .message(topic, payload) where prices.carriesPrices(topic):
+            // Planned with at once when they change anything.
+            guard prices.receive(topic: topic, payload: payload, now: now, actions: &actions) else { return actions }
+            pricesChanged(actions: &actions)
         case let .message(topic, payload):
             let routed = routes[topic] ?? []
             for route in routed {
@@ -101,8 +109,19 @@ public struct BridgeCore: Sendable {
                     actions.append(.refreshCosts(vehicleId: vehicles[index].config.id, sessionId: session.id))
                 }
             }
-        case .pricesChanged:
-            replanNeeded = true
+            // A restarted broker may have lost the retained price statuses too.
+            prices.republish(actions: &actions)
+        case let .pricesChanged(source, series):
+            guard prices.receive(polled: series, from: source, now: now, actions: &actions) else { return actions }
+            pricesChanged(actions: &actions)
+        case let .tariffFileChanged(set):
+            prices.rebase(set, actions: &actions)
+            pricesChanged(actions: &actions)
+        case let .priceSourceStatus(source, status):
+            prices.report(status, of: source, now: now, actions: &actions)
+            return actions
+        case let .pricesRestored(stored):
+            if prices.restore(stored, now: now, actions: &actions) { pricesChanged(actions: &actions) }
         case let .sessionRestored(vehicleId, restored):
             guard let index = vehicles.firstIndex(where: { $0.config.id == vehicleId }) else { break }
             vehicles[index].session = .init(id: restored.sessionId, startedAt: restored.startedAt, energyWh: restored.energyWh)
@@ -118,6 +137,16 @@ public struct BridgeCore: Sendable {
     }
 
     // MARK: Inputs
+
+    /// The prices the plans rest on changed: re-planned at once, and costs priced with them.
+    private mutating func pricesChanged(actions: inout [BridgeAction]) {
+        let effective = prices.live.effective
+        actions.append(.priceCostsWith(effective))
+        replanNeeded = true
+        guard let importTariff = effective.importTariff else { return }
+        tariff = importTariff
+        priceStretch = nil
+    }
 
     /// Home Assistant discovery: one retained config message per entity (sent by the service).
     private func announce(actions: inout [BridgeAction]) {

@@ -3,7 +3,7 @@ import Foundation
 /// One direction's tariff (import or export): fixed time-of-use layers, a flat price or a
 /// dynamic day-ahead price, in the tariff's own time zone. Immutable once loaded; rates
 /// are pure functions of it.
-public struct Tariff: Sendable {
+public struct Tariff: Sendable, Equatable {
     /// The zone all wall-clock rules are in.
     public let timeZone: TimeZone
     /// ISO 4217 code, e.g. `EUR`.

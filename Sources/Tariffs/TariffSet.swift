@@ -3,7 +3,7 @@ import Foundation
 
 /// The tariffs of one location: what it pays for imported energy and, optionally, what it
 /// earns for exported energy. Loaded from a tariff file (JSON or YAML; docs/tariff-file.md).
-public struct TariffSet: Sendable {
+public struct TariffSet: Sendable, Equatable {
     /// The import tariff; `nil` only for a file that holds just an export tariff.
     public let importTariff: Tariff?
     /// The export tariff, if any.

@@ -51,7 +51,7 @@ private func plugToSchedule(vehicles count: Int, plugIns: Int) async throws -> [
     let config = try BridgeConfigLoader.load(path: configPath)
     // Plan as on an evening within the example prices.
     let clock = AcceleratedClock(start: Date(timeIntervalSince1970: 1_779_991_200), factor: 1) // 2026-05-28T18:00Z
-    let service = try BridgeService(config: config, logger: logger, clock: clock)
+    let service = try BridgeServices(config: config, logger: logger, clock: clock)
     let started = ContinuousClock.now
     let running = Task { try await service.run() }
     defer { running.cancel() }

@@ -119,8 +119,8 @@ struct DemoCommand: AsyncParsableCommand {
         try await observer.connect(timeout: .seconds(5))
         try await observer.subscribe("chargebridge/#")
 
-        let service = try BridgeService(config: config, logger: logger, clock: clock)
-        let bridge = Task { try await service.run() }
+        let services = try BridgeServices(config: config, logger: logger, clock: clock)
+        let bridge = Task { try await services.run() }
         var settings = SimulatedCharger.Settings(vehicle: config.vehicles[0], initialSoc: soc)
         settings.reportEverySeconds = 60
         let charger = try SimulatedCharger(settings: settings, brokerURL: brokerURL, clock: clock, logger: logger)

@@ -41,18 +41,14 @@ struct RunCommand: AsyncParsableCommand {
         if configuration.broker.usesTLS, configuration.broker.insecure {
             logger.warning("\(config): broker.insecure is true: the broker certificate's host name is not checked (for test set-ups only)")
         }
-        let service: BridgeService
+        let bridge: BridgeServices
         do {
-            service = try BridgeService(config: configuration, logger: logger)
+            bridge = try BridgeServices(config: configuration, logger: logger)
         } catch {
             throw CLIError("\(error)")
         }
-        let group = ServiceGroup(configuration: .init(
-            services: [.init(service: service)],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
         do {
-            try await group.run()
+            try await bridge.serviceGroup(gracefulShutdownSignals: [.sigterm, .sigint]).run()
         } catch {
             throw CLIError("\(error)")
         }

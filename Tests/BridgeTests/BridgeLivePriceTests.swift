@@ -45,7 +45,7 @@ import TestSupport
         let config = try BridgeConfigLoader.load(path: try Self.writeConfig(
             in: folder, brokerURL: broker.url, dynamic: "source: mqtt, topic: home/prices, unit: EUR/kWh, forecast: false"))
         var probe = try await Probe.start(url: broker.url, filter: "#")
-        var running = Task { [config] in try await BridgeService(config: config, logger: BridgeServiceTests.logger).run() }
+        var running = Task { [config] in try await BridgeServices(config: config, logger: BridgeServiceTests.logger).run() }
         try await probe.waitFor("chargebridge/status") { $0 == "online" }
         // No price known yet: the source is waiting for one.
         try await probe.waitFor("chargebridge/prices/status") { $0.contains(#""state":"waiting""#) && $0.contains(#""known_until":null"#) }
@@ -81,7 +81,7 @@ import TestSupport
         try await probe.publish("", to: "chargebridge/car1/schedule", retain: true)
         await probe.stop()
         probe = try await Probe.start(url: broker.url, filter: "chargebridge/#")
-        running = Task { [config] in try await BridgeService(config: config, logger: BridgeServiceTests.logger).run() }
+        running = Task { [config] in try await BridgeServices(config: config, logger: BridgeServiceTests.logger).run() }
         try await probe.waitFor("chargebridge/status") { $0 == "online" }
         try await probe.publish("50", to: "chargebridge/car1/soc")
         try await probe.waitFor("chargebridge/car1/schedule", Self.schedule(costing: 1.5))
@@ -113,7 +113,7 @@ import TestSupport
         let endpoint = server.baseURL.appendingPathComponent("v1/marketdata")
         func start(_ endpoint: URL) -> Task<Void, any Error> {
             Task { [config] in
-                try await BridgeService(config: config, logger: BridgeServiceTests.logger,
+                try await BridgeServices(config: config, logger: BridgeServiceTests.logger,
                                         priceSource: { AWATTarSource(zone: $0.zone!, endpoint: endpoint) }).run()
             }
         }

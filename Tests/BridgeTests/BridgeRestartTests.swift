@@ -135,7 +135,7 @@ import TestSupport
         defer { Task { await broker.stop() } }
         let folder = try BridgeServiceTests.temporaryFolder()
         let config = try BridgeConfigLoader.load(path: try BridgeServiceTests.writeConfig(in: folder, brokerURL: broker.url))
-        let service = try BridgeService(config: config, logger: BridgeServiceTests.logger)
+        let service = try BridgeServices(config: config, logger: BridgeServiceTests.logger)
         let running = Task { try await service.run() }
         var probe = try await Probe.start(url: broker.url, filter: "chargebridge/#")
         try await probe.waitFor("chargebridge/status") { $0 == "online" }

@@ -57,7 +57,7 @@ import TestSupport
         let config = try BridgeConfigLoader.load(path: try Self.writeConfig(in: folder, brokerURL: broker.url))
         let probe = try await Probe.start(url: broker.url, filter: "chargebridge/#")
 
-        let service = try BridgeService(config: config, logger: Self.logger)
+        let service = try BridgeServices(config: config, logger: Self.logger)
         let running = Task { try await service.run() }
         try await probe.waitFor("chargebridge/status") { $0 == "online" }
 
@@ -114,7 +114,7 @@ import TestSupport
         let folder = try Self.temporaryFolder()
         let config = try BridgeConfigLoader.load(path: try Self.writeConfig(in: folder, brokerURL: broker.url))
         let probe = try await Probe.start(url: broker.url, filter: "chargebridge/status")
-        let service = try BridgeService(config: config, logger: Self.logger)
+        let service = try BridgeServices(config: config, logger: Self.logger)
         let running = Task { try await service.run() }
         try await probe.waitFor("chargebridge/status") { $0 == "online" }
         // A flood of plug-ins and unplugs (each a ledger write: the bridge falls behind), and the
@@ -137,7 +137,7 @@ import TestSupport
         let port = try freeLoopbackPort()
         let folder = try Self.temporaryFolder()
         let config = try BridgeConfigLoader.load(path: try Self.writeConfig(in: folder, brokerURL: "mqtt://127.0.0.1:\(port)"))
-        let service = try BridgeService(config: config, logger: Self.logger)
+        let service = try BridgeServices(config: config, logger: Self.logger)
         let running = Task { try await service.run() }
         try await Task.sleep(for: .milliseconds(700))
         let broker = try MosquittoBroker(port: port)
@@ -160,7 +160,7 @@ import TestSupport
         text = text.replacingOccurrences(of: "keepalive_s: 5}", with: "keepalive_s: 5, username: bridge, password: wrong}")
         try text.write(toFile: folder.appendingPathComponent("chargebridge.yaml").path, atomically: true, encoding: .utf8)
         let config = try BridgeConfigLoader.load(path: folder.appendingPathComponent("chargebridge.yaml").path)
-        let service = try BridgeService(config: config, logger: Self.logger)
+        let service = try BridgeServices(config: config, logger: Self.logger)
         do {
             try await service.run()
             Issue.record("a refused login must end the bridge")
@@ -260,7 +260,7 @@ struct ProbeTimeout: Error, CustomStringConvertible {
         vehicles: [{id: car1, capacity_wh: 50000, max_power_w: 10000, efficiency: 1.0, ready_by: "\(BridgeServiceTests.readyByHalfADayAhead)"}]
         """.write(toFile: configPath, atomically: true, encoding: .utf8)
         let config = try BridgeConfigLoader.load(path: configPath)
-        let service = try BridgeService(config: config, logger: BridgeServiceTests.logger, tariffReloadInterval: .milliseconds(200))
+        let service = try BridgeServices(config: config, logger: BridgeServiceTests.logger, tariffReloadInterval: .milliseconds(200))
         let running = Task { try await service.run() }
         let probe = try await Probe.start(url: broker.url, filter: "chargebridge/#")
         try await probe.waitFor("chargebridge/status") { $0 == "online" }

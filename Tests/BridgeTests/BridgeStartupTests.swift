@@ -37,7 +37,7 @@ import TestSupport
             let config = try BridgeConfigLoader.load(path: path)
             let broker = try MosquittoBroker(port: port)
             if attempt.isMultiple(of: 2) { try await broker.launch() }
-            let service = try BridgeService(config: config, logger: BridgeServiceTests.logger)
+            let service = try BridgeServices(config: config, logger: BridgeServiceTests.logger)
             let running = Task { try await service.run() }
             if !attempt.isMultiple(of: 2) { try await broker.launch() }
             let observer = try await Observer(url: broker.url, base: "chargebridge",

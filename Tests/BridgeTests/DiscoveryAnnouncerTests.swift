@@ -70,7 +70,7 @@ import TestSupport
         defer { Task { await broker.stop() } }
         let config = try Self.bridgeConfig(vehicles: 40, broker: broker)
         #expect(config.vehicles.count == 40)
-        let service = try BridgeService(config: config, logger: BridgeServiceTests.logger)
+        let service = try BridgeServices(config: config, logger: BridgeServiceTests.logger)
         let running = Task { try await service.run() }
         let watcher = try await Probe.start(url: broker.url, filter: "chargebridge/status")
         try await watcher.waitFor("chargebridge/status") { $0 == "online" }
@@ -89,7 +89,7 @@ import TestSupport
         let broker = try await MosquittoBroker.start(Self.brokerOptions)
         defer { Task { await broker.stop() } }
         let config = try Self.bridgeConfig(vehicles: 60, broker: broker)
-        let service = try BridgeService(config: config, logger: BridgeServiceTests.logger)
+        let service = try BridgeServices(config: config, logger: BridgeServiceTests.logger)
         let running = Task { try await service.run() }
         let watcher = try await Probe.start(url: broker.url, filter: "homeassistant/#")
         try await watcher.waitUntil(within: .seconds(20)) { !watcher.messagesSeen.isEmpty }
@@ -110,7 +110,7 @@ import TestSupport
         let handler = PriceTokenSecrecyTests.CapturingLogHandler()
         let logger = Logger(label: "bridge") { _ in handler }
         let probe = try await Probe.start(url: broker.url, filter: "#")
-        let running = Task { try await BridgeService(config: config, logger: logger).run() }
+        let running = Task { try await BridgeServices(config: config, logger: logger).run() }
         // Online comes just before the announcement: from here the broker answers nothing, so a
         // window is surely waiting for its acknowledgements when the bridge stops.
         try await probe.waitFor("chargebridge/status") { $0 == "online" }

@@ -23,7 +23,8 @@ struct ForecastReplanTests {
         let publishedUntil = Timestamp.parse("2026-05-20T22:00:00Z")!
         let known = try SpotPriceSeries(rows: full.rows.filter { $0.end <= publishedUntil }, source: "test")
         var driver = CoreDriver(config: config, start: Timestamp.parse("2026-05-20T18:00:00Z")!)
-        driver.core.updateTariff(try #require(config.tariff.replacingSpotPrices(known)))
+        let partial = try #require(config.tariff.replacingSpotPrices(known))
+        driver.send(.tariffFileChanged(TariffSet(importTariff: partial, exportTariff: nil)))
         driver.send(.connected)
         driver.message("chargebridge/car1/soc", "20")
         let first = try #require(driver.message("chargebridge/car1/plug", "connected").published("chargebridge/car1/schedule").last)
@@ -33,8 +34,7 @@ struct ForecastReplanTests {
 
         // The day-ahead prices for 21 May are published.
         driver.now = driver.now.addingTimeInterval(60)
-        driver.core.updateTariff(config.tariff)
-        let remade = try #require(driver.send(.pricesChanged).published("chargebridge/car1/schedule").last)
+        let remade = try #require(driver.send(.tariffFileChanged(config.tariffs)).published("chargebridge/car1/schedule").last)
         #expect(try Self.tariffConfidence(remade) == 1)
         #expect(remade != first)
     }

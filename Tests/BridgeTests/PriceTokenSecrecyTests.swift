@@ -69,7 +69,7 @@ import TestSupport
         defer { Task { await probe.stop() } }
 
         let running = Task { [config] in
-            try await BridgeService(config: config, logger: logger, priceSource: { spec in
+            try await BridgeServices(config: config, logger: logger, priceSource: { spec in
                 ENTSOESource(zone: spec.zone!, endpoint: endpoint, tokenVariable: spec.tokenVariable ?? "CB_TEST_ENTSOE_TOKEN",
                              environment: { ["CB_TEST_ENTSOE_TOKEN": Self.token] })
             }).run()
