@@ -24,7 +24,8 @@ public enum RepositoryPrices {
     }
 
     /// The plain CSV of `name`, decompressed by the system's `gzip` (independently of the
-    /// code under test) into a temporary folder once per process.
+    /// code under test) into the temporary folder once per process (written atomically under
+    /// one name, so runs neither collide nor pile up copies).
     public static func plainCSV(_ name: String) throws -> URL {
         lock.lock()
         defer { lock.unlock() }
@@ -32,7 +33,7 @@ public enum RepositoryPrices {
         let source = url(name)
         guard name.hasSuffix(".gz") else { return source }
         let target = FileManager.default.temporaryDirectory
-            .appendingPathComponent("cb-prices-\(ProcessInfo.processInfo.processIdentifier)-\(String(name.dropLast(3)))")
+            .appendingPathComponent("chargebridge-prices-\(String(name.dropLast(3)))")
         let text = try runTool("/bin/gzip", ["-dc", source.path])
         try Data(text.utf8).write(to: target, options: .atomic)
         decompressed[name] = target

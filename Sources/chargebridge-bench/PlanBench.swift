@@ -49,14 +49,14 @@ enum PlanBenchData {
     }
 
     /// The 672 quarter-hours from Monday 2025-11-03T00:00Z, priced as spot plus 0.12 charges plus 19 % VAT
-    /// by the dynamic tariff over the real prices (`realPriceTariffs`).
+    /// (one slice per published price: the tariff's rates would merge equal neighbours).
     static func week() throws -> [RateSlice] {
-        let folder = NSTemporaryDirectory() + "chargebridge-bench-plan-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let tariff = try realPriceTariffs(in: folder).importTariff!
+        let series = try SpotPriceSeries.load(csvPath: RepositoryPrices.url(RepositoryPrices.quarterHours).path).series
         let from = Timestamp.parse("2025-11-03T00:00:00Z")!
-        let slices = tariff.rates(from: from, to: from.addingTimeInterval(7 * 86_400)).slices
+        let to = from.addingTimeInterval(7 * 86_400)
+        let slices = series.rows.filter { $0.start >= from && $0.start < to }.map {
+            RateSlice(start: $0.start, end: $0.end, pricePerKWh: ($0.price / 1000 + 0.12) * 1.19, type: .dynamic)
+        }
         guard slices.count == 672 else {
             throw Missing(description: "the real prices have \(slices.count) quarter-hours in the bench week, not 672")
         }
