@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Tariffs
 
 /// The bridge's configuration (docs/bridge.md), validated and with defaults applied.
@@ -66,6 +67,8 @@ public struct BridgeConfig: Sendable {
     public var databasePath: String
     public var metering: MeteringOptions
     public var vehicles: [VehicleConfig]
+    /// `log_level`: how much `chargebridge run` logs unless `--log-level` says otherwise (nil: info).
+    public var logLevel: Logger.Level? = nil
 
     /// Reads the tariff file again (nil when the tariff is inline).
     public func reloadTariffs() throws -> TariffSet? {

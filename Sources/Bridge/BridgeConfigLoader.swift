@@ -1,5 +1,6 @@
 import Documents
 import Foundation
+import Logging
 import Tariffs
 
 /// Reads and validates a bridge configuration file (YAML or JSON).
@@ -109,10 +110,17 @@ private struct Reader {
             }
             vehicles.append(vehicle)
         }
+        var logLevel: Logger.Level?
+        if let name = try string(root["log_level"], "log_level") {
+            guard let level = Logger.Level(rawValue: name.lowercased()) else {
+                throw ConfigError(key: "log_level", problem: "'\(name)' must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            logLevel = level
+        }
         return BridgeConfig(
             broker: broker, baseTopic: baseTopic, discovery: discovery, location: location,
             tariffs: tariffs, tariff: tariff, tariffPath: root["tariff"]?.text.map(resolve),
-            databasePath: database, metering: metering, vehicles: vehicles
+            databasePath: database, metering: metering, vehicles: vehicles, logLevel: logLevel
         )
     }
 

@@ -19,13 +19,16 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "The configuration file (YAML).")
     var config: String
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
-    var logLevel: String = "info"
+    @Option(help: "Log level: trace, debug, info, notice, warning, error (default: the configuration's log_level, else info).")
+    var logLevel: String?
 
     func run() async throws {
         _ = LoggingSetup.once
-        guard let level = Logger.Level(rawValue: logLevel.lowercased()) else {
-            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error")
+        let chosen = try logLevel.map { name in
+            guard let level = Logger.Level(rawValue: name.lowercased()) else {
+                throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error")
+            }
+            return level
         }
         let configuration: BridgeConfig
         do {
@@ -34,7 +37,7 @@ struct RunCommand: AsyncParsableCommand {
             throw CLIError(error.description)
         }
         var logger = Logger(label: "chargebridge")
-        logger.logLevel = level
+        logger.logLevel = chosen ?? configuration.logLevel ?? .info
         for warning in SecretFileCheck.warnings(configPath: config) {
             logger.warning("\(warning)")
         }

@@ -23,6 +23,17 @@ import Testing
         #expect(config.databasePath.hasSuffix("/test.sqlite"))
     }
 
+    @Test func logLevelIsReadAndChecked() throws {
+        #expect(try BridgeFixtures.config(vehicles: "  - id: car1").logLevel == nil)
+        #expect(try BridgeFixtures.config(vehicles: "  - id: car1", extra: "log_level: Debug").logLevel == .debug)
+        #expect(throws: ConfigError.self) { try BridgeFixtures.config(vehicles: "  - id: car1", extra: "log_level: loud") }
+        do {
+            _ = try BridgeFixtures.config(vehicles: "  - id: car1", extra: "log_level: loud")
+        } catch {
+            #expect("\(error)" == "log_level 'loud' must be one of trace, debug, info, notice, warning, error, critical")
+        }
+    }
+
     @Test(arguments: [
         ("  - id: car1\n    capacity_wh: -5", "vehicles[0].capacity_wh must be a positive number"),
         ("  - id: car1\n    capacity_wh: lots", "vehicles[0].capacity_wh must be a positive number"),
