@@ -1,0 +1,52 @@
+import Foundation
+import Tariffs
+
+/// Sums priced energy into consecutive periods.
+public enum CostAggregator {
+    /// Cuts every interval at every price change and every period boundary and sums the parts
+    /// into the periods `[boundaries[i], boundaries[i+1])`. Energy outside
+    /// `[boundaries.first, boundaries.last)` is left out (pro rata for intervals crossing it).
+    public static func aggregate(
+        _ intervals: some Sequence<EnergyInterval>, boundaries: [Date],
+        timelines: [EnergyDirection: RateTimeline]
+    ) -> [CostBucket] {
+        guard boundaries.count >= 2 else { return [] }
+        var buckets = zip(boundaries, boundaries.dropFirst()).map { CostBucket(start: $0, end: $1) }
+        let edges = boundaries.map(\.timeIntervalSince1970)
+        let window = (from: boundaries.first!, to: boundaries.last!)
+        for interval in intervals {
+            EnergyPricing.forEachPart(start: interval.start, end: interval.end, energyWh: interval.energyWh,
+                                      timeline: timelines[interval.tariffRate], within: window) { part in
+                let s = part.start.timeIntervalSince1970
+                let e = part.end.timeIntervalSince1970
+                var bucket = bucketIndex(of: s, edges: edges)
+                if e <= edges[bucket + 1] || e <= s {
+                    buckets[bucket].summary.add(part)
+                    return
+                }
+                let whPerSecond = part.energyWh / (e - s)
+                var cursor = s
+                while cursor < e, bucket < buckets.count {
+                    let cut = min(e, edges[bucket + 1])
+                    buckets[bucket].summary.add(PricedEnergy(
+                        start: Date(timeIntervalSince1970: cursor), end: Date(timeIntervalSince1970: cut),
+                        energyWh: whPerSecond * (cut - cursor), rate: part.rate))
+                    cursor = cut
+                    bucket += 1
+                }
+            }
+        }
+        return buckets
+    }
+
+    /// Index of the bucket holding instant `t` (edges sorted, `edges.first <= t < edges.last`).
+    static func bucketIndex(of t: Double, edges: [Double]) -> Int {
+        var low = 0
+        var high = edges.count - 2
+        while low < high {
+            let mid = (low + high + 1) / 2
+            if edges[mid] <= t { low = mid } else { high = mid - 1 }
+        }
+        return low
+    }
+}
