@@ -41,11 +41,3 @@ public struct DevicePlan: Sendable, Hashable {
         request.direction == .export ? cost - baselineCost : baselineCost - cost
     }
 }
-
-/// Numerical slack of the planner: amounts below these are treated as zero.
-enum PlanningTolerance {
-    /// Energy in Wh.
-    static let energyWh = 1e-6
-    /// Time in seconds.
-    static let seconds = 1e-6
-}

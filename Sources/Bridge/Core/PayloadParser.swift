@@ -112,21 +112,3 @@ public struct PayloadError: Error, Equatable, CustomStringConvertible {
         self.description = description
     }
 }
-
-/// How a vehicle charges.
-public enum ChargingMode: String, Sendable, Hashable, CaseIterable {
-    /// The cheapest schedule that meets the ready-by time.
-    case smart
-    /// Charge at full power now.
-    case fast
-    /// Do not charge.
-    case off
-}
-
-/// When the driver needs the car.
-public enum ReadyBy: Sendable, Hashable {
-    /// The next local occurrence of this time of day.
-    case timeOfDay(TimeOfDay)
-    /// One departure instant.
-    case instant(Date)
-}

@@ -1,35 +1,6 @@
 import Foundation
 import Tariffs
 
-/// The energy and cost inside one aggregation period `[start, end)` (a local day, month or year).
-public struct CostBucket: Sendable, Hashable {
-    public var start: Date
-    public var end: Date
-    public var summary: CostSummary
-
-    public init(start: Date, end: Date, summary: CostSummary = CostSummary()) {
-        self.start = start
-        self.end = end
-        self.summary = summary
-    }
-}
-
-/// Energy spread evenly over `[start, end)`, priced by the tariff of `tariffRate`: a meter
-/// record, or the sum of several records with the same interval (costing is linear in energy).
-public struct EnergyInterval: Sendable, Hashable {
-    public var start: Date
-    public var end: Date
-    public var energyWh: Double
-    public var tariffRate: EnergyDirection
-
-    public init(start: Date, end: Date, energyWh: Double, tariffRate: EnergyDirection = .import) {
-        self.start = start
-        self.end = end
-        self.energyWh = energyWh
-        self.tariffRate = tariffRate
-    }
-}
-
 /// Sums priced energy into consecutive periods.
 public enum CostAggregator {
     /// Cuts every interval at every price change and every period boundary and sums the parts

@@ -1,0 +1,4 @@
+/// What an incoming topic of a vehicle carries.
+public enum VehicleInput: String, Sendable, Hashable, CaseIterable {
+    case plug, soc, power, energy, readyBy, targetSoc, mode, boost
+}
