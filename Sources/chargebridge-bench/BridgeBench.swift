@@ -28,9 +28,10 @@ private func plugToSchedule(vehicles count: Int, plugIns: Int) async throws -> [
     // BENCH_LOG=trace: the bridge's every message too.
     let log = ProcessInfo.processInfo.environment["BENCH_LOG"]
     logger.logLevel = log == nil ? .error : log == "trace" ? .trace : .debug
-    // Without set_tcp_nodelay mosquitto's Nagle delay (with the subscriber's delayed ACK)
-    // adds a flat ~40 ms to every delivery; a home broker for ChargeBridge should set it too.
-    let broker = try await MosquittoBroker.start(.init(extraConfiguration: ["set_tcp_nodelay true"] + (log == nil ? [] : ["log_type all"])))
+    // The kit's broker sets set_tcp_nodelay (without it mosquitto's Nagle delay, with the
+    // subscriber's delayed ACK, adds a flat ~40 ms to every delivery; a home broker for
+    // ChargeBridge should set it too).
+    let broker = try await MosquittoBroker.start(.init(extraConfiguration: log == nil ? [] : ["log_type all"]))
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cb-bench-\(UUID().uuidString.prefix(8))")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: folder) }
