@@ -42,6 +42,26 @@ public struct BridgeConfig: Sendable {
         public var id: String
         /// The connection's limit shared by all vehicles, W; `nil` for none.
         public var maxPowerW: Double?
+        /// The home's meter at the connection (`location.grid`), if there is one.
+        public var grid: GridMeter? = nil
+    }
+
+    /// The home's meter at the connection (docs/site.md): W now, import positive.
+    public struct GridMeter: Sendable, Equatable {
+        public var topic: String
+        /// JSON path of the power in the payload; nil for a bare number.
+        public var path: String?
+        /// Multiplies the reading into W (1000 for kW).
+        public var scale: Double = 1
+        /// Whether the meter reports export as positive (the bridge then negates its readings).
+        public var exportPositive: Bool = false
+
+        public init(topic: String, path: String? = nil, scale: Double = 1, exportPositive: Bool = false) {
+            self.topic = topic
+            self.path = path
+            self.scale = scale
+            self.exportPositive = exportPositive
+        }
     }
 
     /// How energy is metered.

@@ -1,5 +1,6 @@
 import Documents
 import Foundation
+import Planning
 import Logging
 import Tariffs
 
@@ -243,9 +244,20 @@ private struct Reader {
         let phases = try number(value["phases"], "\(path).phases", positive: true) ?? 3
         guard phases == 1 || phases == 3 else { throw ConfigError(key: "\(path).phases", problem: "must be 1 or 3") }
         let topics = try self.topics(value["topics"], "\(path).topics", prefix: "\(baseTopic)/\(id)")
+        // The charger's kind follows from its power command (docs/site.md); its keys come next.
+        let charger: Charger
+        if let template = topics.commandPower, template.contains("{current_a}") {
+            // Whole amps at or under max_power_w (a step above it would draw more than allowed).
+            charger = .current(phases: Int(phases), maxCurrentA: max(6, (maxPower / Charger.voltage / phases).rounded(.down)))
+        } else if topics.commandPower != nil {
+            charger = .power(minPowerW: min(maxPower, 6 * Charger.voltage * phases), maxPowerW: maxPower, phases: Int(phases))
+        } else {
+            charger = .switched(powerW: maxPower, phases: Int(phases))
+        }
         return VehicleConfig(
             id: id, name: try string(value["name"], "\(path).name") ?? id, capacityWh: capacity, maxPowerW: maxPower,
-            efficiency: efficiency, readyBy: readyBy, targetSoc: target, minSoc: minimum, phases: Int(phases), topics: topics
+            efficiency: efficiency, readyBy: readyBy, targetSoc: target, minSoc: minimum, phases: Int(phases),
+            charger: charger, topics: topics
         )
     }
 

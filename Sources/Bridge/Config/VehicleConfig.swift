@@ -1,3 +1,4 @@
+import Planning
 import Tariffs
 
 /// One car and its charger.
@@ -19,5 +20,7 @@ public struct VehicleConfig: Sendable, Equatable {
     public var minSoc: Double
     /// Phases the charger uses (for `{current_a}` in a power command), 1 or 3.
     public var phases: Int
+    /// What its charger can draw (docs/site.md): switch, current or power, from `command_power`.
+    public var charger: Charger
     public var topics: VehicleTopics
 }

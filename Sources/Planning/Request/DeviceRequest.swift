@@ -23,11 +23,13 @@ public struct DeviceRequest: Sendable, Hashable {
     public var preconditionMinutes: Double
     /// Never charge in a slot priced above this (per kWh), except for `minEnergyWh`.
     public var priceCapPerKWh: Double?
+    /// What the device's charger can draw (docs/site.md); nil: any power from 0 to `maxPowerW`.
+    public var charger: Charger?
 
     public init(
         deviceId: String, direction: EnergyDirection = .import, start: Date, end: Date,
         maxPowerW: Double, energyWh: Double, minEnergyWh: Double = 0, continuous: Bool = false,
-        preconditionMinutes: Double = 0, priceCapPerKWh: Double? = nil
+        preconditionMinutes: Double = 0, priceCapPerKWh: Double? = nil, charger: Charger? = nil
     ) {
         self.deviceId = deviceId
         self.direction = direction
@@ -39,5 +41,6 @@ public struct DeviceRequest: Sendable, Hashable {
         self.continuous = continuous
         self.preconditionMinutes = preconditionMinutes
         self.priceCapPerKWh = priceCapPerKWh
+        self.charger = charger
     }
 }
