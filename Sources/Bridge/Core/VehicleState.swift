@@ -38,7 +38,6 @@ struct VehicleState: Sendable {
     var stateValidUntil: Date = .distantPast
     /// The last command sent; `nil` after a reconnect, so the wanted one is sent again.
     var commanded: ChargerCommand?
-    var lastFlush: Date?
     var lastCostRefresh: Date?
     var costsStale = false
     /// Topics whose bad payloads were already logged (logged once until a good one arrives).
