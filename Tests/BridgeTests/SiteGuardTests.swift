@@ -375,3 +375,56 @@ import TestSupport
         }
     }
 }
+
+/// ``SiteGuard/divide(_:roomW:)`` alone, on random demands: every power is 0 or one its charger
+/// can draw, at most its ceiling, together at most the room; a higher priority is never cut for
+/// a lower one; identical chargers of one priority that both charge are at most a step apart.
+@Suite struct SiteGuardDivisionTests {
+    static let kinds: [Charger] = [
+        .current(phases: 3, maxCurrentA: 16), .current(phases: 1, minCurrentA: 6, maxCurrentA: 32, stepA: 0.5),
+        .power(minPowerW: 1400, maxPowerW: 7400, phases: 1), .switched(powerW: 3680, phases: 1), .switched(powerW: 11000),
+    ]
+
+    @Test(arguments: [11, 12, 13] as [UInt64])
+    func divisionsAreDrawableWithinTheRoomByPriorityAndFair(seed: UInt64) {
+        var random = SeededGenerator(seed: seed)
+        for _ in 0..<2000 {
+            let count = Int.random(in: 1...6, using: &random)
+            let demands: [SiteGuard.Demand] = (0..<count).map { _ in
+                let charger = Self.kinds.randomElement(using: &random)!
+                return SiteGuard.Demand(
+                    priority: SiteGuard.Priority.allCases.randomElement(using: &random)!, charger: charger,
+                    ceilingW: Bool.random(using: &random) ? charger.maxPowerW : Double.random(in: 0...charger.maxPowerW, using: &random),
+                    currentW: Bool.random(using: &random) ? 0 : charger.minPowerW, mayStart: Int.random(in: 0..<5, using: &random) > 0)
+            }
+            let room = Double.random(in: -1000...30000, using: &random)
+            let powers = SiteGuard.divide(demands, roomW: room)
+            #expect(powers.reduce(0, +) <= max(0, room) + 1e-6)
+            for (demand, power) in zip(demands, powers) where power > 0 {
+                #expect(power <= demand.ceilingW + 1e-6)
+                #expect(demand.currentW > 0 || demand.mayStart)
+                switch demand.charger.kind {
+                case .switch: #expect(power == demand.charger.maxPowerW)
+                case .current: #expect(demand.charger.steps!.contains { abs($0 - power) < 1e-6 })
+                case .power: #expect(power >= demand.charger.minPowerW && power <= demand.charger.maxPowerW && power == power.rounded())
+                }
+            }
+            // A vehicle left without power while room remains that its minimum would fit in,
+            // with everyone of a lower priority getting nothing, means a priority was skipped.
+            let left = max(0, room) - powers.reduce(0, +)
+            for (index, demand) in demands.enumerated() where powers[index] == 0 && (demand.currentW > 0 || demand.mayStart) {
+                let ceiling = SiteGuard.drawableCeiling(demand)
+                #expect(ceiling == 0 || demand.charger.minPowerW > left + 1e-6, "a vehicle waits although \(left) W are left")
+            }
+            // Identical chargers of one priority, both charging, same ceiling: at most one step apart.
+            for a in demands.indices {
+                for b in demands.indices where b > a && powers[a] > 0 && powers[b] > 0 {
+                    guard demands[a].charger == demands[b].charger, demands[a].priority == demands[b].priority,
+                          demands[a].ceilingW == demands[b].ceilingW, demands[a].charger.kind == .current else { continue }
+                    let step = demands[a].charger.power(currentA: demands[a].charger.currentStepA)
+                    #expect(abs(powers[a] - powers[b]) <= step + 1e-6)
+                }
+            }
+        }
+    }
+}
