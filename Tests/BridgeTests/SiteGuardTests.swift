@@ -287,6 +287,53 @@ import TestSupport
         #expect(driver.actions.published("chargebridge/car1/command").last == #"{"amps": 10}"#)
     }
 
+    @Test func theJointPlanReservesWhatTheGuardGivesTheFastCars() throws {
+        // 05:00 local, 2 h before the departure: the smart car must charge now. Two fast cars
+        // with 11 kW switch chargers on 16 kW: only one fits, so the plan reserves 11 kW (not
+        // 22 kW, which would leave the smart car nothing) and plans the smart car in 5 kW.
+        let night = BridgeFixtures.at("2025-11-18T04:00:00Z")
+        let vehicles = [Self.switchCar("a"), Self.switchCar("b"), Self.currentCar("smart")].joined(separator: "\n")
+        let config = try Self.config(vehicles, chargers: ["a": .switched(powerW: 11000), "b": .switched(powerW: 11000), "smart": Self.wallbox], limit: 16000)
+        var driver = CoreDriver(config: config, start: night)
+        driver.send(.connected)
+        driver.message("chargebridge/a/mode/set", "fast")
+        driver.message("chargebridge/b/mode/set", "fast")
+        driver.message("chargebridge/a/plug", "connected")
+        driver.message("chargebridge/b/plug", "connected")
+        driver.message("chargebridge/smart/soc", "20")
+        driver.message("chargebridge/smart/plug", "connected")
+        let plan = try #require(driver.core.plan(vehicleId: "smart"))
+        let now = try #require(plan.slots.first { $0.start <= driver.now && driver.now < $0.end })
+        #expect(now.powerW > 4140 && now.powerW <= 5000 + 1e-6)
+        let told = Dictionary(uniqueKeysWithValues: driver.core.toldPowers().map { ($0.vehicleId, $0.powerW) })
+        #expect(told == ["a": 11000, "b": 0, "smart": 4830]) // 7 A: at most the slot's power
+    }
+
+    @Test func aMeterSilentSinceStartLeavesNoRoomAndSurplusIsWhatWouldBeExported() throws {
+        let config = try Self.config(Self.currentCar("car1"), chargers: ["car1": Self.wallbox], grid: .init(topic: "meter/grid", exportPositive: true),
+                                     extra: "metering: {power_stale_after_s: 10}")
+        var driver = CoreDriver(config: config, start: evening)
+        driver.send(.connected)
+        driver.message("chargebridge/car1/mode/set", "fast")
+        driver.message("chargebridge/car1/plug", "connected")
+        // Commands wait for the meter's first reading, up to its staleness limit ...
+        #expect(driver.advance(9).published("chargebridge/car1/command").isEmpty)
+        // ... then the meter is not trusted: no room, the charger is told to stop, once logged.
+        let silent = driver.advance(2)
+        #expect(silent.published("chargebridge/car1/command") == ["stop"])
+        #expect(silent.logs.filter { $0.contains("grid meter") }.count == 1)
+        // The meter speaks (export positive: 2,000 W exported by the solar panels).
+        let reading = driver.message("meter/grid", "2000")
+        #expect(reading.published("chargebridge/car1/command") == [#"{"current": 16}"#]) // 13,000 W room: its full 16 A
+        driver.message("chargebridge/car1/power", "0")
+        driver.advance(1)
+        let site = try #require(driver.actions.published("chargebridge/site").last)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(site.utf8)) as? [String: Any])
+        #expect(object["grid_w"] as? Double == -2000)
+        #expect(object["surplus_w"] as? Double == 2000)
+        #expect(object["house_w"] as? Double == -2000)
+    }
+
     @Test func payloadsAreWholeStepsWithoutSpuriousDecimals() {
         var topics = try! BridgeFixtures.config().vehicles[0].topics
         topics.commandPower = #"{"a": {current_a}, "w": {power_w}}"#
