@@ -495,22 +495,22 @@ public struct BridgeCore: Sendable {
         // Waiting for the grid meter's first reading: stops and reductions go out, nothing starts.
         let waiting = waitingForGridMeter(now: now, actions: &actions)
         var demands: [SiteGuard.Demand] = []
-        var owners: [Int] = []
-        for index in indices {
+        var owners: [Int] = [] // the position in `indices` of each demand
+        for (position, index) in indices.enumerated() {
             guard let demand = vehicles[index].demand(at: now, priceStretchEnd: stretchEnd) else { continue }
             demands.append(demand)
-            owners.append(index)
+            owners.append(position)
         }
-        var powers: [Int: Double] = [:]
+        var powers = Array(repeating: 0.0, count: indices.count)
         let room = waiting ? config.location.maxPowerW : roomW(now: now)
         dividedRoomW = waiting ? nil : room
         if !demands.isEmpty {
-            for (index, power) in zip(owners, SiteGuard.divide(demands, roomW: room)) { powers[index] = power }
+            for (position, power) in zip(owners, SiteGuard.divide(demands, roomW: room)) { powers[position] = power }
         }
         var lowering: [(index: Int, payload: String?)] = []
         var raising: [(index: Int, payload: String?)] = []
-        for index in indices {
-            var power = powers[index] ?? 0
+        for (position, index) in indices.enumerated() {
+            var power = powers[position]
             let told = vehicles[index].toldW
             if power > told, told > 0, let reduced = vehicles[index].reducedAt, now.timeIntervalSince(reduced) < SiteGuard.raiseDelaySeconds {
                 power = told // raised again a little later: a meter hovering at a step does not make it flap
