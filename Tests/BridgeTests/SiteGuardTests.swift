@@ -392,6 +392,7 @@ import TestSupport
         var driver = CoreDriver(config: config, start: BridgeFixtures.at("2025-11-17T19:00:00Z").addingTimeInterval(Double(seed) * 1234))
         driver.send(.connected)
         var house = 500.0
+        var sitePublished: Date?
         for _ in 0..<1500 {
             let id = ids.randomElement(using: &random)!
             let event: BridgeEvent
@@ -431,6 +432,13 @@ import TestSupport
                 case .power: told.powerW >= told.charger.minPowerW && told.powerW <= told.charger.maxPowerW && told.powerW == told.powerW.rounded()
                 }
                 #expect(drawable, "seed \(seed): \(told.vehicleId) told \(told.powerW) W")
+            }
+            // <base>/site: at most once a second (a reconnect publishes it again at once).
+            if case .connected = event { sitePublished = nil }
+            if !actions.published("chargebridge/site").isEmpty {
+                if let last = sitePublished { #expect(driver.now.timeIntervalSince(last) >= 1, "seed \(seed): site twice within a second") }
+                sitePublished = driver.now
+                #expect(actions.published("chargebridge/site").count == 1)
             }
             // Stops and reductions before starts and increases.
             let powers = Dictionary(uniqueKeysWithValues: after.map { ($0.vehicleId, $0.powerW) })
