@@ -460,6 +460,22 @@ import TestSupport
         .power(minPowerW: 1400, maxPowerW: 7400, phases: 1), .switched(powerW: 3680, phases: 1), .switched(powerW: 11000),
     ]
 
+    @Test func aStaleMeterCountsTheHighestOfTheHourUpToItsLastReadingAndNeverAnExport() {
+        let start = Date(timeIntervalSince1970: 1_763_398_800)
+        var house = HouseLoad(staleAfter: 10)
+        #expect(house.houseW(at: start) == nil)
+        house.reading(gridW: -3000, chargersW: 0, at: start) // solar exports 3 kW
+        #expect(house.houseW(at: start.addingTimeInterval(5)) == -3000)
+        #expect(house.houseW(at: start.addingTimeInterval(11)) == 0)
+        house.reading(gridW: 4000, chargersW: 1000, at: start.addingTimeInterval(20)) // house 3,000 W
+        house.reading(gridW: 1000, chargersW: 0, at: start.addingTimeInterval(30)) // house 1,000 W
+        #expect(house.houseW(at: start.addingTimeInterval(35)) == 1000)
+        #expect(house.houseW(at: start.addingTimeInterval(45)) == 3000)
+        // An hour on, the 3,000 W have left the hour up to the last reading.
+        house.reading(gridW: 500, chargersW: 0, at: start.addingTimeInterval(20 + 3601))
+        #expect(house.houseW(at: start.addingTimeInterval(20 + 3601 + 11)) == 1000)
+    }
+
     @Test(arguments: [11, 12, 13] as [UInt64])
     func divisionsAreDrawableWithinTheRoomByPriorityAndFair(seed: UInt64) {
         var random = SeededGenerator(seed: seed)
