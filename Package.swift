@@ -85,6 +85,7 @@ let package = Package(
                 "MQTT",
                 "CMosquitto",
                 "TestSupport",
+                "Locking",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
