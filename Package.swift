@@ -85,6 +85,7 @@ let package = Package(
                 "MQTT",
                 "CMosquitto",
                 "TestSupport",
+                "Locking",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -99,12 +100,12 @@ let package = Package(
         // process, an observing MQTT client, a fleet of simulated vehicles, figure helpers.
         .target(
             name: "CampaignSupport",
-            dependencies: ["MQTT", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Documents", "MQTT", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")]
         ),
         // `make chaos`: broker restarts and bridge crashes against the real binary, one JSON line each.
         .executableTarget(
             name: "chargebridge-chaos",
-            dependencies: ["CampaignSupport", "Metering", "MQTT", "Bridge", "TestSupport",
+            dependencies: ["CampaignSupport", "Documents", "Metering", "MQTT", "Bridge", "TestSupport",
                            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")]
         ),
         // `make load`: 1,000 simulated vehicles and a burst test against the real binary, one JSON line.

@@ -1,4 +1,5 @@
 import Foundation
+import Locking
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -31,12 +32,11 @@ public final class LocalHTTPServer: @unchecked Sendable {
     public let port: UInt16
     private let listener: Int32
     private let handler: @Sendable (Request) -> Response
-    private let lock = NSLock()
-    private var served: [Request] = []
+    private let served = Locked<[Request]>([])
     private let finished = DispatchSemaphore(value: 0)
 
     /// Every request served so far, in order.
-    public var requests: [Request] { lock.withLock { served } }
+    public var requests: [Request] { served.value }
 
     /// The base URL, e.g. `http://127.0.0.1:40123`.
     public var baseURL: URL { URL(string: "http://127.0.0.1:\(port)")! }
@@ -135,7 +135,7 @@ public final class LocalHTTPServer: @unchecked Sendable {
             headers[line[..<split].lowercased()] = line[line.index(after: split)...].trimmingCharacters(in: .whitespaces)
         }
         let request = Request(method: String(parts[0]), path: target?.path ?? "/", query: query, headers: headers)
-        lock.withLock { served.append(request) }
+        served.withLock { $0.append(request) }
         let response = handler(request)
         var out = Data("HTTP/1.1 \(response.status) \(Self.reason(response.status))\r\nContent-Type: \(response.contentType)\r\nContent-Length: \(response.body.count)\r\nConnection: close\r\n\r\n".utf8)
         out.append(response.body)

@@ -6,7 +6,7 @@ import TestSupport
 /// and starts it again, `cycles` times; then checks that every vehicle kept its one session, the
 /// ledger is consistent and its energy equals the chargers' counters.
 enum BridgeCrashCampaign {
-    static func run(cycles: Int, seed: UInt64) async throws -> [String: Any] {
+    static func run(cycles: Int, seed: UInt64) async throws -> [String: any FigureValue] {
         var random = SeededGenerator(seed: seed)
         let started = ContinuousClock.now
         let scenario = try await Scenario(vehicles: 4, charging: 3)

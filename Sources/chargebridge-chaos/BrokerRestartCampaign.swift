@@ -9,15 +9,15 @@ import TestSupport
 /// integrates power, and the ledger is compared with the energy the chargers delivered, against
 /// the bound of one flush interval of energy at the vehicle's power per restart.
 enum BrokerRestartCampaign {
-    static func run(cycles: Int, seed: UInt64) async throws -> [String: Any] {
+    static func run(cycles: Int, seed: UInt64) async throws -> [String: any FigureValue] {
         try await campaign(cycles: cycles, seed: seed, powerOnly: false)
     }
 
-    static func runPowerOnly(cycles: Int, seed: UInt64) async throws -> [String: Any] {
+    static func runPowerOnly(cycles: Int, seed: UInt64) async throws -> [String: any FigureValue] {
         try await campaign(cycles: cycles, seed: seed, powerOnly: true)
     }
 
-    static func campaign(cycles: Int, seed: UInt64, powerOnly: Bool) async throws -> [String: Any] {
+    static func campaign(cycles: Int, seed: UInt64, powerOnly: Bool) async throws -> [String: any FigureValue] {
         var random = SeededGenerator(seed: seed)
         let started = ContinuousClock.now
         let scenario = try await Scenario(vehicles: 4, charging: 3, powerOnly: powerOnly)
@@ -46,7 +46,7 @@ enum BrokerRestartCampaign {
             let duplicates = scenario.duplicateCommands(reconnects: reconnects)
             let figures = energyFigures(counters: counters, ledger: ledger.energyWh)
             await scenario.shutdown()
-            var result: [String: Any] = [
+            var result: [String: any FigureValue] = [
                 "campaign": powerOnly ? "broker_restarts_power_only" : "broker_restarts",
                 "seed": seed,
                 "vehicles": scenario.vehicleIds.count,

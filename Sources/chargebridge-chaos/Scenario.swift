@@ -1,5 +1,6 @@
 import Bridge
 import CampaignSupport
+import Documents
 import Foundation
 import GRDB
 import Logging
@@ -174,8 +175,8 @@ final class Scenario: @unchecked Sendable {
     }
 
     static func sessionId(in payload: String) -> String? {
-        let object = try? JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any]
-        return object?["session_reference_id"] as? String
+        guard case let .string(id)? = (try? DocumentValue.parse(payload, preferJSON: true))?["session_reference_id"] else { return nil }
+        return id
     }
 }
 

@@ -15,7 +15,7 @@ guard FileManager.default.isExecutableFile(atPath: BridgeProcess.binary.path) el
     exit(1)
 }
 
-let campaigns: [(String, (Int, UInt64) async throws -> [String: Any])] = [
+let campaigns: [(String, (Int, UInt64) async throws -> [String: any FigureValue])] = [
     ("broker_restarts", BrokerRestartCampaign.run),
     ("broker_restarts_power_only", BrokerRestartCampaign.runPowerOnly),
     ("bridge_crashes", BridgeCrashCampaign.run),
@@ -24,8 +24,7 @@ var failed = false
 for (name, run) in campaigns where only == nil || only == name {
     do {
         let figures = try await run(cycles, seed)
-        let data = try JSONSerialization.data(withJSONObject: figures, options: [.sortedKeys])
-        FileHandle.standardOutput.write(data + Data("\n".utf8))
+        FileHandle.standardOutput.write(Data((figureLine(figures) + "\n").utf8))
     } catch {
         FileHandle.standardError.write(Data("chargebridge-chaos: \(name) failed: \(error)\n".utf8))
         failed = true

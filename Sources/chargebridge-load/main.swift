@@ -14,7 +14,7 @@ guard FileManager.default.isExecutableFile(atPath: BridgeProcess.binary.path) el
     exit(1)
 }
 
-func campaign() async throws -> [String: Any] {
+func campaign() async throws -> [String: any FigureValue] {
     let started = ContinuousClock.now
     var random = SeededGenerator(seed: settings.seed)
     let fleet = try await Fleet(vehicles: settings.vehicles, keep: settings.keep)
@@ -74,8 +74,7 @@ func campaign() async throws -> [String: Any] {
 
 do {
     let figures = try await campaign()
-    let data = try JSONSerialization.data(withJSONObject: figures, options: [.sortedKeys])
-    FileHandle.standardOutput.write(data + Data("\n".utf8))
+    FileHandle.standardOutput.write(Data((figureLine(figures) + "\n").utf8))
 } catch {
     FileHandle.standardError.write(Data("chargebridge-load: failed: \(error)\n".utf8))
     exit(1)

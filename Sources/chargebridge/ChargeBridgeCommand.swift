@@ -1,4 +1,5 @@
 import ArgumentParser
+import Bridge
 import Foundation
 
 /// The `chargebridge` command line. Exit codes: 0 success, 1 bad input, 2 usage.
@@ -17,6 +18,8 @@ struct ChargeBridgeCommand: AsyncParsableCommand {
 @main
 enum Main {
     static func main() async {
+        // Before a second thread allocates: glibc fixes its arena limit at the first new arena.
+        Heap.limitArenas()
         var command: ParsableCommand
         do {
             command = try ChargeBridgeCommand.parseAsRoot()

@@ -98,11 +98,7 @@ struct CostsIntervalCommand: AsyncParsableCommand {
 
     @OptionGroup var tariffFile: TariffFileOption
 
-    @Option(help: "Start instant, ISO 8601 with an offset or Z (inclusive).")
-    var from: String
-
-    @Option(help: "End instant, ISO 8601 with an offset or Z (exclusive).")
-    var to: String
+    @OptionGroup var window: WindowOption<InstantBounds>
 
     @Option(help: "day, month or year.")
     var aggregation: AggregationArgument
@@ -117,18 +113,18 @@ struct CostsIntervalCommand: AsyncParsableCommand {
     var format = FormatOption<TableJSONOrCSV>(.table)
 
     func validate() throws {
-        guard let start = Timestamp.parse(from) else {
-            throw ValidationError("--from \"\(from)\" is not an ISO 8601 instant with an offset or Z.")
+        guard let start = Timestamp.parse(window.from) else {
+            throw ValidationError("--from \"\(window.from)\" is not an ISO 8601 instant with an offset or Z.")
         }
-        guard let end = Timestamp.parse(to) else {
-            throw ValidationError("--to \"\(to)\" is not an ISO 8601 instant with an offset or Z.")
+        guard let end = Timestamp.parse(window.to) else {
+            throw ValidationError("--to \"\(window.to)\" is not an ISO 8601 instant with an offset or Z.")
         }
-        guard end > start else { throw ValidationError("--to \(to) must be after --from \(from).") }
+        guard end > start else { throw ValidationError("--to \(window.to) must be after --from \(window.from).") }
     }
 
     func run() async throws {
-        let start = Timestamp.parse(from)!
-        let end = Timestamp.parse(to)!
+        let start = Timestamp.parse(window.from)!
+        let end = Timestamp.parse(window.to)!
         let ledger = try ledgerFile.open()
         let tariffs = try ledger.withStoredPrices(try tariffFile.load())
         let buckets = try ledger.intervalCost(from: start, to: end, period: aggregation.period,

@@ -2,6 +2,7 @@ import ArgumentParser
 import Bridge
 import Documents
 import Foundation
+import Locking
 import Logging
 import MQTT
 import Tariffs
@@ -170,11 +171,15 @@ final class DemoDisplay: @unchecked Sendable {
     let clock: AcceleratedClock
     let start: Date
     let departure: Date
-    private let lock = NSLock()
-    private var shownPlan = false
-    private var lastSession: DocumentValue?
-    private var closed = false
-    private var lastHour = -1
+    /// What was shown and seen so far (the watcher and `waitForClosedSession` share it).
+    private struct Seen {
+        var shownPlan = false
+        var lastSession: DocumentValue?
+        var closed = false
+        var lastHour = -1
+    }
+
+    private let seen = Locked(Seen())
 
     init(tariff: Tariff, clock: AcceleratedClock, start: Date, departure: Date) {
         self.tariff = tariff
@@ -195,9 +200,9 @@ final class DemoDisplay: @unchecked Sendable {
                 line("\(what)   price now \(formatPrice(price)) \(tariff.currency)/kWh")
             case "chargebridge/car1/session":
                 let object = try? DocumentValue.parse(text, preferJSON: true)
-                lock.withLock {
-                    lastSession = object
-                    if object?["state"]?.text == "closed" { closed = true }
+                seen.withLock {
+                    $0.lastSession = object
+                    if object?["state"]?.text == "closed" { $0.closed = true }
                 }
             default:
                 break
@@ -209,9 +214,9 @@ final class DemoDisplay: @unchecked Sendable {
     private func showPlanOnce(_ text: String) {
         guard let object = try? DocumentValue.parse(text, preferJSON: true),
               case let .array(slots)? = object["schedule"], !slots.isEmpty else { return }
-        let first = lock.withLock { () -> Bool in
-            defer { shownPlan = true }
-            return !shownPlan
+        let first = seen.withLock { seen -> Bool in
+            defer { seen.shownPlan = true }
+            return !seen.shownPlan
         }
         guard first else { return }
         let marks = slots.compactMap { slot -> (start: Date, end: Date)? in
@@ -236,12 +241,12 @@ final class DemoDisplay: @unchecked Sendable {
     private func progress(charger status: SimulatedCharger.Status) {
         let now = clock.now()
         let hour = Int(now.timeIntervalSince(start) / 3600)
-        let due = lock.withLock { () -> Bool in
-            defer { lastHour = max(lastHour, hour) }
-            return hour > lastHour && shownPlan
+        let due = seen.withLock { seen -> Bool in
+            defer { seen.lastHour = max(seen.lastHour, hour) }
+            return hour > seen.lastHour && seen.shownPlan
         }
         guard due else { return }
-        let cost = lock.withLock { lastSession?["cost"]?.number ?? 0 }
+        let cost = seen.value.lastSession?["cost"]?.number ?? 0
         line(String(format: "state of charge %5.1f %%   energy %5.1f kWh   cost so far %.2f %@",
                     status.socPercent, status.counterWh / 1000, cost, tariff.currency))
     }
@@ -254,13 +259,13 @@ final class DemoDisplay: @unchecked Sendable {
     func waitForClosedSession(timeout: Duration) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if lock.withLock({ closed }) { return }
+            if seen.value.closed { return }
             try await Task.sleep(for: .milliseconds(20))
         }
     }
 
     func printSummary(charger: SimulatedCharger.Status, initialSoc: Double, maxPowerW: Double) {
-        let session = lock.withLock { lastSession } ?? .object([])
+        let session = seen.value.lastSession ?? .object([])
         let energy = (session["energy_wh"]?.number ?? 0) / 1000
         let cost = session["cost"]?.number ?? 0
         let average = session["average_price"]?.number

@@ -134,11 +134,7 @@ struct TariffRatesCommand: AsyncParsableCommand {
 
     @OptionGroup var tariffFile: TariffFileOption
 
-    @Option(help: "Start of the window (inclusive).")
-    var from: String
-
-    @Option(help: "End of the window (exclusive).")
-    var to: String
+    @OptionGroup var window: WindowOption<TariffTimeBounds>
 
     @Option(help: "Which tariff of the file: IMPORT or EXPORT.")
     var direction: String = "IMPORT"
@@ -156,11 +152,11 @@ struct TariffRatesCommand: AsyncParsableCommand {
         guard let chosen = set.tariff(for: direction) else {
             throw CLIError("\(tariffFile.tariff): the file has no \(direction.rawValue) tariff")
         }
-        guard let start = chosen.calendar.instant(parsing: from) else {
-            throw CLIError("--from: '\(from)' is not an ISO 8601 instant (2025-10-26T17:00:00Z) or a local time (2025-10-26T18:00)")
+        guard let start = chosen.calendar.instant(parsing: window.from) else {
+            throw CLIError("--from: '\(window.from)' is not an ISO 8601 instant (2025-10-26T17:00:00Z) or a local time (2025-10-26T18:00)")
         }
-        guard let end = chosen.calendar.instant(parsing: to) else {
-            throw CLIError("--to: '\(to)' is not an ISO 8601 instant (2025-10-26T17:00:00Z) or a local time (2025-10-26T18:00)")
+        guard let end = chosen.calendar.instant(parsing: window.to) else {
+            throw CLIError("--to: '\(window.to)' is not an ISO 8601 instant (2025-10-26T17:00:00Z) or a local time (2025-10-26T18:00)")
         }
         guard start < end else {
             throw CLIError("--to (\(Timestamp.format(end))) must be after --from (\(Timestamp.format(start)))")

@@ -480,14 +480,14 @@ public struct BridgeCore: Sendable {
 
     private mutating func publishSchedule(vehicle index: Int, actions: inout [BridgeAction]) {
         guard let plan = vehicles[index].plan else { return }
-        let response = ScheduleResponse(plan: Plan(devices: [plan]), currencyCode: tariff.currency, timeZoneIdentifier: tariff.timeZone.identifier)
-        guard let item = response.data.first else { return }
-        let payload = JSONWriter(sortsKeys: true).text(item.document)
-        // Publish only when the slots change, not for every re-plan that shifts the start by a second.
+        // Publish only when the slots change, not for every re-plan that shifts the start by a
+        // second; the payload is written only then.
         let fingerprint = plan.slots.map { "\(Int($0.start.timeIntervalSince1970))-\(Int($0.end.timeIntervalSince1970))-\(Int($0.powerW))-\(Int(($0.cost * 1000).rounded()))" }.joined(separator: ",")
         guard fingerprint != vehicles[index].publishedSchedule else { return }
+        let response = ScheduleResponse(plan: Plan(devices: [plan]), currencyCode: tariff.currency, timeZoneIdentifier: tariff.timeZone.identifier)
+        guard let item = response.data.first else { return }
         vehicles[index].publishedSchedule = fingerprint
-        actions.append(.publish(topic: vehicles[index].config.topics.schedule, payload: payload, retain: true))
+        actions.append(.publish(topic: vehicles[index].config.topics.schedule, payload: JSONWriter(sortsKeys: true).text(item.document), retain: true))
     }
 
     /// Whether there is a site to guard: a connection limit or a grid meter.

@@ -41,12 +41,7 @@ public enum CostAggregator {
 
     /// Index of the bucket holding instant `t` (edges sorted, `edges.first <= t < edges.last`).
     static func bucketIndex(of t: Double, edges: [Double]) -> Int {
-        var low = 0
-        var high = edges.count - 2
-        while low < high {
-            let mid = (low + high + 1) / 2
-            if edges[mid] <= t { low = mid } else { high = mid - 1 }
-        }
-        return low
+        // The last edge at or before `t`, kept within the buckets (0 before the first edge).
+        max(0, min(edges.partitioningIndex { $0 > t } - 1, edges.count - 2))
     }
 }

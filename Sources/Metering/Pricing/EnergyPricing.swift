@@ -86,16 +86,6 @@ public enum EnergyPricing {
 
     /// Index of the first slice whose end lies after `instant` (binary search).
     static func firstSlice(endingAfter instant: TimeInterval, in slices: [RateSlice]) -> Int {
-        var low = 0
-        var high = slices.count
-        while low < high {
-            let mid = (low + high) / 2
-            if slices[mid].end.timeIntervalSince1970 <= instant {
-                low = mid + 1
-            } else {
-                high = mid
-            }
-        }
-        return low
+        slices.partitioningIndex { $0.end.timeIntervalSince1970 > instant }
     }
 }

@@ -183,12 +183,7 @@ public struct Tariff: Sendable, Equatable {
         // Past the last known price, the forecast (which starts where the prices end).
         if cursor < to, let lastEnd = dynamic.spot.lastEnd, lastEnd < to, case let forecast = dynamic.forecast,
            let first = forecast.first, first.start < to {
-            var low = 0
-            var high = forecast.count
-            while low < high {
-                let mid = (low + high) / 2
-                if forecast[mid].end <= cursor { low = mid + 1 } else { high = mid }
-            }
+            var low = forecast.partitioningIndex { $0.end > cursor }
             while low < forecast.count, forecast[low].start < to {
                 appendPrice(start: forecast[low].start, end: forecast[low].end, spot: forecast[low].price, confidence: forecast[low].confidence)
                 low += 1

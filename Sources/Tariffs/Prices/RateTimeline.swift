@@ -21,17 +21,8 @@ public struct RateTimeline: Sendable, Hashable {
 
     /// The slice in force at `instant`, if a price is known there (binary search).
     public func slice(at instant: Date) -> RateSlice? {
-        var low = 0
-        var high = slices.count
-        while low < high {
-            let mid = (low + high) / 2
-            if slices[mid].end <= instant {
-                low = mid + 1
-            } else {
-                high = mid
-            }
-        }
-        guard low < slices.count, slices[low].start <= instant else { return nil }
-        return slices[low]
+        let index = slices.partitioningIndex { $0.end > instant }
+        guard index < slices.count, slices[index].start <= instant else { return nil }
+        return slices[index]
     }
 }

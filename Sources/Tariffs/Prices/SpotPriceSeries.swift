@@ -58,13 +58,8 @@ public struct SpotPriceSeries: Sendable, Hashable {
         guard !incoming.isEmpty else { return self }
         // Keep the old rows that overlap no incoming row (incoming is sorted and disjoint).
         func overlapsIncoming(_ row: Row) -> Bool {
-            var low = 0
-            var high = incoming.count
-            while low < high {
-                let mid = (low + high) / 2
-                if incoming[mid].end <= row.start { low = mid + 1 } else { high = mid }
-            }
-            return low < incoming.count && incoming[low].start < row.end
+            let index = incoming.partitioningIndex { $0.end > row.start }
+            return index < incoming.count && incoming[index].start < row.end
         }
         let kept = rows.filter { !overlapsIncoming($0) }
         return SpotPriceSeries(checkedRows: (kept + incoming).sorted { $0.start < $1.start })
@@ -85,17 +80,7 @@ public struct SpotPriceSeries: Sendable, Hashable {
 
     /// Index of the first row that ends after `instant` (binary search).
     func firstIndex(endingAfter instant: Date) -> Int {
-        var low = 0
-        var high = rows.count
-        while low < high {
-            let mid = (low + high) / 2
-            if rows[mid].end <= instant {
-                low = mid + 1
-            } else {
-                high = mid
-            }
-        }
-        return low
+        rows.partitioningIndex { $0.end > instant }
     }
 
     /// Reads a CSV file of `start,end,<price>` rows (a header line is optional). Throws a
