@@ -8,8 +8,13 @@
 /// to cheaper ones with room while that lowers the cost (local improvement). On small random
 /// instances it stays within 1 % of an exhaustive search (Tests/PlanningTests).
 extension ScheduleSolver {
-    /// How many cheaper segments a device tries to make room in, per dear segment.
+    /// How many cheaper segments a device tries to make room in, per dear segment, and how
+    /// many segments a device lacking energy tries to make room in.
     static let displaceTries = 3
+    /// How many tries the repair and improvement may make in all (a way of making room, or an
+    /// energy move between two segments): a bound on the work for large fleets (small ones
+    /// never reach it), so the time stays linear in the fleet.
+    static func workBudget(devices: Int) -> Int { 400 + 16 * devices }
 
     /// Per segment: its runs, and per device in it the energy laid out.
     struct SegmentState {
@@ -28,7 +33,8 @@ extension ScheduleSolver {
             }
         }
         // Devices with one segment to charge in go first where they meet others.
-        let confined = devices.indices.map { candidates($0, ranges: ranges, ownW: ownW).count <= 1 }
+        let candidateLists = devices.indices.map { candidates($0, ranges: ranges, ownW: ownW) }
+        let confined = candidateLists.map { $0.count <= 1 }
         for i in 0..<count where !members[i].isEmpty {
             let list = members[i].map { j in
                 var entry = member(device: j, segment: i, needWh: allocator.flow(device: j, segment: i), ranges: ranges, ownW: ownW)
@@ -39,13 +45,22 @@ extension ScheduleSolver {
             segments[i].runs = packed.runs
             for (m, j) in members[i].enumerated() { segments[i].deliveredWh[j] = packed.deliveredWh[m] }
         }
-        var layout = Layout(segments: segments)
+        var layout = Layout(segments: segments, candidates: candidateLists)
+        layout.workBudget = Self.workBudget(devices: devices.count)
+        for i in 0..<count {
+            for (j, delivered) in layout.segments[i].deliveredWh
+            where delivered < allocator.flow(device: j, segment: i) - PlanningTolerance.energyWh {
+                layout.touched.insert(j)
+            }
+        }
         for _ in 0..<3 {
             for j in devices.indices where !devices[j].continuous {
                 repair(j, layout: &layout, ranges: ranges, ownW: ownW)
             }
             var moved = false
-            for j in devices.indices where !devices[j].continuous {
+            // Those moved away from the relaxation first: they have the most to gain.
+            let order = layout.touched.sorted() + devices.indices.filter { !layout.touched.contains($0) }
+            for j in order where !devices[j].continuous {
                 if improve(j, layout: &layout, ranges: ranges, ownW: ownW) { moved = true }
             }
             if !moved { break }
@@ -81,11 +96,18 @@ extension ScheduleSolver {
     /// The segments' runs while repairing, with a journal to try a move and take it back.
     struct Layout {
         var segments: [SegmentState]
+        /// Per device, the segments it may take flexible energy in, cheapest first (fixed).
+        let candidates: [[Int]]
         /// While trying a move: the segments it changed, as they were before.
         private(set) var journal: [Int: SegmentState]?
+        /// Tries still allowed (see `workBudget`).
+        var workBudget = 0
+        /// Devices whose energy moved away from the relaxation's (the ones worth improving).
+        var touched = Set<Int>()
 
-        init(segments: [SegmentState]) {
+        init(segments: [SegmentState], candidates: [[Int]]) {
             self.segments = segments
+            self.candidates = candidates
         }
 
         func delivered(_ j: Int, _ i: Int) -> Double { segments[i].deliveredWh[j] ?? 0 }
@@ -102,6 +124,16 @@ extension ScheduleSolver {
         mutating func rollback() {
             for (i, state) in journal ?? [:] { segments[i] = state }
             journal = nil
+        }
+
+        /// The devices whose energy the move so far changed.
+        func movedDevices() -> Set<Int> {
+            var moved = Set<Int>()
+            for (i, old) in journal ?? [:] {
+                for (k, energy) in segments[i].deliveredWh where abs(energy - (old.deliveredWh[k] ?? 0)) > 1e-9 { moved.insert(k) }
+                for k in old.deliveredWh.keys where segments[i].deliveredWh[k] == nil { moved.insert(k) }
+            }
+            return moved
         }
 
         /// What the move so far changed the cost by, at `price` per segment.
@@ -151,6 +183,12 @@ extension ScheduleSolver {
         guard want > PlanningTolerance.energyWh else { return 0 }
         // Adding beside the runs as they are.
         let appended = SegmentPacker.append(probe, wantWh: want, headroomW: headroomW(i), seconds: timeline.length(i), runs: state.runs)
+        if appended.addedWh >= want - PlanningTolerance.energyWh {
+            layout.touch(i)
+            layout.segments[i].runs.append(contentsOf: appended.runs)
+            layout.segments[i].deliveredWh[j] = have + appended.addedWh
+            return appended.addedWh
+        }
         // Packing the segment again with the larger need.
         var ids = Array(state.deliveredWh.keys.sorted())
         if !ids.contains(j) { ids.append(j) }
@@ -181,15 +219,16 @@ extension ScheduleSolver {
     private func repair(_ j: Int, layout: inout Layout, ranges: [Range<Int>], ownW: [[Double]]) {
         var lacking = remainingWh[j] - ranges[j].reduce(0) { $0 + layout.delivered(j, $1) }
         guard lacking > PlanningTolerance.energyWh else { return }
-        let segments = candidates(j, ranges: ranges, ownW: ownW)
+        let segments = layout.candidates[j]
         for i in segments {
             lacking -= add(j, wantWh: lacking, segment: i, layout: &layout, ranges: ranges, ownW: ownW)
             if lacking <= PlanningTolerance.energyWh { return }
         }
-        for i in segments {
+        for i in segments where layout.workBudget > 0 {
             // The way of making room that delivers the most in all, then costs the least.
             var best: (way: Displacement, gain: Double, net: Double, change: Double)?
             for way in Displacement.all {
+                layout.workBudget -= 1
                 layout.begin()
                 let (gain, net) = displace(j, wantWh: lacking, segment: i, way: way, layout: &layout, ranges: ranges, ownW: ownW)
                 let change = layout.costChange(price)
@@ -200,7 +239,10 @@ extension ScheduleSolver {
                 }
             }
             guard let best else { continue }
+            layout.begin()
             _ = displace(j, wantWh: lacking, segment: i, way: best.way, layout: &layout, ranges: ranges, ownW: ownW)
+            for k in layout.movedDevices() { layout.touched.insert(k) }
+            layout.commit()
             lacking -= best.gain
             if lacking <= PlanningTolerance.energyWh { return }
         }
@@ -251,7 +293,7 @@ extension ScheduleSolver {
                 return probe
             }
             var other = member(device: k, segment: i, needWh: (state.deliveredWh[k] ?? 0) * share, ranges: ranges, ownW: ownW)
-            if !trading, candidates(k, ranges: ranges, ownW: ownW).count <= 1 { other.rank = 1 }
+            if !trading, layout.candidates[k].count <= 1 { other.rank = 1 }
             return other
         }
         let packed = SegmentPacker.pack(
@@ -270,7 +312,7 @@ extension ScheduleSolver {
         guard gain > PlanningTolerance.energyWh else { return (0, net) }
         for loss in losses {
             var left = loss.energyWh
-            for other in candidates(loss.device, ranges: ranges, ownW: ownW) where other != i {
+            for other in layout.candidates[loss.device] where other != i {
                 let placed = add(loss.device, wantWh: left, segment: other, layout: &layout, ranges: ranges, ownW: ownW)
                 left -= placed
                 net += placed
@@ -283,7 +325,7 @@ extension ScheduleSolver {
     /// Moves device `j`'s energy from its dearest segments to cheaper ones with room; returns
     /// whether anything moved.
     private func improve(_ j: Int, layout: inout Layout, ranges: [Range<Int>], ownW: [[Double]]) -> Bool {
-        let cheap = candidates(j, ranges: ranges, ownW: ownW)
+        let cheap = layout.candidates[j]
         guard !cheap.isEmpty else { return false }
         let used = ranges[j].filter { layout.delivered(j, $0) > PlanningTolerance.energyWh }
             .sorted { slices[timeline.slice[$0]].effectivePrice > slices[timeline.slice[$1]].effectivePrice }
@@ -292,8 +334,9 @@ extension ScheduleSolver {
             let dearPrice = slices[timeline.slice[dear]].effectivePrice
             var amount = layout.delivered(j, dear)
             var placed = 0.0
-            for i in cheap where i != dear {
+            for i in cheap where i != dear && layout.workBudget > 0 {
                 guard slices[timeline.slice[i]].effectivePrice < dearPrice - 1e-12 else { break }
+                layout.workBudget -= 1
                 let gained = add(j, wantWh: amount, segment: i, layout: &layout, ranges: ranges, ownW: ownW)
                 placed += gained
                 amount -= gained
@@ -305,11 +348,13 @@ extension ScheduleSolver {
             }
             // Making room in a cheaper segment: others there move to their next best segments.
             var tries = 0
-            for i in cheap where i != dear && amount > PlanningTolerance.energyWh && tries < Self.displaceTries {
+            for i in cheap where i != dear && amount > PlanningTolerance.energyWh && tries < Self.displaceTries
+                && layout.workBudget > 0 {
                 guard price(i) < dearPrice - 1e-12 else { break }
                 tries += 1
                 var best: (way: Displacement, change: Double)?
                 for way in Displacement.all {
+                    layout.workBudget -= 1
                     layout.begin()
                     let net = move(j, amount, from: dear, to: i, way: way, layout: &layout, ranges: ranges, ownW: ownW)
                     let change = layout.costChange(price)
@@ -317,7 +362,10 @@ extension ScheduleSolver {
                     if net >= -1e-7, change < -1e-9, best.map({ change < $0.change }) ?? true { best = (way, change) }
                 }
                 guard let best else { continue }
+                layout.begin()
                 _ = move(j, amount, from: dear, to: i, way: best.way, layout: &layout, ranges: ranges, ownW: ownW)
+                for k in layout.movedDevices() { layout.touched.insert(k) }
+                layout.commit()
                 amount = layout.delivered(j, dear)
                 moved = true
             }
