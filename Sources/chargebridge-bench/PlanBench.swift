@@ -39,6 +39,21 @@ func planBench() async throws -> [BenchResult] {
                                    extra: ["devices": Double(devices), "site_w": site,
                                            "site_saturated_quarters": Double(saturated)]))
     }
+
+    // The same 50 cars with chargers of every kind (executable plans): the cost above the
+    // continuous relaxation says what the chargers' steps cost.
+    let steps = PlanBenchData.jointRequestWithChargers(week, devices: 50)
+    let stepsRuns = 40
+    let stepsMedian = try medianSeconds(runs: stepsRuns, warmup: 2) {
+        _ = try Planner.plan(steps, slices: week)
+    }
+    let stepsPlan = try Planner.plan(steps, slices: week)
+    let bound = stepsPlan.lowerBoundCost ?? stepsPlan.cost
+    results.append(BenchResult(bench: "plan.joint.steps.50x672", value: stepsMedian, unit: "s", stat: "median",
+                               runs: stepsRuns, target: 0.05,
+                               extra: ["devices": 50, "site_w": steps.sitePowerW!,
+                                       "cost_above_relaxation_percent": (stepsPlan.cost / bound - 1) * 100,
+                                       "energy_wh": stepsPlan.devices.reduce(0) { $0 + $1.energyWh }]))
     return results
 }
 
@@ -86,5 +101,26 @@ enum PlanBenchData {
                 end: origin.addingTimeInterval(Double(arrival + stay) * 900), maxPowerW: power, energyWh: energy))
         }
         return ChargeRequest(sitePowerW: max(11_000, Double(devices) * 400), devices: list)
+    }
+
+    /// ``jointRequest(_:devices:)`` with a charger per car, kinds in turn: a wallbox told a
+    /// current (6 A to what its power allows, 1 A steps; 1 phase up to 7.4 kW, else 3), a
+    /// switched socket, a charger told a power (from 6 A on its phases).
+    static func jointRequestWithChargers(_ week: [RateSlice], devices: Int) -> ChargeRequest {
+        var request = jointRequest(week, devices: devices)
+        for j in request.devices.indices {
+            let power = request.devices[j].maxPowerW
+            let phases = power > 7_400 ? 3 : 1
+            switch j % 3 {
+            case 0:
+                request.devices[j].charger = .current(
+                    phases: phases, maxCurrentA: (power / Charger.voltage / Double(phases)).rounded(.down))
+            case 1:
+                request.devices[j].charger = .switched(powerW: power, phases: phases)
+            default:
+                request.devices[j].charger = .power(minPowerW: 6 * Charger.voltage * Double(phases), maxPowerW: power, phases: phases)
+            }
+        }
+        return request
     }
 }

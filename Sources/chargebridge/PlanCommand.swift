@@ -10,9 +10,10 @@ struct PlanCommand: AsyncParsableCommand {
         abstract: "The cheapest charging schedule for one device or several sharing the location limit.",
         discussion: """
         The request is FlatPeak's schedule request: {"max_power", "data": [{"device_id", "start_time", \
-        "end_time", "max_power", "energy" or "battery", "continuous", "precondition_minutes", "price_cap"}]}. \
-        The schedule is optimal (minimum cost), also jointly for several devices under the location's \
-        max_power. JSON output is the schedule response {"object": "schedule", ...} (docs/schedules.md); table lists the slots with \
+        "end_time", "max_power", "energy" or "battery", "continuous", "precondition_minutes", "price_cap", \
+        "charger"}]}. The schedule is optimal (minimum cost), also jointly for several devices under the location's \
+        max_power; with chargers ({"kind": "switch"|"current"|"power", ...}) every slot power is one the charger \
+        can draw (several of them under a binding limit: within 1 % of the best). JSON output is the schedule response {"object": "schedule", ...} (docs/schedules.md); table lists the slots with \
         price and cost; chart draws the prices over the window with the charging slots marked. \
         --svg also writes that picture as a standalone SVG. A bad request exits 1 with one sentence naming the field.
         """

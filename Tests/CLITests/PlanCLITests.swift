@@ -39,6 +39,8 @@ import TestSupport
         #expect(object["currency_code"] as? String == "EUR")
         #expect(object["location_timezone"] as? String == "Europe/Amsterdam")
         #expect((object["tariff"] as? [String: Any])?["value"] as? Double == 1.71826)
+        // No chargers: the continuous relaxation is the plan.
+        #expect((object["lower_bound"] as? [String: Any])?["value"] as? Double == 1.71826)
         #expect((object["savings"] as? [String: Any])?["percentage"] as? Double == 21.37)
         let device = try #require((object["data"] as? [[String: Any]])?.first)
         let slots = try #require(device["schedule"] as? [[String: Any]])
@@ -148,5 +150,70 @@ import TestSupport
         let result = try CLIRunner.run(["plan", "--tariff", touTariff])
         #expect(result.status == 2)
         #expect(!result.stderr.isEmpty)
+    }
+}
+
+/// `Examples/plan-request-chargers.json`: four vehicles with chargers of every kind under an
+/// 11 kW connection on the night of 2026-05-20 (real day-ahead prices).
+@Suite struct PlanChargersCLITests {
+    @Test func everySlotIsDrawableAndTheLimitHoldsInEverySlot() throws {
+        let root = CLIRunner.packageRoot
+        let requestPath = root.appendingPathComponent("Examples/plan-request-chargers.json").path
+        let tariff = root.appendingPathComponent("Examples/tariff-dynamic.yaml").path
+        let result = try CLIRunner.run(["plan", "--tariff", tariff, "--request", requestPath, "--format", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.isEmpty)
+        let request = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: requestPath))) as? [String: Any])
+        let limit = try #require((request["max_power"] as? [String: Any])?["value"] as? Double)
+        let asked = try #require(request["data"] as? [[String: Any]])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let devices = try #require(object["data"] as? [[String: Any]])
+        #expect(devices.count == asked.count)
+        var events: [(Double, Double)] = []
+        func instant(_ text: Any?) throws -> Double {
+            let plain = ISO8601DateFormatter()
+            let fractional = ISO8601DateFormatter()
+            fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            let string = try #require(text as? String)
+            return try #require(plain.date(from: string) ?? fractional.date(from: string)).timeIntervalSince1970
+        }
+        for (device, ask) in zip(devices, asked) {
+            let id = device["device_id"] as? String ?? "?"
+            let charger = try #require(ask["charger"] as? [String: Any])
+            let phases = charger["phases"] as? Double ?? 3
+            let maxPower = try #require((ask["max_power"] as? [String: Any])?["value"] as? Double)
+                * ((ask["max_power"] as? [String: Any])?["units"] as? String == "KW" ? 1000 : 1)
+            #expect((device["shortfall"] as? [String: Any])?["value"] as? Double == 0, "\(id)")
+            let slots = try #require(device["schedule"] as? [[String: Any]])
+            #expect(!slots.isEmpty, "\(id)")
+            for slot in slots {
+                let power = try #require((slot["power"] as? [String: Any])?["value"] as? Double)
+                // What each kind can draw (docs/schedules.md), worked out here from the request.
+                switch charger["kind"] as? String {
+                case "current":
+                    let amps = power / 230 / phases
+                    let low = charger["min_current_a"] as? Double ?? 6
+                    let high = charger["max_current_a"] as? Double ?? 32
+                    #expect(abs(amps - amps.rounded()) < 1e-6 && amps >= low - 1e-9 && amps <= high + 1e-9, "\(id): \(power) W")
+                case "switch":
+                    #expect(abs(power - maxPower) < 1e-3, "\(id): \(power) W, not its full \(maxPower) W")
+                default:
+                    let low = (charger["min_power"] as? [String: Any])?["value"] as? Double ?? 0
+                    #expect(power >= low - 1e-3 && power <= maxPower + 1e-3, "\(id): \(power) W")
+                }
+                events.append((try instant(slot["start_time"]), power))
+                events.append((try instant(slot["end_time"]), -power))
+            }
+        }
+        // Chronologically (the output's instants are exact to the millisecond); ends before starts at one instant.
+        events.sort { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
+        var load = 0.0
+        for event in events {
+            load += event.1
+            #expect(load <= limit + 1e-3, "\(load) W at \(event.0)")
+        }
+        let bound = try #require((object["lower_bound"] as? [String: Any])?["value"] as? Double)
+        let cost = try #require((object["tariff"] as? [String: Any])?["value"] as? Double)
+        #expect(bound <= cost && cost <= bound * 1.01, "cost \(cost), lower bound \(bound)")
     }
 }

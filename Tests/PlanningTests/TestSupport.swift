@@ -74,6 +74,11 @@ func checkConstraints(
                     "slot of \(r.deviceId) lies outside its window", sourceLocation: sourceLocation)
             #expect(slot.powerW <= min(r.maxPowerW, request.sitePowerW ?? .infinity) * (1 + 1e-9) + 1e-6,
                     "slot of \(r.deviceId) above its power limit", sourceLocation: sourceLocation)
+            if let charger = r.charger {
+                #expect(charger.canDraw(slot.powerW) && slot.powerW <= charger.maxPowerW * (1 + 1e-9),
+                        "slot of \(r.deviceId) at \(slot.powerW) W, which its \(charger.kind) charger cannot draw",
+                        sourceLocation: sourceLocation)
+            }
             #expect(abs(slot.energyWh - slot.powerW * (end - start) / 3600) <= 1e-6 * max(1, slot.energyWh),
                     "slot energy is not power x time", sourceLocation: sourceLocation)
             let cost = costOf(start: slot.start, end: slot.end, powerW: slot.powerW, slices: slices)

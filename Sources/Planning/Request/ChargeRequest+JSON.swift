@@ -96,10 +96,86 @@ extension ChargeRequest {
         }
         let precondition = try JSONField.number(object["precondition_minutes"], field: "\(field).precondition_minutes") ?? 0
         let cap = try JSONField.number(object["price_cap"], field: "\(field).price_cap")
+        var charger: Charger?
+        if let raw = object["charger"], raw != .null {
+            charger = try decodeCharger(raw, field: "\(field).charger", maxPowerW: maxPowerW)
+        }
         return DeviceRequest(
             deviceId: deviceId, direction: direction, start: start, end: end, maxPowerW: maxPowerW,
             energyWh: energyWh, minEnergyWh: minEnergyWh, continuous: continuous,
-            preconditionMinutes: precondition, priceCapPerKWh: cap)
+            preconditionMinutes: precondition, priceCapPerKWh: cap, charger: charger)
+    }
+
+    /// A device's `charger` (docs/schedules.md): its kind and the keys of that kind, with the
+    /// bridge's defaults (`phases` 3, `min_current_a` 6, `max_current_a` from `max_power`,
+    /// `current_step_a` 1, `min_power` 6 A on its phases).
+    private static func decodeCharger(
+        _ raw: DocumentValue, field: String, maxPowerW: Double
+    ) throws(PlanningError) -> Charger {
+        guard let object = raw.membersByKey else {
+            throw PlanningError("\(field): not an object with kind (switch, current or power)")
+        }
+        let kinds = Charger.Kind.allCases.map(\.rawValue).joined(separator: ", ")
+        guard let kindValue = object["kind"], kindValue != .null else {
+            throw PlanningError("\(field).kind: missing (\(kinds))")
+        }
+        guard let text = kindValue.text, let kind = Charger.Kind(rawValue: text.lowercased()) else {
+            throw PlanningError("\(field).kind: '\(JSONField.shown(kindValue))' is not one of \(kinds)")
+        }
+        let phasesValue = try JSONField.number(object["phases"], field: "\(field).phases") ?? 3
+        guard phasesValue == 1 || phasesValue == 3 else {
+            throw PlanningError("\(field).phases: \(JSONField.text(phasesValue)) is not 1 or 3")
+        }
+        let phases = Int(phasesValue)
+        let minPower = try JSONField.power(object["min_power"], field: "\(field).min_power")
+        let keys = ["min_current_a", "max_current_a", "current_step_a"]
+        var currents: [String: Double] = [:]
+        for key in keys {
+            currents[key] = try JSONField.number(object[key], field: "\(field).\(key)")
+        }
+        // Keys of another kind are a mistake worth naming, not something to ignore silently.
+        if kind != .current, let key = keys.first(where: { currents[$0] != nil }) {
+            throw PlanningError("\(field).\(key): applies to kind current only, not \(kind.rawValue)")
+        }
+        if kind != .power, minPower != nil {
+            throw PlanningError("\(field).min_power: applies to kind power only, not \(kind.rawValue)")
+        }
+        let charger: Charger
+        switch kind {
+        case .switch:
+            charger = .switched(powerW: maxPowerW, phases: phases)
+        case .current:
+            let minA = currents["min_current_a"] ?? 6
+            let maxA = currents["max_current_a"]
+                ?? max(minA, (maxPowerW / Charger.voltage / Double(phases) + 1e-9).rounded(.down))
+            charger = .current(phases: phases, minCurrentA: minA, maxCurrentA: maxA, stepA: currents["current_step_a"] ?? 1)
+        case .power:
+            charger = .power(minPowerW: minPower ?? min(maxPowerW, 6 * Charger.voltage * Double(phases)),
+                             maxPowerW: maxPowerW, phases: phases)
+        }
+        if let problem = charger.problem {
+            throw PlanningError("\(field).\(requestKey(problem.key)): \(requestText(problem.message))")
+        }
+        if charger.minPowerW > maxPowerW + 1e-9 {
+            let key = kind == .current ? "min_current_a" : "min_power"
+            throw PlanningError(
+                "\(field).\(key): its least power (\(JSONField.text(charger.minPowerW)) W) is above the device's max_power (\(JSONField.text(maxPowerW)) W)")
+        }
+        return charger
+    }
+
+    /// A ``Charger/problem`` message in the request's key names.
+    static func requestText(_ message: String) -> String {
+        message.replacingOccurrences(of: "min_power_w", with: "min_power").replacingOccurrences(of: "max_power_w", with: "max_power")
+    }
+
+    /// The request's name for a key ``Charger/problem`` names by the bridge's config key.
+    static func requestKey(_ key: String) -> String {
+        switch key {
+        case "min_power_w": return "min_power"
+        case "max_power_w": return "max_power"
+        default: return key
+        }
     }
 
     private static func decodeBattery(_ raw: DocumentValue, field: String) throws(PlanningError) -> Double {
@@ -178,6 +254,11 @@ enum JSONField {
             throw PlanningError("\(field): '\(shown(raw))' is not an ISO 8601 instant with an offset or Z")
         }
         return date
+    }
+
+    /// A number as an error shows it: whole numbers without a fraction.
+    static func text(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
     }
 
     /// A value as an error shows it: a string's text, anything else as compact JSON.

@@ -44,6 +44,9 @@ public struct ChargeRequest: Sendable, Hashable {
             if !(device.preconditionMinutes.isFinite && device.preconditionMinutes >= 0) {
                 throw PlanningError("\(field).precondition_minutes: \(device.preconditionMinutes) is negative")
             }
+            if let charger = device.charger, let problem = charger.problem {
+                throw PlanningError("\(field).charger.\(ChargeRequest.requestKey(problem.key)): \(ChargeRequest.requestText(problem.message))")
+            }
             if let cap = device.priceCapPerKWh, !cap.isFinite {
                 throw PlanningError("\(field).price_cap: \(cap) is not a price")
             }

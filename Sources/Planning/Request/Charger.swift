@@ -111,6 +111,31 @@ public struct Charger: Sendable, Hashable {
         }
     }
 
+    /// The lowest power this charger can draw at or above `powerW` (0 for 0 or less), or nil
+    /// when `powerW` is above its maximum.
+    public func lowestPower(atLeast powerW: Double) -> Double? {
+        guard powerW > 1e-9 else { return 0 }
+        guard powerW <= maxPowerW + 1e-9 else { return nil }
+        switch kind {
+        case .switch:
+            return maxPowerW
+        case .power:
+            return min(maxPowerW, max(minPowerW, powerW))
+        case .current:
+            guard powerW > minPowerW + 1e-9, currentStepA > 0 else { return minPowerW }
+            let perAmp = Self.voltage * Double(phases)
+            let stepsAbove = ((powerW / perAmp - minCurrentA) / currentStepA - 1e-9).rounded(.up)
+            return min(maxPowerW, power(currentA: minCurrentA + max(0, stepsAbove) * currentStepA))
+        }
+    }
+
+    /// Whether this charger can draw `powerW` (0 always; otherwise one of the powers of its kind).
+    public func canDraw(_ powerW: Double) -> Bool {
+        guard powerW > 1e-6 else { return true }
+        let tolerance = 1e-6 * max(1, powerW)
+        return abs(highestPower(atMost: powerW + tolerance / 2) - powerW) <= tolerance
+    }
+
     /// The current per phase that draws `powerW` on this charger, A (for `{current_a}`).
     public func currentA(powerW: Double) -> Double {
         powerW / (Self.voltage * Double(max(phases, 1)))

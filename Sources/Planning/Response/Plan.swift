@@ -5,8 +5,15 @@ public struct Plan: Sendable, Hashable {
     /// Per-device plans in request order.
     public var devices: [DevicePlan]
 
-    public init(devices: [DevicePlan]) {
+    /// The cost of the continuous relaxation: the same request with chargers that could draw
+    /// any power up to the highest they can (a lower bound on the cost of this energy; for
+    /// export devices their revenue, an upper bound). Equal to ``cost`` when the chargers'
+    /// steps cost nothing; nil for a plan not made by ``Planner``.
+    public var lowerBoundCost: Double?
+
+    public init(devices: [DevicePlan], lowerBoundCost: Double? = nil) {
         self.devices = devices
+        self.lowerBoundCost = lowerBoundCost
     }
 
     /// Total cost of all devices.

@@ -66,6 +66,10 @@ public struct ScheduleResponse: Sendable {
     public var currency_code: String
     public var location_timezone: String
     public var tariff: Money
+    /// The cost of the continuous relaxation (`{"value"}`): what the schedule would cost if
+    /// every charger could draw any power up to its highest; `tariff.value` less this is what
+    /// the chargers' steps cost. Nil (left out) for a plan not made by the planner.
+    public var lower_bound: Double?
     public var savings: Savings
     public var data: [Device]
 
@@ -74,6 +78,7 @@ public struct ScheduleResponse: Sendable {
         currency_code = currencyCode
         location_timezone = timeZoneIdentifier
         tariff = Money(value: Self.money(plan.cost), confidence: Self.ratio(plan.confidence))
+        lower_bound = plan.lowerBoundCost.map(Self.money)
         savings = Self.savings(plan.savings, baseline: plan.baselineCost)
         data = plan.devices.map { device in
             Device(
@@ -103,10 +108,13 @@ public struct ScheduleResponse: Sendable {
 
     /// The response as a document (keys in declaration order; writers sort them).
     public var document: DocumentValue {
-        .object([
+        var members: [(key: String, value: DocumentValue)] = [
             ("object", .string(object)), ("currency_code", .string(currency_code)), ("location_timezone", .string(location_timezone)),
-            ("tariff", tariff.document), ("savings", savings.document), ("data", .array(data.map(\.document))),
-        ])
+            ("tariff", tariff.document),
+        ]
+        if let lower_bound { members.append(("lower_bound", .object([("value", .number(lower_bound))]))) }
+        members += [("savings", savings.document), ("data", .array(data.map(\.document)))]
+        return .object(members)
     }
 
     private static func savings(_ value: Double, baseline: Double) -> Savings {

@@ -23,6 +23,17 @@ struct ScheduleSolver {
         var preconditionSeconds: Double
         /// Cap on the effective price; `nil` when none.
         var effectiveCap: Double?
+        /// What its charger can draw (`powerW` is then the highest it can draw under the limits);
+        /// nil: any power from 0 to `powerW`.
+        var charger: Charger?
+
+        /// The highest power it can draw at or under `powerW` (0 when none).
+        func floorPower(_ limitW: Double) -> Double {
+            let limit = min(limitW, powerW)
+            guard limit > 1e-9 else { return 0 }
+            guard let charger else { return limit }
+            return min(charger.highestPower(atMost: limit), powerW)
+        }
     }
 
     /// One stretch at one power, before merging, with the slice it lies in.
@@ -37,13 +48,16 @@ struct ScheduleSolver {
     let siteW: Double?
     let devices: [Device]
 
-    private var timeline: LoadTimeline
+    var timeline: LoadTimeline
     /// Committed pieces `(start, end, power)` of each device from steps 1 to 3.
     private var fixed: [[(start: Double, end: Double, powerW: Double)]]
     /// Energy still to place per device after steps 1 to 3.
-    private var remainingWh: [Double]
+    var remainingWh: [Double]
+    /// What the schedule would cost if every charger could draw any power up to its highest
+    /// (the continuous relaxation, in the slices' `price`); set by `solve()`.
+    private(set) var relaxationCost = 0.0
 
-    private static let epsilonWh = 1e-9
+    static let epsilonWh = 1e-9
 
     init(slices: [PriceSlice], siteW: Double?, devices: [Device]) {
         self.slices = slices
@@ -91,7 +105,7 @@ struct ScheduleSolver {
         while left > Self.epsilonWh, i < timeline.count, timeline.times[i] < device.end {
             defer { i += 1 }
             guard timeline.slice[i] >= 0 else { continue }
-            let powerW = min(device.powerW, headroomW(i))
+            let powerW = device.floorPower(headroomW(i))
             guard powerW > 1e-9 else { continue }
             let energy = powerW * (timeline.times[i + 1] - timeline.times[i]) / 3600
             if energy > left {
@@ -119,13 +133,43 @@ struct ScheduleSolver {
             if allowed(i, device) { allowedSeconds += timeline.length(i) }
             i += 1
         }
-        guard allowedSeconds > 0, remainingWh[j] > Self.epsilonWh else { return }
+        guard allowedSeconds > 0, remainingWh[j] > Self.epsilonWh, device.powerW > 1e-9 else { return }
         let target = min(remainingWh[j], device.powerW * allowedSeconds / 3600)
-        let powerW = target * 3600 / allowedSeconds
+        var powerW = target * 3600 / allowedSeconds
+        if let charger = device.charger, !charger.canDraw(powerW) {
+            // A charger that cannot draw the even power: the lowest it can draw above it, over
+            // the last allowed time that carries the energy.
+            powerW = min(charger.lowestPower(atLeast: powerW) ?? device.powerW, device.powerW)
+            var seconds = target * 3600 / powerW
+            var k = timeline.count - 1
+            var from = device.end
+            while k >= first, seconds > 1e-9 {
+                if timeline.times[k] < device.end, allowed(k, device) {
+                    let length = timeline.length(k)
+                    from = timeline.times[k + 1] - min(length, seconds)
+                    seconds -= min(length, seconds)
+                }
+                k -= 1
+            }
+            let start = timeline.split(at: from)
+            i = start
+            while i < timeline.count, timeline.times[i] < device.end {
+                if allowed(i, device) {
+                    let power = device.floorPower(min(powerW, headroomW(i)))
+                    if power > 1e-9 {
+                        commit(j, piece: i, powerW: power)
+                        remainingWh[j] -= power * timeline.length(i) / 3600
+                    }
+                }
+                i += 1
+            }
+            remainingWh[j] = max(0, remainingWh[j])
+            return
+        }
         i = first
         while i < timeline.count, timeline.times[i] < device.end {
             if allowed(i, device) {
-                let power = min(powerW, headroomW(i))
+                let power = device.floorPower(min(powerW, headroomW(i)))
                 if power > 1e-9 {
                     commit(j, piece: i, powerW: power)
                     remainingWh[j] -= power * timeline.length(i) / 3600
@@ -213,6 +257,9 @@ struct ScheduleSolver {
             var caps = [Double](repeating: 0, count: hi - lo)
             if remainingWh[j] > Self.epsilonWh, !device.continuous {
                 for i in lo..<hi where allowed(i, device) {
+                    // A charger runs at one drawable power: none of the flexible part where a
+                    // fixed part already runs.
+                    if device.charger != nil, own[i - lo] > 1e-9 { continue }
                     caps[i - lo] = max(0, device.powerW - own[i - lo]) * timeline.length(i) / 3600
                 }
             }
@@ -220,7 +267,20 @@ struct ScheduleSolver {
         }
         var allocator = FlowAllocator(siteCapWh: siteCapWh, price: price, devices: inputs)
         allocator.run()
-        return layout(allocator: allocator, ranges: ranges, ownW: ownW)
+        let continuous = layout(allocator: allocator, ranges: ranges, ownW: ownW)
+        relaxationCost = 0
+        for pieces in continuous {
+            for piece in pieces {
+                relaxationCost += slices[piece.slice].price * piece.powerW * (piece.end - piece.start) / 3_600_000
+            }
+        }
+        // The continuous optimum stands wherever every charger can draw what it asks.
+        let executable = zip(devices, continuous).allSatisfy { device, pieces in
+            guard let charger = device.charger else { return true }
+            return pieces.allSatisfy { charger.canDraw($0.powerW) }
+        }
+        if executable { return continuous }
+        return executableLayout(allocator: allocator, ranges: ranges, ownW: ownW)
     }
 
     /// Turns per-segment energies into pieces: a full segment at full power; a partial one at
@@ -310,7 +370,7 @@ struct ScheduleSolver {
 
     /// The first piece index starting at or after `instant` (a device's start and end are
     /// breakpoints).
-    private func lowerIndex(_ instant: Double) -> Int {
+    func lowerIndex(_ instant: Double) -> Int {
         let times = timeline.times
         var low = 0
         var high = times.count
@@ -322,13 +382,13 @@ struct ScheduleSolver {
     }
 
     /// Power the location still allows in piece `i`.
-    private func headroomW(_ i: Int) -> Double {
+    func headroomW(_ i: Int) -> Double {
         guard let siteW else { return .infinity }
         return siteW - timeline.loadW[i]
     }
 
     /// Whether `device` may charge in piece `i` outside its minimum: priced and within its cap.
-    private func allowed(_ i: Int, _ device: Device) -> Bool {
+    func allowed(_ i: Int, _ device: Device) -> Bool {
         let s = timeline.slice[i]
         guard s >= 0 else { return false }
         guard let cap = device.effectiveCap else { return true }
