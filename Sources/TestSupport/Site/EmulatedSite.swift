@@ -48,14 +48,18 @@ public final class EmulatedSite: Sendable {
     /// Prepares the site (nothing is connected yet); the house draws `houseW` from the start.
     public init(brokerURL: String, chargers: [EmulatedCharger], meter: EmulatedGridMeter?, houseW: Double = 0,
                 reportEverySeconds: Double = 10, clock: DeviceClock = .wall, clientID: String = "emulated-site",
-                logger: Logger = Logger(label: "emulated-site")) throws {
+                logger: Logger? = nil) throws {
         self.chargers = chargers
         self.meter = meter
         self.reportEverySeconds = reportEverySeconds
         self.clock = clock
         var configuration = try MQTTConfiguration(url: brokerURL, clientID: clientID)
         configuration.cleanStart = true
-        client = try MQTTClient(configuration: configuration, logger: logger)
+        client = try MQTTClient(configuration: configuration, logger: logger ?? {
+            var quiet = Logger(label: "emulated-site")
+            quiet.logLevel = .warning
+            return quiet
+        }())
         var status: [String: ChargerStatus] = [:]
         for charger in chargers {
             status[charger.id] = ChargerStatus(plugged: false, told: nil, drawW: 0, counterWh: 0,

@@ -136,6 +136,23 @@ public struct SiteLog: Sendable {
         }
     }
 
+    /// The most the site drew at any moment from `from` to `to` (clock time), W, what was in
+    /// force at `from` included; with `includingHouse: false`, the chargers alone.
+    public func peakW(from: Date, to: Date, includingHouse: Bool = true) -> Double {
+        var peak = 0.0
+        var before = 0.0
+        for (entry, house, chargers) in totals() {
+            let total = (includingHouse ? house : 0) + chargers
+            if entry.at < from {
+                before = total
+                continue
+            }
+            if entry.at >= to { break }
+            peak = max(peak, total)
+        }
+        return max(peak, before)
+    }
+
     /// The changes of what charger `id` drew: (clock time, W).
     public func draws(of id: String) -> [(at: Date, watts: Double)] {
         entries.compactMap { entry in
