@@ -20,6 +20,7 @@ import Testing
 
     // Home Assistant's sensor rules: which units and state classes each device class allows.
     static let energyUnits: Set<String> = ["Wh", "kWh", "MWh", "GJ", "MJ"]
+    static let powerUnits: Set<String> = ["W", "kW", "MW", "GW", "TW"]
     static let binarySensorClasses: Set<String> = ["battery_charging", "plug", "power", "running", "problem", "connectivity"]
 
     @Test func topicsFollowTheDiscoveryScheme() {
@@ -27,7 +28,7 @@ import Testing
         for message in messages {
             #expect(message.topic.range(of: pattern, options: .regularExpression) != nil, "\(message.topic)")
         }
-        #expect(messages.count == 2 * 20)
+        #expect(messages.count == 2 * 20 + 4) // and the site's: limit, house, chargers, available
     }
 
     @Test func everyEntityHasUniqueIdDeviceOriginAndAvailability() {
@@ -63,6 +64,9 @@ import Testing
                 #expect(unit == nil && stateClass == nil, "\(topic)")
             case "battery":
                 #expect(unit == "%", "\(topic)")
+            case "power":
+                #expect(unit.map(Self.powerUnits.contains) == true, "\(topic)")
+                #expect(stateClass == "measurement", "\(topic)")
             case nil:
                 #expect(stateClass == nil || stateClass == "measurement", "\(topic)")
             default:
@@ -119,6 +123,33 @@ import Testing
         // The van's target slider starts at its min_soc.
         let van = try #require(messages.first { $0.topic.hasSuffix("chargebridge_van/target_soc/config") }?.object)
         #expect(van["min"] as? Double == 30)
+    }
+
+    @Test func theSiteIsADeviceWithPowerSensorsForWhatItHas() throws {
+        var config = try BridgeFixtures.config()
+        func site() -> [String: [String: Any]] {
+            Dictionary(uniqueKeysWithValues: HomeAssistantDiscovery(config: config, prefix: "homeassistant").siteMessages().map {
+                ($0.topic, try! JSONSerialization.jsonObject(with: Data($0.payload.utf8)) as! [String: Any])
+            })
+        }
+        // A limit and no meter: the limit, the house, the chargers and what is available.
+        #expect(Set(site().keys) == Set(["limit", "house", "chargers", "available"].map { "homeassistant/sensor/chargebridge_site_home/\($0)/config" }))
+        config.location.grid = .init(topic: "meter/grid")
+        let all = site()
+        #expect(all.count == 6)
+        for (topic, object) in all {
+            #expect(object["state_topic"] as? String == "chargebridge/site", "\(topic)")
+            #expect(object["device_class"] as? String == "power" && object["unit_of_measurement"] as? String == "W", "\(topic)")
+            #expect(object["state_class"] as? String == "measurement", "\(topic)")
+            #expect((object["device"] as? [String: Any])?["identifiers"] as? [String] == ["chargebridge_site_home"])
+            #expect((object["value_template"] as? String)?.contains("value_json.") == true)
+        }
+        #expect(all["homeassistant/sensor/chargebridge_site_home/grid/config"]?["value_template"] as? String
+            == "{{ value_json.grid_w if value_json.grid_w is not none else None }}")
+        // Neither a limit nor a meter: no site, no sensors.
+        config.location.grid = nil
+        config.location.maxPowerW = nil
+        #expect(site().isEmpty)
     }
 
     @Test func homeAssistantComingOnlineGetsTheAnnouncementAgain() throws {

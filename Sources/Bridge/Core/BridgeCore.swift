@@ -31,6 +31,20 @@ public struct BridgeCore: Sendable {
     /// their moment to arrive). Before that, inputs only update state: nothing is published or
     /// commanded, so a restart never overwrites the retained wishes before reading them.
     private var online = false
+    /// When the service first said the broker is there (the grid meter's first reading is
+    /// waited for from then on).
+    private var onlineSince: Date?
+    /// The house load from the grid meter (`location.grid`); nil without one.
+    private var house: HouseLoad?
+    /// A bad grid payload was logged (logged again only after a good one).
+    private var gridPayloadLogged = false
+    /// The meter was silent since start-up for longer than its staleness limit (logged once).
+    private var gridSilenceLogged = false
+    /// The room the guard last divided, W (nil: no limit, or not divided yet).
+    private var dividedRoomW: Double?
+    /// The last `<base>/site` payload and when it was published.
+    private var publishedSite: String?
+    private var sitePublishedAt: Date?
 
     enum Route: Sendable, Equatable {
         case input(VehicleInput)
@@ -38,6 +52,8 @@ public struct BridgeCore: Sendable {
         case homeAssistantStatus
         /// The bridge's own retained state topic: read once after a restart to restore wishes.
         case ownState
+        /// The home's grid meter (`location.grid`).
+        case grid
     }
 
     /// - Parameter pollingPolicy: when prices count as complete (those on a price topic).
@@ -55,6 +71,10 @@ public struct BridgeCore: Sendable {
         }
         if let discovery = config.discovery {
             routes["\(discovery.prefix)/status", default: []].append((0, .homeAssistantStatus))
+        }
+        if let grid = config.location.grid {
+            routes[grid.topic, default: []].append((0, .grid))
+            house = HouseLoad(staleAfter: config.metering.powerStaleAfterSeconds)
         }
         self.routes = routes
     }
@@ -81,13 +101,24 @@ public struct BridgeCore: Sendable {
             pricesChanged(actions: &actions)
         case let .message(topic, payload):
             let routed = routes[topic] ?? []
+            var gridReading = false
             for route in routed {
-                receive(payload, topic: topic, route: route.input, vehicle: route.index, now: now, actions: &actions)
+                if route.input == .grid {
+                    gridReading = receiveGrid(payload, topic: topic, now: now, actions: &actions)
+                } else {
+                    receive(payload, topic: topic, route: route.input, vehicle: route.index, now: now, actions: &actions)
+                }
+            }
+            if gridReading {
+                // The room may have shrunk: the guard divides again now, not at the next tick.
+                step(now: now, touched: nil, actions: &actions)
+                return actions
             }
             // A power or counter reading only feeds the meter: flushing, commands and state
             // follow at the next tick (every half flush interval). Anything else is handled now,
             // for its own vehicles (and those re-planned with them); ticks handle all of them.
-            if routed.allSatisfy({ $0.input == .input(.power) || $0.input == .input(.energy) }), !replanNeeded, replanVehicles.isEmpty {
+            if routed.allSatisfy({ $0.input == .input(.power) || $0.input == .input(.energy) }), !replanNeeded, replanVehicles.isEmpty,
+               !roomShrank(now: now) {
                 return actions
             }
             step(now: now, touched: routed.map(\.index), actions: &actions)
@@ -96,9 +127,12 @@ public struct BridgeCore: Sendable {
             break
         case .connected:
             online = true
+            if onlineSince == nil { onlineSince = now }
             actions.append(.publish(topic: statusTopic, payload: "online", retain: true))
             announce(actions: &actions)
             publishedPrice = nil
+            publishedSite = nil
+            sitePublishedAt = nil
             priceStretch = nil
             replanNeeded = true // republish schedules: a restarted broker may have lost them
             for index in vehicles.indices {
@@ -119,7 +153,7 @@ public struct BridgeCore: Sendable {
             pricesChanged(actions: &actions)
         case let .priceSourceStatus(source, status):
             prices.report(status, of: source, now: now, actions: &actions)
-            return actions
+            if !roomShrank(now: now) { return actions }
         case let .pricesRestored(stored):
             if prices.restore(stored, now: now, actions: &actions) { pricesChanged(actions: &actions) }
         case let .sessionRestored(vehicleId, restored):
@@ -166,6 +200,8 @@ public struct BridgeCore: Sendable {
                 return
             case .ownState:
                 restoreWishes(from: payload, vehicle: index)
+                return
+            case .grid:
                 return
             case let .input(input):
                 switch input {
@@ -256,6 +292,10 @@ public struct BridgeCore: Sendable {
             }
             vehicles[index].lastSessionId = sessionId
             vehicles[index].session = .init(id: sessionId, startedAt: now, energyWh: 0)
+            // A new car: the charger's last switching was for the one before (whose unplugging
+            // opened the contactor anyway).
+            vehicles[index].switchedOffAt = nil
+            vehicles[index].reducedAt = nil
             vehicles[index].meter.begin(at: now)
             vehicles[index].lastFlush = now
             actions.append(.sessionOpened(vehicleId: id, sessionId: sessionId, at: now,
@@ -312,8 +352,10 @@ public struct BridgeCore: Sendable {
         }
         guard online else { return }
         let stretchEnd = publishPrice(now: now, actions: &actions)
+        // With a site to guard, every vehicle's command depends on the others'.
+        let changed = command(guarded ? Array(vehicles.indices) : indices, now: now, stretchEnd: stretchEnd, actions: &actions)
+        if !changed.isEmpty { indices = Array(Set(indices).union(changed)).sorted() }
         for index in indices {
-            command(vehicle: index, now: now, stretchEnd: stretchEnd, actions: &actions)
             publishState(vehicle: index, now: now, actions: &actions)
             if vehicles[index].costsStale, let session = vehicles[index].session,
                vehicles[index].lastCostRefresh.map({ now.timeIntervalSince($0) >= config.metering.publishIntervalSeconds }) ?? true {
@@ -322,6 +364,7 @@ public struct BridgeCore: Sendable {
                 actions.append(.refreshCosts(vehicleId: vehicles[index].config.id, sessionId: session.id))
             }
         }
+        if guarded { publishSite(now: now, actions: &actions) }
     }
 
     private mutating func flush(vehicle index: Int, now: Date, actions: inout [BridgeAction]) {
@@ -344,10 +387,14 @@ public struct BridgeCore: Sendable {
     private mutating func replan(_ indices: [Int], now: Date, actions: inout [BridgeAction]) {
         var members: [Int] = []
         var requests: [DeviceRequest] = []
-        var reserved = 0.0
+        // What the site guard gives the vehicles charging at full power now (boost, fast).
+        var immediate: [SiteGuard.Demand] = []
         for index in indices {
             let vehicle = vehicles[index]
-            if vehicle.chargesImmediately { reserved += vehicle.config.maxPowerW }
+            if vehicle.chargesImmediately {
+                immediate.append(SiteGuard.Demand(priority: vehicle.boost ? .boost : .fast, charger: vehicle.config.charger,
+                                                  ceilingW: vehicle.config.maxPowerW, currentW: vehicle.toldW))
+            }
             guard vehicle.wantsPlan else {
                 vehicles[index].plan = nil
                 vehicles[index].planProblem = nil
@@ -362,11 +409,14 @@ public struct BridgeCore: Sendable {
             members.append(index)
             requests.append(DeviceRequest(
                 deviceId: vehicle.config.id, start: now, end: vehicle.departure(after: now, calendar: tariff.calendar),
-                maxPowerW: vehicle.config.maxPowerW, energyWh: need, minEnergyWh: min(need, vehicle.minimumEnergyWh)
+                maxPowerW: vehicle.config.maxPowerW, energyWh: need, minEnergyWh: min(need, vehicle.minimumEnergyWh),
+                charger: vehicle.config.charger
             ))
         }
         guard !members.isEmpty else { return }
-        let sitePower = config.location.maxPowerW.map { $0 - reserved }
+        let sitePower = config.location.maxPowerW.map { limit in
+            limit - SiteGuard.divide(immediate, roomW: limit).reduce(0, +)
+        }
         if let sitePower, sitePower <= 0 {
             // Vehicles charging at full power take the whole connection: the others wait.
             for index in members {
@@ -434,18 +484,154 @@ public struct BridgeCore: Sendable {
         actions.append(.publish(topic: vehicles[index].config.topics.schedule, payload: payload, retain: true))
     }
 
-    private mutating func command(vehicle index: Int, now: Date, stretchEnd: Date?, actions: inout [BridgeAction]) {
-        let wanted = vehicles[index].wantedCommand(at: now, priceStretchEnd: stretchEnd)
-        // The same command gives the same payload: nothing to compare (most vehicles, most ticks).
-        if vehicles[index].commanded == wanted { return }
-        let topics = vehicles[index].config.topics
-        let payload = wanted.payload(topics: topics, phases: vehicles[index].config.phases)
-        let previous = vehicles[index].commanded.map { $0.payload(topics: topics, phases: vehicles[index].config.phases) }
-        vehicles[index].commanded = wanted
-        // The charger hears a command only when its payload changes (a start at another power
-        // is news only to a charger that takes a power limit).
-        guard payload != previous else { return }
-        actions.append(.publish(topic: topics.command, payload: payload, retain: false))
+    /// Whether there is a site to guard: a connection limit or a grid meter.
+    private var guarded: Bool { config.location.maxPowerW != nil || house != nil }
+
+    /// Commands the chargers of `indices` (all of them when the site is guarded): what each
+    /// vehicle wants, divided by the site guard within the room the connection leaves, every
+    /// stop and reduction sent before any start or increase. Returns the vehicles whose
+    /// command changed.
+    private mutating func command(_ indices: [Int], now: Date, stretchEnd: Date?, actions: inout [BridgeAction]) -> [Int] {
+        if waitingForGridMeter(now: now, actions: &actions) { return [] }
+        var demands: [SiteGuard.Demand] = []
+        var owners: [Int] = []
+        for index in indices {
+            guard let demand = vehicles[index].demand(at: now, priceStretchEnd: stretchEnd) else { continue }
+            demands.append(demand)
+            owners.append(index)
+        }
+        var powers: [Int: Double] = [:]
+        let room = roomW(now: now)
+        dividedRoomW = room
+        if !demands.isEmpty {
+            for (index, power) in zip(owners, SiteGuard.divide(demands, roomW: room)) { powers[index] = power }
+        }
+        var lowering: [(index: Int, payload: String?)] = []
+        var raising: [(index: Int, payload: String?)] = []
+        for index in indices {
+            var power = powers[index] ?? 0
+            let told = vehicles[index].toldW
+            if power > told, told > 0, let reduced = vehicles[index].reducedAt, now.timeIntervalSince(reduced) < SiteGuard.raiseDelaySeconds {
+                power = told // raised again a little later: a meter hovering at a step does not make it flap
+            }
+            let wanted: ChargerCommand = power > 0 ? .start(powerW: power) : .stop
+            // The same command gives the same payload: nothing to compare (most vehicles, most ticks).
+            let previous = vehicles[index].commanded
+            if previous == wanted { continue }
+            let topics = vehicles[index].config.topics
+            let charger = vehicles[index].config.charger
+            let payload = wanted.payload(topics: topics, charger: charger)
+            let previousPayload = previous.map { $0.payload(topics: topics, charger: charger) }
+            vehicles[index].commanded = wanted
+            vehicles[index].toldW = power
+            if power > 0, told <= 0 {
+                vehicles[index].switchedOnAt = now
+            } else if power <= 0, told > 0 {
+                vehicles[index].switchedOffAt = now
+            } else if power < told {
+                vehicles[index].reducedAt = now
+            }
+            // The charger hears a command only when its payload changes (a start at another power
+            // is news only to a charger that takes a power limit).
+            let sent = payload != previousPayload ? payload : nil
+            if wanted == .stop || (previous != nil && power < told) {
+                lowering.append((index, sent))
+            } else {
+                raising.append((index, sent))
+            }
+        }
+        for (index, payload) in lowering + raising {
+            guard let payload else { continue }
+            actions.append(.publish(topic: vehicles[index].config.topics.command, payload: payload, retain: false))
+        }
+        return (lowering + raising).map(\.index)
+    }
+
+    /// The power the chargers may draw together at `now`, W: the limit less the house load
+    /// (nil: no limit). A grid meter that has not spoken yet leaves no room.
+    private func roomW(now: Date) -> Double? {
+        guard let limit = config.location.maxPowerW else { return nil }
+        guard let house else { return limit }
+        return limit - (house.houseW(at: now) ?? limit)
+    }
+
+    /// Whether the room is smaller at `now` than when the guard last divided it (the grid meter
+    /// went stale): then the guard must divide again before anything else waits for a tick.
+    private func roomShrank(now: Date) -> Bool {
+        guard online, let divided = dividedRoomW, let room = roomW(now: now) else { return false }
+        return room < divided - 1e-9
+    }
+
+    /// The chargers' power now as their power topics report it, W (plugged vehicles with a
+    /// fresh reading; the others count as house load, which errs on the safe side).
+    private func chargersW(now: Date) -> Double {
+        var total = 0.0
+        for vehicle in vehicles where vehicle.plugged {
+            if let at = vehicle.meter.lastPowerAt, let power = vehicle.meter.lastPowerW,
+               now.timeIntervalSince(at) <= config.metering.powerStaleAfterSeconds {
+                total += power
+            }
+        }
+        return total
+    }
+
+    /// Whether the chargers wait for the grid meter's first reading: after a start, commands
+    /// wait up to its staleness limit for it (a restart mid-charge leaves the chargers as they
+    /// were rather than stopping them all for a second); after that, no room is assumed.
+    private mutating func waitingForGridMeter(now: Date, actions: inout [BridgeAction]) -> Bool {
+        guard let house, house.readAt == nil, let since = onlineSince else { return false }
+        if now.timeIntervalSince(since) < house.staleAfter { return true }
+        if !gridSilenceLogged, let grid = config.location.grid {
+            gridSilenceLogged = true
+            actions.append(.log(level: .warning, message: "grid meter: no reading on \(grid.topic) for \(Int(house.staleAfter)) s; the chargers wait for one"))
+        }
+        return false
+    }
+
+    /// A grid meter reading. Returns whether it was one (a bad payload is logged once).
+    private mutating func receiveGrid(_ payload: [UInt8], topic: String, now: Date, actions: inout [BridgeAction]) -> Bool {
+        guard let grid = config.location.grid else { return false }
+        do {
+            let reading = try PayloadParser.number(payload, path: grid.path, range: -1e9...1e9, what: "grid power") * grid.scale
+            gridPayloadLogged = false
+            let chargers = chargersW(now: now)
+            house?.reading(gridW: grid.exportPositive ? -reading : reading, chargersW: chargers, at: now)
+            if gridSilenceLogged {
+                gridSilenceLogged = false
+                actions.append(.log(level: .notice, message: "grid meter: readings on \(topic) again"))
+            }
+            return true
+        } catch {
+            if !gridPayloadLogged {
+                gridPayloadLogged = true
+                actions.append(.log(level: .warning, message: "grid meter: ignored a payload on \(topic): \(error)"))
+            }
+            return false
+        }
+    }
+
+    /// `<base>/site` (retained, at most once a second, when it changes): the limit, the grid,
+    /// the house and the chargers, the room for the chargers and the surplus (docs/site.md).
+    private mutating func publishSite(now: Date, actions: inout [BridgeAction]) {
+        if let at = sitePublishedAt, now.timeIntervalSince(at) < 1 { return }
+        let chargers = chargersW(now: now)
+        let houseNow: Double? = house == nil ? 0 : house?.houseW(at: now)
+        let limit = config.location.maxPowerW
+        let fresh = house?.isFresh(at: now) ?? false
+        let gridNow = fresh ? house?.gridW : nil
+        func watts(_ value: Double?) -> DocumentValue { value.map { .number(($0).rounded()) } ?? .null }
+        let payload = JSONWriter(sortsKeys: true).text(.object([
+            ("limit_w", watts(limit)),
+            ("grid_w", watts(house?.gridW)),
+            ("house_w", watts(houseNow)),
+            ("chargers_w", watts(chargers)),
+            ("available_w", watts(limit.map { limit in max(0, limit - (houseNow ?? limit)) })),
+            ("surplus_w", watts(gridNow.map { max(0, -($0 - chargers)) } ?? 0)),
+        ]))
+        guard payload != publishedSite else { return }
+        publishedSite = payload
+        sitePublishedAt = now
+        actions.append(.publish(topic: "\(config.baseTopic)/site", payload: payload, retain: true))
     }
 
     private mutating func publishState(vehicle index: Int, now: Date, actions: inout [BridgeAction]) {
@@ -513,6 +699,18 @@ public struct BridgeCore: Sendable {
     public func openSessionId(vehicleId: String) -> String? {
         vehicles.first { $0.config.id == vehicleId }?.session?.id
     }
+
+    /// What each vehicle's charger was last told to draw, W (0: stopped or not told), with its
+    /// charger (for tests of the site guard).
+    func toldPowers() -> [(vehicleId: String, powerW: Double, charger: Charger)] {
+        vehicles.map { ($0.config.id, $0.commanded?.powerW ?? 0, $0.config.charger) }
+    }
+
+    /// The power the chargers may draw together at `now` as the guard sees it, W (tests).
+    func guardRoomW(now: Date) -> Double? { roomW(now: now) }
+
+    /// The house load the guard counts with at `now`, W (tests).
+    func guardHouseW(now: Date) -> Double? { house == nil ? 0 : house?.houseW(at: now) }
 
     /// Whether the vehicle is plugged in (for the service and tests).
     public func isPlugged(vehicleId: String) -> Bool {

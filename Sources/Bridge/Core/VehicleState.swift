@@ -38,6 +38,14 @@ struct VehicleState: Sendable {
     var stateValidUntil: Date = .distantPast
     /// The last command sent; `nil` after a reconnect, so the wanted one is sent again.
     var commanded: ChargerCommand?
+    /// The power the charger was last told to draw, W (kept across a reconnect: a running
+    /// charger keeps its place in the site guard's division).
+    var toldW: Double = 0
+    /// When the bridge last started the charger, stopped it (after a start) and reduced its
+    /// power: the site guard's holds against switching too often (docs/site.md).
+    var switchedOnAt: Date?
+    var switchedOffAt: Date?
+    var reducedAt: Date?
     var lastFlush: Date?
     var lastCostRefresh: Date?
     var costsStale = false
@@ -130,6 +138,37 @@ struct VehicleState: Sendable {
     /// Takes part in smart planning.
     var wantsPlan: Bool {
         plugged && mode == .smart && !boost
+    }
+
+    /// What this vehicle asks of the site guard at `now` (docs/site.md), or nil when it should
+    /// not charge. Boost and fast want full power; so does a smart car that cannot plan (no
+    /// prices) and, at a lower priority, one below `min_soc`; a smart car's plan at most its
+    /// slot's power (a switch charger: its full power in a slot). A smart car whose plan stops
+    /// it within ``SiteGuard/minimumOnSeconds`` of its start keeps its power until then, room
+    /// permitting.
+    func demand(at now: Date, priceStretchEnd: Date?) -> SiteGuard.Demand? {
+        guard plugged, mode != .off else { return nil }
+        let charger = config.charger
+        let mayStart = switchedOffAt.map { now.timeIntervalSince($0) >= SiteGuard.minimumOffSeconds } ?? true
+        func demand(_ priority: SiteGuard.Priority, _ ceilingW: Double) -> SiteGuard.Demand {
+            SiteGuard.Demand(priority: priority, charger: charger, ceilingW: ceilingW, currentW: toldW, mayStart: mayStart)
+        }
+        if boost || mode == .fast {
+            return targetReached ? nil : demand(boost ? .boost : .fast, config.maxPowerW)
+        }
+        let wanted = wantedCommand(at: now, priceStretchEnd: priceStretchEnd)
+        guard plan != nil else {
+            if case .start = wanted { return demand(.fast, config.maxPowerW) }
+            return nil
+        }
+        if minimumEnergyWh > 0.5 { return demand(.minimumSoc, config.maxPowerW) }
+        if case let .start(powerW) = wanted {
+            return demand(.plan, charger.kind == .switch ? charger.maxPowerW : powerW)
+        }
+        if toldW > 0, let on = switchedOnAt, now.timeIntervalSince(on) < SiteGuard.minimumOnSeconds, !targetReached {
+            return demand(.plan, toldW)
+        }
+        return nil
     }
 
     /// What the charger should do at `now`. `priceStretchEnd` is where the price in force now

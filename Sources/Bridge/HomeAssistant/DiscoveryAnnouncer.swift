@@ -48,16 +48,23 @@ final class DiscoveryAnnouncer: Sendable {
             var started = generation.value
             var vehicles = discovery.config.vehicles[...]
             var pending: [Message] = []
+            var siteAnnounced = false
             while !Task.isCancelled {
                 if generation.value != started {
                     // Asked again meanwhile: from the first vehicle.
                     started = generation.value
                     vehicles = discovery.config.vehicles[...]
                     pending.removeAll()
+                    siteAnnounced = false
                     sent = 0
                 }
                 while pending.count < window, let vehicle = vehicles.popFirst() {
                     pending += discovery.messages(for: vehicle)
+                }
+                if pending.count < window, vehicles.isEmpty, !siteAnnounced {
+                    // The site's sensors after the vehicles'.
+                    siteAnnounced = true
+                    pending += discovery.siteMessages()
                 }
                 if pending.isEmpty { break }
                 let batch = pending.prefix(window)

@@ -3,7 +3,8 @@ import Foundation
 
 /// Home Assistant MQTT discovery: one device per vehicle with sensors for the session, its
 /// cost, today's and this month's costs, the plan, controls for the driver's wishes and, with
-/// a live price source, that source's status.
+/// a live price source, that source's status; and, with a connection limit or a grid meter,
+/// one device for the site with its power sensors (`<base>/site`, docs/site.md).
 /// Every entity is available while `<base>/status` is `online`.
 public struct HomeAssistantDiscovery: Sendable {
     public let config: BridgeConfig
@@ -19,13 +20,22 @@ public struct HomeAssistantDiscovery: Sendable {
 
     /// One retained config message per entity.
     public func messages() -> [(topic: String, payload: String)] {
-        config.vehicles.flatMap(messages(for:))
+        config.vehicles.flatMap(messages(for:)) + siteMessages()
     }
 
     /// The config messages of one vehicle's entities.
     public func messages(for vehicle: VehicleConfig) -> [(topic: String, payload: String)] {
-        entities(for: vehicle).map { entity in
-            let node = "chargebridge_\(vehicle.id)"
+        messages(entities(for: vehicle), node: "chargebridge_\(vehicle.id)", deviceName: vehicle.name, area: "Garage")
+    }
+
+    /// The config messages of the site's power sensors (none when there is neither a
+    /// connection limit nor a grid meter: then the bridge publishes no `<base>/site`).
+    public func siteMessages() -> [(topic: String, payload: String)] {
+        messages(siteEntities(), node: "chargebridge_site_\(config.location.id)", deviceName: "Charging site \(config.location.id)", area: nil)
+    }
+
+    private func messages(_ entities: [Entity], node: String, deviceName: String, area: String?) -> [(topic: String, payload: String)] {
+        entities.map { entity in
             var payload = entity.fields
             payload["unique_id"] = .string("\(node)_\(entity.object)")
             payload["object_id"] = .string("\(node)_\(entity.object)")
@@ -34,13 +44,14 @@ public struct HomeAssistantDiscovery: Sendable {
             payload["availability_topic"] = .string("\(config.baseTopic)/status")
             payload["payload_available"] = .string("online")
             payload["payload_not_available"] = .string("offline")
-            payload["device"] = .object([
+            var device: [(key: String, value: DocumentValue)] = [
                 ("identifiers", .array([.string(node)])),
-                ("name", .string(vehicle.name)),
+                ("name", .string(deviceName)),
                 ("manufacturer", .string("ChargeBridge")),
                 ("model", .string("Tariff-aware charging")),
-                ("suggested_area", .string("Garage")),
-            ])
+            ]
+            if let area { device.append(("suggested_area", .string(area))) }
+            payload["device"] = .object(device)
             payload["origin"] = .object([("name", .string("ChargeBridge")), ("sw_version", .string("0.1.0"))])
             let text = JSONWriter(sortsKeys: true).text(.object(payload.map { ($0.key, $0.value) }))
             return ("\(prefix)/\(entity.component)/\(node)/\(entity.object)/config", text)
@@ -52,6 +63,31 @@ public struct HomeAssistantDiscovery: Sendable {
         var object: String
         var name: String
         var fields: [String: DocumentValue]
+    }
+
+    /// The site's power sensors: W, power device class, measurement; the limit and what it
+    /// leaves for the chargers with a limit, the grid and the surplus with a grid meter.
+    func siteEntities() -> [Entity] {
+        let hasLimit = config.location.maxPowerW != nil
+        let hasMeter = config.location.grid != nil
+        guard hasLimit || hasMeter else { return [] }
+        let topic = "\(config.baseTopic)/site"
+        func power(_ object: String, _ name: String, key: String, icon: String) -> Entity {
+            Entity(component: "sensor", object: object, name: name, fields: [
+                "state_topic": .string(topic),
+                "value_template": .string("{{ value_json.\(key) if value_json.\(key) is not none else None }}"),
+                "unit_of_measurement": .string("W"), "device_class": .string("power"), "state_class": .string("measurement"),
+                "icon": .string(icon),
+            ])
+        }
+        var list: [Entity] = []
+        if hasLimit { list.append(power("limit", "Connection limit", key: "limit_w", icon: "mdi:fuse")) }
+        if hasMeter { list.append(power("grid", "Grid power", key: "grid_w", icon: "mdi:transmission-tower")) }
+        list.append(power("house", "House load", key: "house_w", icon: "mdi:home-lightning-bolt"))
+        list.append(power("chargers", "Chargers", key: "chargers_w", icon: "mdi:ev-station"))
+        if hasLimit { list.append(power("available", "Available for charging", key: "available_w", icon: "mdi:gauge")) }
+        if hasMeter { list.append(power("surplus", "Surplus", key: "surplus_w", icon: "mdi:solar-power")) }
+        return list
     }
 
     func entities(for vehicle: VehicleConfig) -> [Entity] {
