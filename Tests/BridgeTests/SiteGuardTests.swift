@@ -287,6 +287,53 @@ import TestSupport
         #expect(driver.actions.published("chargebridge/car1/command").last == #"{"amps": 10}"#)
     }
 
+    @Test func theJointPlanReservesWhatTheGuardGivesTheFastCars() throws {
+        // 05:00 local, 2 h before the departure: the smart car must charge now. Two fast cars
+        // with 11 kW switch chargers on 16 kW: only one fits, so the plan reserves 11 kW (not
+        // 22 kW, which would leave the smart car nothing) and plans the smart car in 5 kW.
+        let night = BridgeFixtures.at("2025-11-18T04:00:00Z")
+        let vehicles = [Self.switchCar("a"), Self.switchCar("b"), Self.currentCar("smart")].joined(separator: "\n")
+        let config = try Self.config(vehicles, chargers: ["a": .switched(powerW: 11000), "b": .switched(powerW: 11000), "smart": Self.wallbox], limit: 16000)
+        var driver = CoreDriver(config: config, start: night)
+        driver.send(.connected)
+        driver.message("chargebridge/a/mode/set", "fast")
+        driver.message("chargebridge/b/mode/set", "fast")
+        driver.message("chargebridge/a/plug", "connected")
+        driver.message("chargebridge/b/plug", "connected")
+        driver.message("chargebridge/smart/soc", "20")
+        driver.message("chargebridge/smart/plug", "connected")
+        let plan = try #require(driver.core.plan(vehicleId: "smart"))
+        let now = try #require(plan.slots.first { $0.start <= driver.now && driver.now < $0.end })
+        #expect(now.powerW > 4140 && now.powerW <= 5000 + 1e-6)
+        let told = Dictionary(uniqueKeysWithValues: driver.core.toldPowers().map { ($0.vehicleId, $0.powerW) })
+        #expect(told == ["a": 11000, "b": 0, "smart": 4830]) // 7 A: at most the slot's power
+    }
+
+    @Test func aMeterSilentSinceStartLeavesNoRoomAndSurplusIsWhatWouldBeExported() throws {
+        let config = try Self.config(Self.currentCar("car1"), chargers: ["car1": Self.wallbox], grid: .init(topic: "meter/grid", exportPositive: true),
+                                     extra: "metering: {power_stale_after_s: 10}")
+        var driver = CoreDriver(config: config, start: evening)
+        driver.send(.connected)
+        driver.message("chargebridge/car1/mode/set", "fast")
+        driver.message("chargebridge/car1/plug", "connected")
+        // Commands wait for the meter's first reading, up to its staleness limit ...
+        #expect(driver.advance(9).published("chargebridge/car1/command").isEmpty)
+        // ... then the meter is not trusted: no room, the charger is told to stop, once logged.
+        let silent = driver.advance(2)
+        #expect(silent.published("chargebridge/car1/command") == ["stop"])
+        #expect(silent.logs.filter { $0.contains("grid meter") }.count == 1)
+        // The meter speaks (export positive: 2,000 W exported by the solar panels).
+        let reading = driver.message("meter/grid", "2000")
+        #expect(reading.published("chargebridge/car1/command") == [#"{"current": 16}"#]) // 13,000 W room: its full 16 A
+        driver.message("chargebridge/car1/power", "0")
+        driver.advance(1)
+        let site = try #require(driver.actions.published("chargebridge/site").last)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(site.utf8)) as? [String: Any])
+        #expect(object["grid_w"] as? Double == -2000)
+        #expect(object["surplus_w"] as? Double == 2000)
+        #expect(object["house_w"] as? Double == -2000)
+    }
+
     @Test func payloadsAreWholeStepsWithoutSpuriousDecimals() {
         var topics = try! BridgeFixtures.config().vehicles[0].topics
         topics.commandPower = #"{"a": {current_a}, "w": {power_w}}"#
@@ -371,6 +418,59 @@ import TestSupport
             for (id, _) in Self.commands(actions) {
                 let up = powers[id]! > 0 && powers[id]! >= before[id]!
                 if up { raised = true } else { #expect(!raised, "seed \(seed): \(id) lowered after a raise in \(Self.commands(actions))") }
+            }
+        }
+    }
+}
+
+/// ``SiteGuard/divide(_:roomW:)`` alone, on random demands: every power is 0 or one its charger
+/// can draw, at most its ceiling, together at most the room; a higher priority is never cut for
+/// a lower one; identical chargers of one priority that both charge are at most a step apart.
+@Suite struct SiteGuardDivisionTests {
+    static let kinds: [Charger] = [
+        .current(phases: 3, maxCurrentA: 16), .current(phases: 1, minCurrentA: 6, maxCurrentA: 32, stepA: 0.5),
+        .power(minPowerW: 1400, maxPowerW: 7400, phases: 1), .switched(powerW: 3680, phases: 1), .switched(powerW: 11000),
+    ]
+
+    @Test(arguments: [11, 12, 13] as [UInt64])
+    func divisionsAreDrawableWithinTheRoomByPriorityAndFair(seed: UInt64) {
+        var random = SeededGenerator(seed: seed)
+        for _ in 0..<2000 {
+            let count = Int.random(in: 1...6, using: &random)
+            let demands: [SiteGuard.Demand] = (0..<count).map { _ in
+                let charger = Self.kinds.randomElement(using: &random)!
+                return SiteGuard.Demand(
+                    priority: SiteGuard.Priority.allCases.randomElement(using: &random)!, charger: charger,
+                    ceilingW: Bool.random(using: &random) ? charger.maxPowerW : Double.random(in: 0...charger.maxPowerW, using: &random),
+                    currentW: Bool.random(using: &random) ? 0 : charger.minPowerW, mayStart: Int.random(in: 0..<5, using: &random) > 0)
+            }
+            let room = Double.random(in: -1000...30000, using: &random)
+            let powers = SiteGuard.divide(demands, roomW: room)
+            #expect(powers.reduce(0, +) <= max(0, room) + 1e-6)
+            for (demand, power) in zip(demands, powers) where power > 0 {
+                #expect(power <= demand.ceilingW + 1e-6)
+                #expect(demand.currentW > 0 || demand.mayStart)
+                switch demand.charger.kind {
+                case .switch: #expect(power == demand.charger.maxPowerW)
+                case .current: #expect(demand.charger.steps!.contains { abs($0 - power) < 1e-6 })
+                case .power: #expect(power >= demand.charger.minPowerW && power <= demand.charger.maxPowerW && power == power.rounded())
+                }
+            }
+            // A vehicle left without power while room remains that its minimum would fit in,
+            // with everyone of a lower priority getting nothing, means a priority was skipped.
+            let left = max(0, room) - powers.reduce(0, +)
+            for (index, demand) in demands.enumerated() where powers[index] == 0 && (demand.currentW > 0 || demand.mayStart) {
+                let ceiling = SiteGuard.drawableCeiling(demand)
+                #expect(ceiling == 0 || demand.charger.minPowerW > left + 1e-6, "a vehicle waits although \(left) W are left")
+            }
+            // Identical chargers of one priority, both charging, same ceiling: at most one step apart.
+            for a in demands.indices {
+                for b in demands.indices where b > a && powers[a] > 0 && powers[b] > 0 {
+                    guard demands[a].charger == demands[b].charger, demands[a].priority == demands[b].priority,
+                          demands[a].ceilingW == demands[b].ceilingW, demands[a].charger.kind == .current else { continue }
+                    let step = demands[a].charger.power(currentA: demands[a].charger.currentStepA)
+                    #expect(abs(powers[a] - powers[b]) <= step + 1e-6)
+                }
             }
         }
     }
