@@ -85,7 +85,8 @@ struct DemoNight {
 
         Two cars plug in at \(tariff.calendar.localDescription(of: start)) on an 11 kW connection and must reach 80 % by 07:00:
         a 60 kWh car at \(Int(cars[0].socPercent)) % on a wallbox told a current, a 40 kWh car at \(Int(cars[1].socPercent)) % on a charger that can only be switched.
-        The house draws \(Int(Self.baseHouseW)) W, and 6 kW more for 45 minutes while both cars charge.
+        The house draws \(Int(Self.baseHouseW)) W, and 6 kW more for 45 minutes in the night (15 minutes after both cars first
+        charge together, or at 03:00): the bridge sees it on the grid meter and makes room.
 
         """)
 
@@ -213,7 +214,7 @@ struct DemoNight {
         if excursions.isEmpty {
             text += ", never over the limit"
         } else if violations.isEmpty {
-            text += String(format: "; over it only while the house rose before the meter said so (%.0f s of the night), the chargers re-divided %.2f s after the reading at the slowest",
+            text += String(format: "; over it only while the house rose before the meter said so (%.0f s of the night), the chargers re-divided %.3f s (real) after the reading that showed it, at the slowest",
                            overSeconds, answered.compactMap(\.reactionSeconds).max() ?? 0)
         } else {
             let badSeconds = violations.reduce(0.0) { $0 + ($1.clockSeconds ?? departure.timeIntervalSince($1.start.at)) }

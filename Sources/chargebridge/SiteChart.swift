@@ -22,7 +22,8 @@ struct SiteChart {
     /// The legend, printed once above the rows.
     func legend(describing names: [String: String]) -> String {
         let cars = chargers.map { "\($0.symbol) \(names[$0.id] ?? $0.id)" }.joined(separator: "   ")
-        return "\(houseSymbol) house   \(cars)   ┃ the connection's limit, \(String(format: "%.1f", limitW / 1000)) kW (1 character = \(Int(1000 / perKW)) W)"
+        return "\(houseSymbol) house   \(cars)   ┃ the connection's limit, \(String(format: "%.1f", limitW / 1000)) kW (1 character = \(Int(1000 / perKW)) W)\n"
+            + "One row per 15 minutes, the price per kWh, the average power; ! the site was over the limit at some moment (the house rising before the meter said so)"
     }
 
     /// The row for the slot from `start` to `end`, with `note` after it.

@@ -21,7 +21,7 @@ import Testing
         // A current charger of 6-32 A on one phase: fast asks for all of its 32 A.
         #expect(config.vehicles[0].charger == .current(phases: 1, minCurrentA: 6, maxCurrentA: 32, stepA: 1))
         let fast = driver.message("chargebridge/leaf/mode/set", "fast")
-        #expect(fast.published("openevse/override/set") == [#"{"state": "active", "charge_current": 32.0}"#])
+        #expect(fast.published("openevse/override/set") == [#"{"state": "active", "charge_current": 32}"#])
         driver.message("openevse/session_energy", "250")
         #expect(driver.advance(1).records.map(\.energyWh) == [250])
         let off = driver.message("chargebridge/leaf/mode/set", "off")
