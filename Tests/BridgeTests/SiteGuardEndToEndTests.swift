@@ -93,6 +93,7 @@ import TestSupport
         #expect(log.draws(of: "wallbox").contains { $0.watts >= 4_140 })
         #expect(log.draws(of: "plug").map(\.watts).contains(2_300))
         rig.expectOnlyFollowableCommands(log)
+        rig.expectSwitchingHolds(log)
     }
 
     @Test func aBridgeRestartMidChargeKeepsTheLimit() async throws {
@@ -124,6 +125,7 @@ import TestSupport
         let violations = log.violations(limitW: Self.limitW, reactionSeconds: Self.reactionSeconds)
         #expect(violations.isEmpty, "\(violations.map(\.description).joined(separator: "\n"))")
         rig.expectOnlyFollowableCommands(log)
+        rig.expectSwitchingHolds(log)
     }
 }
 
@@ -262,6 +264,26 @@ final class SiteRig: @unchecked Sendable {
                 }
                 #expect(!interpretation.aboveMaximum, "\(charger.id) was sent \(command.payload), above its maximum", sourceLocation: sourceLocation)
                 #expect(!interpretation.offStep, "\(charger.id) was sent \(command.payload), between its current steps", sourceLocation: sourceLocation)
+            }
+        }
+    }
+
+    /// No charger was started again within 2 minutes (clock) of a stop: the hold docs/site.md
+    /// chose for the contactor and the car (a plug-in clears it).
+    func expectSwitchingHolds(_ log: SiteLog, holdSeconds: Double = 120, sourceLocation: SourceLocation = #_sourceLocation) {
+        for charger in site.chargers {
+            var stoppedAt: Date?
+            for entry in log.entries {
+                guard case let .draw(id, watts, cause) = entry.what, id == charger.id else { continue }
+                if cause == "plugged in" {
+                    stoppedAt = nil
+                } else if watts == 0, cause.hasPrefix("told") {
+                    stoppedAt = entry.at
+                } else if watts > 0, cause.hasPrefix("told"), let stop = stoppedAt {
+                    let off = entry.at.timeIntervalSince(stop)
+                    #expect(off >= holdSeconds, "\(charger.id) was started again \(Int(off)) s after a stop (\(cause))", sourceLocation: sourceLocation)
+                    stoppedAt = nil
+                }
             }
         }
     }
