@@ -238,8 +238,8 @@ import TestSupport
         driver.send(.connected)
         driver.message("chargebridge/car1/mode/set", "fast")
         driver.message("chargebridge/car1/plug", "connected")
-        // No reading yet: the chargers wait for the meter (nothing commanded).
-        #expect(driver.actions.published("chargebridge/car1/command").isEmpty)
+        // No reading yet: the chargers wait for the meter (stopped on connect, not started).
+        #expect(driver.actions.published("chargebridge/car1/command") == ["stop"])
         driver.message("meter/grid", #"{"power": 5.0}"#) // kW: a house of 5,000 W
         #expect(driver.actions.published("chargebridge/car1/command").last == #"{"current": 8}"#) // 6,000 W room: 8 A
         for _ in 0..<20 {
@@ -317,12 +317,13 @@ import TestSupport
         driver.send(.connected)
         driver.message("chargebridge/car1/mode/set", "fast")
         driver.message("chargebridge/car1/plug", "connected")
-        // Commands wait for the meter's first reading, up to its staleness limit ...
+        // Starts wait for the meter's first reading, up to its staleness limit ...
         #expect(driver.advance(9).published("chargebridge/car1/command").isEmpty)
-        // ... then the meter is not trusted: no room, the charger is told to stop, once logged.
+        // ... then the meter is not trusted: no room, the charger stays stopped; logged once.
         let silent = driver.advance(2)
-        #expect(silent.published("chargebridge/car1/command") == ["stop"])
         #expect(silent.logs.filter { $0.contains("grid meter") }.count == 1)
+        #expect(driver.actions.published("chargebridge/car1/command") == ["stop"])
+        #expect(driver.core.guardRoomW(now: driver.now) == 0)
         // The meter speaks (export positive: 2,000 W exported by the solar panels).
         let reading = driver.message("meter/grid", "2000")
         #expect(reading.published("chargebridge/car1/command") == [#"{"current": 16}"#]) // 13,000 W room: its full 16 A
@@ -333,6 +334,25 @@ import TestSupport
         #expect(object["grid_w"] as? Double == -2000)
         #expect(object["surplus_w"] as? Double == 2000)
         #expect(object["house_w"] as? Double == -2000)
+    }
+
+    @Test func aRestartMidChargeWaitsForTheMeterButStopsAtOnce() throws {
+        // Restarted while both cars charge fast; the meter has not spoken yet. Nothing is
+        // started (the chargers keep what they were told before the restart), but the driver
+        // switching car2 off is obeyed at once.
+        let config = try Self.config(Self.currentCar("car1") + "\n" + Self.currentCar("car2"),
+                                     chargers: ["car1": Self.wallbox, "car2": Self.wallbox], grid: .init(topic: "meter/grid"))
+        var driver = CoreDriver(config: config, start: evening)
+        driver.message("chargebridge/car1/state", #"{"mode": "fast"}"#)
+        driver.message("chargebridge/car2/state", #"{"mode": "fast"}"#)
+        driver.message("chargebridge/car1/plug", "connected")
+        driver.message("chargebridge/car2/plug", "connected")
+        #expect(Self.commands(driver.send(.connected)).isEmpty)
+        #expect(Self.commands(driver.advance(3)).isEmpty)
+        #expect(Self.commands(driver.message("chargebridge/car2/mode/set", "off")).map(\.1) == ["stop"])
+        driver.message("chargebridge/car1/power", "10350")
+        let reading = driver.message("meter/grid", "10650") // house 300 W: car1 may keep its 15 A
+        #expect(Self.commands(reading).map(\.1) == [#"{"current": 15}"#])
     }
 
     @Test func payloadsAreWholeStepsWithoutSpuriousDecimals() {

@@ -492,24 +492,25 @@ public struct BridgeCore: Sendable {
     /// stop and reduction sent before any start or increase. Returns the vehicles whose
     /// command changed.
     private mutating func command(_ indices: [Int], now: Date, stretchEnd: Date?, actions: inout [BridgeAction]) -> [Int] {
-        if waitingForGridMeter(now: now, actions: &actions) { return [] }
+        // Waiting for the grid meter's first reading: stops and reductions go out, nothing starts.
+        let waiting = waitingForGridMeter(now: now, actions: &actions)
         var demands: [SiteGuard.Demand] = []
-        var owners: [Int] = []
-        for index in indices {
+        var owners: [Int] = [] // the position in `indices` of each demand
+        for (position, index) in indices.enumerated() {
             guard let demand = vehicles[index].demand(at: now, priceStretchEnd: stretchEnd) else { continue }
             demands.append(demand)
-            owners.append(index)
+            owners.append(position)
         }
-        var powers: [Int: Double] = [:]
-        let room = roomW(now: now)
-        dividedRoomW = room
+        var powers = Array(repeating: 0.0, count: indices.count)
+        let room = waiting ? config.location.maxPowerW : roomW(now: now)
+        dividedRoomW = waiting ? nil : room
         if !demands.isEmpty {
-            for (index, power) in zip(owners, SiteGuard.divide(demands, roomW: room)) { powers[index] = power }
+            for (position, power) in zip(owners, SiteGuard.divide(demands, roomW: room)) { powers[position] = power }
         }
         var lowering: [(index: Int, payload: String?)] = []
         var raising: [(index: Int, payload: String?)] = []
-        for index in indices {
-            var power = powers[index] ?? 0
+        for (position, index) in indices.enumerated() {
+            var power = powers[position]
             let told = vehicles[index].toldW
             if power > told, told > 0, let reduced = vehicles[index].reducedAt, now.timeIntervalSince(reduced) < SiteGuard.raiseDelaySeconds {
                 power = told // raised again a little later: a meter hovering at a step does not make it flap
@@ -518,6 +519,8 @@ public struct BridgeCore: Sendable {
             // The same command gives the same payload: nothing to compare (most vehicles, most ticks).
             let previous = vehicles[index].commanded
             if previous == wanted { continue }
+            let lowers = wanted == .stop || (previous != nil && power < told)
+            if waiting, !lowers { continue }
             let topics = vehicles[index].config.topics
             let charger = vehicles[index].config.charger
             let payload = wanted.payload(topics: topics, charger: charger)
@@ -534,7 +537,7 @@ public struct BridgeCore: Sendable {
             // The charger hears a command only when its payload changes (a start at another power
             // is news only to a charger that takes a power limit).
             let sent = payload != previousPayload ? payload : nil
-            if wanted == .stop || (previous != nil && power < told) {
+            if lowers {
                 lowering.append((index, sent))
             } else {
                 raising.append((index, sent))
@@ -575,9 +578,10 @@ public struct BridgeCore: Sendable {
         return total
     }
 
-    /// Whether the chargers wait for the grid meter's first reading: after a start, commands
-    /// wait up to its staleness limit for it (a restart mid-charge leaves the chargers as they
-    /// were rather than stopping them all for a second); after that, no room is assumed.
+    /// Whether the chargers wait for the grid meter's first reading: after a start, starts and
+    /// increases wait up to its staleness limit for it (a restart mid-charge leaves the chargers
+    /// as they were rather than stopping them all for a second; stops and reductions, the
+    /// driver's `off` among them, still go out); after that, no room is assumed.
     private mutating func waitingForGridMeter(now: Date, actions: inout [BridgeAction]) -> Bool {
         guard let house, house.readAt == nil, let since = onlineSince else { return false }
         if now.timeIntervalSince(since) < house.staleAfter { return true }

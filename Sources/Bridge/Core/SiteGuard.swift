@@ -52,8 +52,12 @@ struct SiteGuard: Sendable {
     /// The power for each demand (in their order): 0, or one its charger can draw, at most its
     /// ceiling; together at most `roomW` (nil: no limit; below 0 counts as 0).
     static func divide(_ demands: [Demand], roomW: Double?) -> [Double] {
+        guard let roomW else {
+            // No limit: each gets what it wants, at a power its charger can draw.
+            return demands.map { $0.currentW > 0 || $0.mayStart ? drawableCeiling($0) : 0 }
+        }
         var powers = Array(repeating: 0.0, count: demands.count)
-        var room = roomW.map { Swift.max(0, $0) } ?? .infinity
+        var room = Swift.max(0, roomW)
         var byPriority: [Priority: [Int]] = [:]
         for (index, demand) in demands.enumerated() where drawableCeiling(demand) > 0 {
             byPriority[demand.priority, default: []].append(index)
