@@ -97,7 +97,8 @@ import TestSupport
     }
 
     @Test func aBridgeRestartMidChargeKeepsTheLimit() async throws {
-        let rig = try await SiteRig.start(houseW: 2_000)
+        // This meter reports kW with export as positive (units: kW, export_positive: true).
+        let rig = try await SiteRig.start(houseW: 2_000, kilowattsExportPositive: true)
         defer { Task { await rig.stop() } }
         try await rig.plugAll()
         try await rig.probe.publish("fast", to: "chargebridge/wallbox/mode/set")
@@ -151,7 +152,9 @@ final class SiteRig: @unchecked Sendable {
         self.bridge = bridge
     }
 
-    static func start(houseW: Double) async throws -> SiteRig {
+    /// `kilowattsExportPositive`: the meter publishes a bare number in kW, export positive,
+    /// instead of JSON in W, import positive.
+    static func start(houseW: Double, kilowattsExportPositive: Bool = false) async throws -> SiteRig {
         let broker = try await MosquittoBroker.start()
         let folder = try BridgeServiceTests.temporaryFolder()
         let tariff = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -163,7 +166,7 @@ final class SiteRig: @unchecked Sendable {
         location:
           id: home
           max_power_w: \(Int(SiteGuardEndToEndTests.limitW))
-          grid: {topic: meter/grid, path: $.power}
+          grid: \(kilowattsExportPositive ? "{topic: meter/grid, units: kW, export_positive: true}" : "{topic: meter/grid, path: $.power}")
         tariff: "\(tariff)"
         database: ledger.sqlite
         metering: {flush_interval_s: 1, publish_interval_s: 60, power_stale_after_s: \(Int(SiteGuardEndToEndTests.staleSeconds))}
@@ -214,7 +217,8 @@ final class SiteRig: @unchecked Sendable {
                       topics: .init(command: "zigbee2mqtt/plug/set", power: "chargebridge/plug/power", energy: "chargebridge/plug/energy",
                                     plug: "chargebridge/plug/plug", soc: "chargebridge/plug/soc"),
                       start: #"{"state": "ON"}"#, stop: #"{"state": "OFF"}"#, battery: .init(capacityWh: 40_000, socPercent: 40)),
-        ], meter: EmulatedGridMeter(topic: "meter/grid", everySeconds: 5, jsonKey: "power"), houseW: houseW,
+        ], meter: kilowattsExportPositive ? EmulatedGridMeter(topic: "meter/grid", everySeconds: 5, kilowatts: true, exportPositive: true)
+                                          : EmulatedGridMeter(topic: "meter/grid", everySeconds: 5, jsonKey: "power"), houseW: houseW,
            reportEverySeconds: 20, clock: devices)
         try await site.start()
         let probe = try await Probe.start(url: broker.url, filter: "chargebridge/#")
