@@ -96,6 +96,34 @@ import TestSupport
         rig.expectSwitchingHolds(log)
     }
 
+    @Test func smartCarsAtNightUnderAHouseThatComesAndGoes() async throws {
+        // 22:30, half an hour before the off-peak prices: the three cars plan for the night together.
+        let rig = try await SiteRig.start(houseW: 600, at: SiteRig.evening.addingTimeInterval(4.5 * 3600))
+        defer { Task { await rig.stop() } }
+        try await rig.plugAll()
+        // Two hours of a house that jumps every 5 to 15 minutes between 300 W and 11 kW (seeded).
+        var random = SeededGenerator(seed: 15)
+        let end = rig.clock.now().addingTimeInterval(2 * 3600)
+        var houses: [Double] = []
+        while rig.clock.now() < end {
+            try await rig.run(minutes: Double.random(in: 5...15, using: &random))
+            let house = Double(Int.random(in: 3...110, using: &random) * 100)
+            houses.append(house)
+            rig.site.setHouse(house)
+        }
+        let log = rig.site.log
+        rig.report(log)
+        let violations = log.violations(limitW: Self.limitW, reactionSeconds: Self.reactionSeconds)
+        #expect(violations.isEmpty, "\(violations.map(\.description).joined(separator: "\n"))")
+        // The plans were followed: every car charged in the night.
+        for id in ["wallbox", "box", "plug"] {
+            #expect(log.energyWh(of: id, to: rig.clock.now()) > 1_000, "\(id) charged \(log.energyWh(of: id, to: rig.clock.now())) Wh")
+        }
+        #expect(houses.count >= 8)
+        rig.expectOnlyFollowableCommands(log)
+        rig.expectSwitchingHolds(log)
+    }
+
     @Test func aBridgeRestartMidChargeKeepsTheLimit() async throws {
         // This meter reports kW with export as positive (units: kW, export_positive: true).
         let rig = try await SiteRig.start(houseW: 2_000, kilowattsExportPositive: true)
@@ -154,7 +182,7 @@ final class SiteRig: @unchecked Sendable {
 
     /// `kilowattsExportPositive`: the meter publishes a bare number in kW, export positive,
     /// instead of JSON in W, import positive.
-    static func start(houseW: Double, kilowattsExportPositive: Bool = false) async throws -> SiteRig {
+    static func start(houseW: Double, kilowattsExportPositive: Bool = false, at start: Date = evening) async throws -> SiteRig {
         let broker = try await MosquittoBroker.start()
         let folder = try BridgeServiceTests.temporaryFolder()
         let tariff = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -205,7 +233,7 @@ final class SiteRig: @unchecked Sendable {
 
         """.write(toFile: path, atomically: true, encoding: .utf8)
         let config = try BridgeConfigLoader.load(path: path)
-        let clock = AcceleratedClock(start: evening, factor: SiteGuardEndToEndTests.speed)
+        let clock = AcceleratedClock(start: start, factor: SiteGuardEndToEndTests.speed)
         let devices = DeviceClock(now: { clock.now() }, sleep: { try await clock.sleep(seconds: $0) })
         let site = try EmulatedSite(brokerURL: broker.url, chargers: [
             .current(id: "wallbox", phases: 3, minCurrentA: 6, maxCurrentA: 16, topics: .bridgeDefaults(id: "wallbox"),
