@@ -9,7 +9,7 @@ import TestSupport
 /// mosquitto, the real bridge services on an accelerated clock, emulated chargers of all three
 /// kinds that draw exactly what they are told (TestSupport's EmulatedSite: an OpenEVSE-style
 /// current charger, openevse_esp32_firmware docs/mqtt.md; a charger told a power; a
-/// Zigbee2MQTT relay, zigbee2mqtt.io's {"state": "ON"/"OFF"} on <device>/set) and an emulated
+/// Zigbee2MQTT relay, {"state": "ON"/"OFF"} on <device>/set, zigbee2mqtt.io/guide/usage/mqtt_topics_and_messages) and an emulated
 /// grid meter. Scripted hours of a busy evening; every assertion is on what the emulated
 /// chargers drew, from their records: the house plus the chargers never above the limit, but
 /// for the moments between the house rising and the bridge re-dividing, which must come within

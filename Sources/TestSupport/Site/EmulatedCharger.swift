@@ -4,7 +4,7 @@ import Foundation
 /// to do, it draws exactly that, and nothing a real one would not.
 ///
 /// - `switched`: a relay or smart plug (Zigbee2MQTT's `{"state": "ON"}` / `{"state": "OFF"}` on
-///   `<device>/set`, zigbee2mqtt.io "MQTT topics and messages"): the start payload draws all of
+///   `zigbee2mqtt/<friendly_name>/set`, zigbee2mqtt.io/guide/usage/mqtt_topics_and_messages): the start payload draws all of
 ///   `powerW`, the stop payload nothing.
 /// - `current`: an EVSE told a current per phase (OpenEVSE's `charge_current` on
 ///   `<base>/override/set`, openevse_esp32_firmware docs/mqtt.md; the IEC 61851 control pilot
