@@ -124,6 +124,35 @@ import TestSupport
         rig.expectSwitchingHolds(log)
     }
 
+    @Test func withoutPricesSmartCarsChargeAtOnceAndStillShare() async throws {
+        // A dynamic tariff whose only prices are long past: no plan, so smart cars charge at
+        // once like fast ones, and share the room like them.
+        let rig = try await SiteRig.start(houseW: 1_000, tariff: """
+        {timeZone: Europe/Amsterdam, currency: EUR, tariffs: [{type: dynamic, currency: EUR}],
+         dynamic: {prices: [{start: "2020-01-01T00:00:00Z", end: "2020-01-01T01:00:00Z", price: 0.3}]}}
+        """)
+        defer { Task { await rig.stop() } }
+        try await rig.plugAll()
+        try await rig.run(minutes: 10)
+        #expect(rig.site.chargersW > 10_000)
+        rig.site.setHouse(8_000)
+        try await rig.run(minutes: 10)
+        #expect(rig.site.chargersW <= SiteGuardEndToEndTests.limitW - 8_000)
+        #expect(rig.site.chargersW > 0)
+        rig.site.setHouse(500)
+        try await rig.run(minutes: 10)
+
+        let log = rig.site.log
+        rig.report(log)
+        let violations = log.violations(limitW: Self.limitW, reactionSeconds: Self.reactionSeconds)
+        #expect(violations.isEmpty, "\(violations.map(\.description).joined(separator: "\n"))")
+        for id in ["wallbox", "box", "plug"] {
+            #expect(log.energyWh(of: id, to: rig.clock.now()) > 500, "\(id) charged \(log.energyWh(of: id, to: rig.clock.now())) Wh")
+        }
+        rig.expectOnlyFollowableCommands(log)
+        rig.expectSwitchingHolds(log)
+    }
+
     @Test func aBridgeRestartMidChargeKeepsTheLimit() async throws {
         // This meter reports kW with export as positive (units: kW, export_positive: true).
         let rig = try await SiteRig.start(houseW: 2_000, kilowattsExportPositive: true)
@@ -182,7 +211,8 @@ final class SiteRig: @unchecked Sendable {
 
     /// `kilowattsExportPositive`: the meter publishes a bare number in kW, export positive,
     /// instead of JSON in W, import positive.
-    static func start(houseW: Double, kilowattsExportPositive: Bool = false, at start: Date = evening) async throws -> SiteRig {
+    /// `tariff`: the configuration's tariff (inline), instead of the example time-of-use file.
+    static func start(houseW: Double, kilowattsExportPositive: Bool = false, at start: Date = evening, tariff inline: String? = nil) async throws -> SiteRig {
         let broker = try await MosquittoBroker.start()
         let folder = try BridgeServiceTests.temporaryFolder()
         let tariff = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -195,7 +225,7 @@ final class SiteRig: @unchecked Sendable {
           id: home
           max_power_w: \(Int(SiteGuardEndToEndTests.limitW))
           grid: \(kilowattsExportPositive ? "{topic: meter/grid, units: kW, export_positive: true}" : "{topic: meter/grid, path: $.power}")
-        tariff: "\(tariff)"
+        tariff: \(inline ?? "\"\(tariff)\"")
         database: ledger.sqlite
         metering: {flush_interval_s: 1, publish_interval_s: 60, power_stale_after_s: \(Int(SiteGuardEndToEndTests.staleSeconds))}
         vehicles:
