@@ -51,12 +51,13 @@ chaos: release
 	@CHAOS_CYCLES=$(CHAOS_CYCLES) CHAOS_SEED=$(CHAOS_SEED) .build/release/chargebridge-chaos
 
 # Load campaign on loopback: 1,000 vehicles on one bridge, then a burst test; one JSON line.
-# LOAD_VEHICLES, LOAD_SECONDS (steady phase, default 60), LOAD_SEED, LOAD_BURST_RATES="10000,50000" ...
+# LOAD_VEHICLES, LOAD_SECONDS (steady phase, default 60), LOAD_SEED, LOAD_BURST_RATES="10000,50000",
+# LOAD_PUBLISHER=client (the burst through the MQTT client publishers) ...
 # (see the README's Load section); about 110 s by default.
 load: release
 	@LOAD_VEHICLES=$(LOAD_VEHICLES) LOAD_SECONDS=$(LOAD_SECONDS) LOAD_SEED=$(LOAD_SEED) LOAD_PLUGS_PER_S=$(LOAD_PLUGS_PER_S) \
 	  LOAD_BURST_RATES=$(LOAD_BURST_RATES) LOAD_BURST_SECONDS=$(LOAD_BURST_SECONDS) LOAD_MAX_LAG_S=$(LOAD_MAX_LAG_S) \
-	  LOAD_KEEP=$(LOAD_KEEP) .build/release/chargebridge-load
+	  LOAD_KEEP=$(LOAD_KEEP) LOAD_PUBLISHER=$(LOAD_PUBLISHER) .build/release/chargebridge-load
 
 # libFuzzer campaign over the parsers (not part of `make test`): a separate release build with the
 # fuzzer sanitizer in .build-fuzz (FUZZ_ASAN=1: also AddressSanitizer, in .build-fuzz-asan, about

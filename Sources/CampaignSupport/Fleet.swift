@@ -36,7 +36,13 @@ public final class Fleet: @unchecked Sendable {
     public private(set) var bridge: BridgeProcess?
     /// Readings (any vehicle input) sent to the bridge so far.
     public private(set) var sent = 0
+    /// When set (`useBatchPublisher()`), paced counter readings go through it rather than the
+    /// MQTT client publishers.
+    public private(set) var batchPublisher: BatchPublisher?
     private let keep: Bool
+    /// The connection `ledgerEnergyWh()` reads with, and the energy of the records up to `lastId`.
+    private var ledgerReader: DatabaseQueue?
+    private var ledgerRead: (energyWh: Double, lastId: Int64) = (0, 0)
 
     /// Writes the configuration and connects the observer and publishers; the bridge is not started.
     /// `publishIntervalSeconds`: the bridge's `metering.publish_interval_s`.
@@ -97,6 +103,13 @@ public final class Fleet: @unchecked Sendable {
         return try ProcessUsage(pid: pid)
     }
 
+    /// CPU time so far, s, of the bridge, the broker and this process (the publishers, the
+    /// observer and the ledger reads): the three share the machine.
+    public func cpuSeconds() throws -> (bridge: Double, broker: Double, campaign: Double) {
+        guard let brokerPid = broker.pid else { throw CampaignError("the broker is not running") }
+        return (try usage().cpuSeconds, try ProcessUsage(pid: brokerPid).cpuSeconds, try ProcessUsage(pid: getpid()).cpuSeconds)
+    }
+
     // MARK: Readings
 
     private func send(_ text: String, vehicle index: Int, input: String) async throws {
@@ -124,6 +137,13 @@ public final class Fleet: @unchecked Sendable {
         try await send(connected ? "connected" : "disconnected", vehicle: index, input: "plug")
     }
 
+    /// Sends paced counter readings from now on through one ``BatchPublisher`` connection
+    /// (all vehicles' readings through it, so each vehicle's stay in order), each 5 ms slice's
+    /// readings in one write.
+    public func useBatchPublisher() throws {
+        batchPublisher = try BatchPublisher(port: broker.port, clientID: "load-burst")
+    }
+
     /// Sends `readings` counter readings, each adding 1 Wh to one vehicle's counter (round robin
     /// from vehicle `from`), at `rate` per second (paced in 5 ms slices), or with `rate` nil as
     /// fast as the publishers take them (one task per publisher). Returns the instants the first
@@ -135,6 +155,16 @@ public final class Fleet: @unchecked Sendable {
             var done = 0
             while done < readings {
                 let due = min(readings, Int(Double(rate) * seconds(ContinuousClock.now - start)) + rate / 200)
+                if let batch = batchPublisher {
+                    while done < due {
+                        let index = (from + done) % count
+                        vehicles[index].counterWh += 1
+                        batch.append(topic: vehicles[index].prefix + "energy", payload: String(vehicles[index].counterWh))
+                        done += 1
+                        sent += 1
+                    }
+                    try batch.flush()
+                }
                 while done < due {
                     try await counterReading(vehicle: (from + done) % count, adding: 1)
                     done += 1
@@ -175,12 +205,30 @@ public final class Fleet: @unchecked Sendable {
     // MARK: The ledger
 
     /// Energy in the ledger's meter records, Wh (read beside the running bridge; WAL mode).
+    /// Meter records are only ever added, in id order, so each read sums only the rows stored
+    /// since the one before, on one connection kept open: the campaign polls every 20 ms while
+    /// the bridge catches up, and a new connection and a sum over every record each time took
+    /// CPU from the bridge it was waiting for (the ledger holds a record per charging vehicle
+    /// and second).
     public func ledgerEnergyWh() throws -> Double {
-        var configuration = Configuration()
-        configuration.readonly = true
-        configuration.busyMode = .timeout(5)
-        let queue = try DatabaseQueue(path: databasePath, configuration: configuration)
-        return try queue.read { try Double.fetchOne($0, sql: "SELECT COALESCE(SUM(energy_wh), 0) FROM meter_record") ?? 0 }
+        if ledgerReader == nil {
+            var configuration = Configuration()
+            configuration.readonly = true
+            configuration.busyMode = .timeout(5)
+            ledgerReader = try DatabaseQueue(path: databasePath, configuration: configuration)
+        }
+        let after = ledgerRead.lastId
+        let (energy, lastId) = try ledgerReader!.read { db -> (Double, Int64?) in
+            guard let row = try Row.fetchOne(db, sql: "SELECT COALESCE(SUM(energy_wh), 0), MAX(id) FROM meter_record WHERE id > ?",
+                                             arguments: [after]) else { return (0, nil) }
+            let energy: Double = row[0]
+            let lastId: Int64? = row[1]
+            return (energy, lastId)
+        }
+        if let lastId {
+            ledgerRead = (ledgerRead.energyWh + energy, lastId)
+        }
+        return ledgerRead.energyWh
     }
 
     /// Waits until the ledger holds at least `energyWh`; returns when it did, nil if not `within`.
@@ -206,6 +254,8 @@ public final class Fleet: @unchecked Sendable {
     }
 
     public func shutdown() async {
+        ledgerReader = nil
+        batchPublisher = nil
         _ = await bridge?.stop()
         bridge = nil
         for publisher in publishers { await publisher.shutdown() }

@@ -62,6 +62,11 @@ public final class MosquittoBroker: Sendable {
         }
     }
 
+    /// The running broker's process id (nil when it is not running), for its CPU time.
+    public var pid: Int32? {
+        process.value.flatMap { $0.isRunning ? $0.processIdentifier : nil }
+    }
+
     /// `mqtt://127.0.0.1:PORT`, or `mqtts://` with TLS.
     public var url: String { "\(options.tls == nil ? "mqtt" : "mqtts")://127.0.0.1:\(port)" }
 

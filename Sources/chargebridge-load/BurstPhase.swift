@@ -18,6 +18,10 @@ enum BurstPhase {
         var keptUp: Bool
         /// The bridge's CPU time for the step, ms per 1,000 readings.
         var cpuMsPer1k: Double
+        /// The same for the broker and for this process (publishers, observer, ledger reads),
+        /// which share the machine with the bridge.
+        var brokerCpuMsPer1k: Double
+        var campaignCpuMsPer1k: Double
     }
 
     static func run(fleet: Fleet, settings: LoadSettings) async throws -> [Step] {
@@ -25,18 +29,22 @@ enum BurstPhase {
         var cursor = 0
         for rate in settings.burstRates {
             let baseline = try await fleet.settledLedgerEnergy()
-            let cpuBefore = try fleet.usage().cpuSeconds
+            let cpuBefore = try fleet.cpuSeconds()
             let readings = Int(Double(rate) * settings.burstSeconds)
             let (start, lastSent) = try await fleet.sendCounterReadings(readings, rate: rate, from: cursor)
             cursor = (cursor + readings) % fleet.vehicles.count
             let sentRate = Double(readings) / seconds(lastSent - start)
             let caughtUp = try await fleet.waitForLedger(baseline + Double(readings), within: .seconds(settings.maxLagSeconds + 5))
             let lag = caughtUp.map { seconds($0 - lastSent) }
-            let cpuMsPer1k = (try fleet.usage().cpuSeconds - cpuBefore) * 1000 / (Double(readings) / 1000)
+            let cpuAfter = try fleet.cpuSeconds()
+            let perThousand = { (seconds: Double) in seconds * 1000 / (Double(readings) / 1000) }
+            let cpuMsPer1k = perThousand(cpuAfter.bridge - cpuBefore.bridge)
             let persistedRate = lag.map { Double(readings) / (seconds(lastSent - start) + $0) } ?? 0
             let keptUp = (lag.map { $0 <= settings.maxLagSeconds } ?? false) && sentRate >= 0.95 * Double(rate)
-            steps.append(Step(rate: rate, sentRate: sentRate, readings: readings, lagSeconds: lag, persistedRate: persistedRate, keptUp: keptUp, cpuMsPer1k: cpuMsPer1k))
-            progress("burst: \(rate)/s for \(settings.burstSeconds) s: sent at \(Int(sentRate))/s, in the ledger \(lag.map { String(format: "%.2f s", $0) } ?? "not within \(settings.maxLagSeconds + 5) s") after the last, \(keptUp ? "kept up" : "fell behind"); bridge CPU \(String(format: "%.1f", cpuMsPer1k)) ms per 1k readings")
+            steps.append(Step(rate: rate, sentRate: sentRate, readings: readings, lagSeconds: lag, persistedRate: persistedRate, keptUp: keptUp, cpuMsPer1k: cpuMsPer1k,
+                              brokerCpuMsPer1k: perThousand(cpuAfter.broker - cpuBefore.broker),
+                              campaignCpuMsPer1k: perThousand(cpuAfter.campaign - cpuBefore.campaign)))
+            progress("burst: \(rate)/s for \(settings.burstSeconds) s: sent at \(Int(sentRate))/s, in the ledger \(lag.map { String(format: "%.2f s", $0) } ?? "not within \(settings.maxLagSeconds + 5) s") after the last, \(keptUp ? "kept up" : "fell behind"); CPU per 1k readings: bridge \(String(format: "%.1f", cpuMsPer1k)) ms, broker \(String(format: "%.1f", steps.last!.brokerCpuMsPer1k)) ms, campaign \(String(format: "%.1f", steps.last!.campaignCpuMsPer1k)) ms")
             if !keptUp { break }
         }
         return steps

@@ -19,6 +19,10 @@ struct LoadSettings {
     var maxLagSeconds = 1.5
     /// Keep the temporary folder (ledger, logs) (LOAD_KEEP=1).
     var keep = false
+    /// How the burst's readings are sent (LOAD_PUBLISHER): `batch` (default), one bare MQTT
+    /// connection writing each 5 ms slice's readings at once (see `BatchPublisher`), or
+    /// `client`, the two MQTT client publishers of the steady phase, one message at a time.
+    var batchPublisher = true
 
     init(environment: [String: String]) {
         if let value = environment["LOAD_VEHICLES"].flatMap(Int.init), value > 0 { vehicles = value }
@@ -31,5 +35,6 @@ struct LoadSettings {
         if let value = environment["LOAD_BURST_SECONDS"].flatMap(Double.init), value > 0 { burstSeconds = value }
         if let value = environment["LOAD_MAX_LAG_S"].flatMap(Double.init), value > 0 { maxLagSeconds = value }
         keep = environment["LOAD_KEEP"] == "1"
+        batchPublisher = environment["LOAD_PUBLISHER"] != "client"
     }
 }

@@ -32,6 +32,7 @@ func campaign() async throws -> [String: Any] {
         for index in fleet.vehicles.indices where !fleet.vehicles[index].plugged {
             try await fleet.plug(vehicle: index, in: true, soc: Int.random(in: 10...60, using: &random))
         }
+        if settings.batchPublisher { try fleet.useBatchPublisher() }
         let steps = try await BurstPhase.run(fleet: fleet, settings: settings)
         let end = try fleet.usage()
         await fleet.shutdown()
@@ -57,9 +58,12 @@ func campaign() async throws -> [String: Any] {
             "burst_lags_s": steps.map { $0.lagSeconds.map(round3) ?? -1 },
             "burst_sent_per_s": steps.map { round3($0.sentRate) },
             "burst_cpu_ms_per_1k_readings": steps.map { round3($0.cpuMsPer1k) },
+            "burst_broker_cpu_ms_per_1k_readings": steps.map { round3($0.brokerCpuMsPer1k) },
+            "burst_campaign_cpu_ms_per_1k_readings": steps.map { round3($0.campaignCpuMsPer1k) },
             "sustained_readings_per_s": best?.rate ?? 0,
             "sustained_persisted_readings_per_s": round3(best?.persistedRate ?? 0),
             "max_lag_s": settings.maxLagSeconds,
+            "burst_publisher": settings.batchPublisher ? "batch" : "client",
             "duration_s": round3(seconds(ContinuousClock.now - started)),
         ]
     } catch {

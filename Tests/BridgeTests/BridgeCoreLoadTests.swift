@@ -66,6 +66,29 @@ import Tariffs
         #expect(records.allSatisfy { $0.end.timeIntervalSince($0.start) < 1.01 })
     }
 
+    /// Every vehicle flushes on the same ticks, whenever it was plugged in, so the readings of a
+    /// second reach the ledger with one flush. (Each on the phase of its own plug-in, half the
+    /// vehicles flushed on odd ticks and half on even ones: `make load`'s last readings waited
+    /// 0.5-1 s for the ledger, 0.8 s on average, where one phase makes it 0-1 s.)
+    @Test func everyVehicleFlushesOnTheSameTicks() throws {
+        var driver = CoreDriver(config: try BridgeFixtures.config(vehicles: Self.fleet(3), location: ""), start: night)
+        driver.send(.connected)
+        driver.message("chargebridge/car1/plug", "connected")
+        driver.advance(0.5, step: 0.5)
+        driver.message("chargebridge/car2/plug", "connected")
+        driver.advance(0.25, step: 0.25)
+        driver.message("chargebridge/car3/plug", "connected")
+        for car in ["car1", "car2", "car3"] { driver.message("chargebridge/\(car)/power", "7000") }
+        // Ticks every half interval for 4 s: every tick that flushes, flushes all three.
+        let ticks = (0..<8).map { _ in driver.advance(0.5, step: 0.5).records }
+        let flushes = ticks.filter { !$0.isEmpty }
+        #expect(flushes.count == 4)
+        for records in flushes {
+            #expect(records.map(\.vehicleId).sorted() == ["car1", "car2", "car3"])
+            #expect(records.allSatisfy { abs($0.energyWh - 7000.0 / 3600) < 1e-6 })
+        }
+    }
+
     /// The state is written again only when an input changes or the clock passes a departure or
     /// a slot's end; those moments must still update it.
     @Test func theStateFollowsTheDepartureAndTheSlotsWithoutBeingRewrittenInBetween() throws {

@@ -393,6 +393,7 @@ import TestSupport
         var driver = CoreDriver(config: config, start: BridgeFixtures.at("2025-11-17T19:00:00Z").addingTimeInterval(Double(seed) * 1234))
         driver.send(.connected)
         var house = 500.0
+        var sitePublished: Date?
         for _ in 0..<1500 {
             let id = ids.randomElement(using: &random)!
             let event: BridgeEvent
@@ -433,6 +434,13 @@ import TestSupport
                 }
                 #expect(drawable, "seed \(seed): \(told.vehicleId) told \(told.powerW) W")
             }
+            // <base>/site: at most once a second (a reconnect publishes it again at once).
+            if case .connected = event { sitePublished = nil }
+            if !actions.published("chargebridge/site").isEmpty {
+                if let last = sitePublished { #expect(driver.now.timeIntervalSince(last) >= 1, "seed \(seed): site twice within a second") }
+                sitePublished = driver.now
+                #expect(actions.published("chargebridge/site").count == 1)
+            }
             // Stops and reductions before starts and increases.
             let powers = Dictionary(uniqueKeysWithValues: after.map { ($0.vehicleId, $0.powerW) })
             var raised = false
@@ -452,6 +460,22 @@ import TestSupport
         .current(phases: 3, maxCurrentA: 16), .current(phases: 1, minCurrentA: 6, maxCurrentA: 32, stepA: 0.5),
         .power(minPowerW: 1400, maxPowerW: 7400, phases: 1), .switched(powerW: 3680, phases: 1), .switched(powerW: 11000),
     ]
+
+    @Test func aStaleMeterCountsTheHighestOfTheHourUpToItsLastReadingAndNeverAnExport() {
+        let start = Date(timeIntervalSince1970: 1_763_398_800)
+        var house = HouseLoad(staleAfter: 10)
+        #expect(house.houseW(at: start) == nil)
+        house.reading(gridW: -3000, chargersW: 0, at: start) // solar exports 3 kW
+        #expect(house.houseW(at: start.addingTimeInterval(5)) == -3000)
+        #expect(house.houseW(at: start.addingTimeInterval(11)) == 0)
+        house.reading(gridW: 4000, chargersW: 1000, at: start.addingTimeInterval(20)) // house 3,000 W
+        house.reading(gridW: 1000, chargersW: 0, at: start.addingTimeInterval(30)) // house 1,000 W
+        #expect(house.houseW(at: start.addingTimeInterval(35)) == 1000)
+        #expect(house.houseW(at: start.addingTimeInterval(45)) == 3000)
+        // An hour on, the 3,000 W have left the hour up to the last reading.
+        house.reading(gridW: 500, chargersW: 0, at: start.addingTimeInterval(20 + 3601))
+        #expect(house.houseW(at: start.addingTimeInterval(20 + 3601 + 11)) == 1000)
+    }
 
     @Test(arguments: [11, 12, 13] as [UInt64])
     func divisionsAreDrawableWithinTheRoomByPriorityAndFair(seed: UInt64) {

@@ -27,6 +27,9 @@ public struct BridgeCore: Sendable {
     private var prices: PriceFeeds
     /// The current price last published on `<base>/price`.
     private var publishedPrice: Double?
+    /// When every vehicle's meter was last flushed: all of them flush together, on the tick
+    /// nearest each flush interval since (see ``step(now:touched:actions:)``).
+    private var flushedAt: Date?
     /// Whether the service has told us the broker is there (and retained messages have had
     /// their moment to arrive). Before that, inputs only update state: nothing is published or
     /// commanded, so a restart never overwrites the retained wishes before reading them.
@@ -162,7 +165,7 @@ public struct BridgeCore: Sendable {
             vehicles[index].lastSessionId = restored.sessionId
             vehicles[index].plugged = true
             vehicles[index].meter.begin(at: restored.meteredUntil, counterWh: restored.counterWh)
-            vehicles[index].lastFlush = now
+            if flushedAt == nil { flushedAt = now }
             replanVehicles.insert(index)
             actions.append(.log(level: .notice, message: "\(vehicleId): continuing session \(restored.sessionId) with \(Int(restored.energyWh)) Wh metered"))
         }
@@ -297,7 +300,7 @@ public struct BridgeCore: Sendable {
             vehicles[index].switchedOffAt = nil
             vehicles[index].reducedAt = nil
             vehicles[index].meter.begin(at: now)
-            vehicles[index].lastFlush = now
+            if flushedAt == nil { flushedAt = now }
             actions.append(.sessionOpened(vehicleId: id, sessionId: sessionId, at: now,
                                           counterWh: vehicles[index].meter.usesCounter ? vehicles[index].meter.lastCounterWh : nil))
             actions.append(.log(level: .info, message: "\(id): plugged in, session \(sessionId)"))
@@ -319,13 +322,17 @@ public struct BridgeCore: Sendable {
     /// `touched`: the vehicles a message concerned (nil: all of them).
     private mutating func step(now: Date, touched: [Int]?, actions: inout [BridgeAction]) {
         var indices = touched ?? Array(vehicles.indices)
+        // Every vehicle is flushed on the same ticks, so the energy of readings that arrive
+        // together reaches the ledger together, at most one interval later. (Each vehicle on its
+        // own phase, from its plug-in, flushed on odd or even ticks: the last of a second's
+        // readings waited for both, 0.5-1 s.) Ticks come every half flush interval; a tick a hair
+        // early must not put the flush off by half an interval (every 1.5 s instead of every
+        // second). A message's own step does not flush: the next tick does.
+        let flushing = touched == nil && (flushedAt.map { now.timeIntervalSince($0) >= config.metering.flushIntervalSeconds * 0.75 } ?? true)
+        if flushing { flushedAt = now }
         for index in indices {
             vehicles[index].meter.advance(to: now)
-            // Ticks come every half flush interval; a tick a hair early must not put the flush off
-            // by half an interval (energy reached the ledger every 1.5 s instead of every second).
-            if let last = vehicles[index].lastFlush, now.timeIntervalSince(last) >= config.metering.flushIntervalSeconds * 0.75 {
-                flush(vehicle: index, now: now, actions: &actions)
-            }
+            if flushing { flush(vehicle: index, now: now, actions: &actions) }
             if let plan = vehicles[index].plan, plan.request.end <= now {
                 replanVehicles.insert(index) // the departure passed: plan for the next one
             }
@@ -368,7 +375,6 @@ public struct BridgeCore: Sendable {
     }
 
     private mutating func flush(vehicle index: Int, now: Date, actions: inout [BridgeAction]) {
-        vehicles[index].lastFlush = now
         guard let session = vehicles[index].session, let taken = vehicles[index].meter.take(at: now) else { return }
         let id = vehicles[index].config.id
         let record = EnergyRecord(

@@ -40,11 +40,13 @@ struct HouseLoad: Sendable {
         return now.timeIntervalSince(readAt) <= staleAfter
     }
 
-    /// The house load the guard counts with at `now`, W: the latest when fresh, else the
-    /// highest of the hour up to the last reading; nil when the meter has not spoken yet.
+    /// The house load the guard counts with at `now`, W: the latest when fresh (below 0 while
+    /// solar exports), else the highest of the hour up to the last reading, never below 0 (a
+    /// silent meter does not count on panels that may have stopped); nil when the meter has
+    /// not spoken yet.
     func houseW(at now: Date) -> Double? {
         guard let latestW else { return nil }
         if isFresh(at: now) { return latestW }
-        return peaks.first?.houseW ?? latestW
+        return Swift.max(0, peaks.first?.houseW ?? latestW)
     }
 }

@@ -46,7 +46,6 @@ struct VehicleState: Sendable {
     var switchedOnAt: Date?
     var switchedOffAt: Date?
     var reducedAt: Date?
-    var lastFlush: Date?
     var lastCostRefresh: Date?
     var costsStale = false
     /// Topics whose bad payloads were already logged (logged once until a good one arrives).
