@@ -67,7 +67,8 @@ let package = Package(
         // The test kit, a product like NIO's NIOTestUtils: a real mosquitto on a free loopback port,
         // throwaway TLS certificates, a local HTTP server, the built binary, a seeded generator. Used
         // by the tests, the bench, make chaos and make load, and `chargebridge demo`.
-        .target(name: "TestSupport", dependencies: ["Locking"]),
+        // Also emulated devices for the site (chargers of every kind, a grid meter) over the MQTT client.
+        .target(name: "TestSupport", dependencies: ["Locking", "MQTT", .product(name: "Logging", package: "swift-log")]),
         // Day-ahead price sources over HTTP (aWATTar, ENTSO-E), polling, file watching.
         .target(
             name: "PriceSources",
@@ -128,7 +129,7 @@ let package = Package(
             name: "MQTTTests",
             dependencies: ["MQTT", "TestSupport", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "TestSupportTests", dependencies: ["TestSupport", "MQTT", "Locking"]),
         .testTarget(name: "PriceSourcesTests", dependencies: ["PriceSources", "Tariffs", "TestSupport"], resources: [.copy("Responses")]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,4 +1,5 @@
 import Foundation
+import Planning
 import Testing
 @testable import Bridge
 
@@ -17,8 +18,10 @@ import Testing
         driver.message("openevse/vehicle", "1")
         #expect(driver.core.isPlugged(vehicleId: "leaf"))
         #expect(driver.actions.published("openevse/override/set") == [#"{"state": "disabled"}"#])
+        // A current charger of 6-32 A on one phase: fast asks for all of its 32 A.
+        #expect(config.vehicles[0].charger == .current(phases: 1, minCurrentA: 6, maxCurrentA: 32, stepA: 1))
         let fast = driver.message("chargebridge/leaf/mode/set", "fast")
-        #expect(fast.published("openevse/override/set") == [#"{"state": "active"}"#])
+        #expect(fast.published("openevse/override/set") == [#"{"state": "active", "charge_current": 32}"#])
         driver.message("openevse/session_energy", "250")
         #expect(driver.advance(1).records.map(\.energyWh) == [250])
         let off = driver.message("chargebridge/leaf/mode/set", "off")
@@ -29,6 +32,8 @@ import Testing
 
     @Test func zigbee2MQTTStyleJSONWithAKilowattHourCounter() throws {
         let config = try BridgeConfigLoader.load(path: Self.examples.appendingPathComponent("zigbee2mqtt.yaml").path)
+        // A relay: a switch charger, 0 or all of its 2300 W.
+        #expect(config.vehicles[0].charger == .switched(powerW: 2300, phases: 1))
         var driver = CoreDriver(config: config, start: evening)
         driver.send(.connected)
         driver.message("zigbee2mqtt/garage_charger", #"{"state": "OFF", "power": 0, "energy": 123.45, "linkquality": 120}"#)

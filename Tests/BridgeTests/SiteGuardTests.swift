@@ -37,6 +37,7 @@ import TestSupport
             capacity_wh: 60000
             efficiency: 1.0
             min_soc: \(minSoc)
+            phases: 3
             topics: {command_power: '{"current": {current_a}}'}
         """
     }
@@ -266,8 +267,8 @@ import TestSupport
           tariffs: [{type: dynamic, currency: EUR}]
           dynamic: {prices: [{start: "2020-01-01T00:00:00Z", end: "2020-01-01T01:00:00Z", price: 10}]}
         vehicles:
-          - {id: car1, topics: {command_power: '{"amps": {current_a}}'}}
-          - {id: car2, topics: {command_power: '{"amps": {current_a}}'}}
+          - {id: car1, phases: 3, topics: {command_power: '{"amps": {current_a}}'}}
+          - {id: car2, phases: 3, topics: {command_power: '{"amps": {current_a}}'}}
           - {id: car3}
         """, baseDirectory: URL(fileURLWithPath: "/tmp"))
         config.vehicles[2].charger = .switched(powerW: 3680, phases: 1)

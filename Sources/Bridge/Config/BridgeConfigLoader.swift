@@ -66,9 +66,10 @@ private struct Reader {
         var locationZone: String?
         var locationCurrency: String?
         if let value = root["location"], !value.isNull {
-            try known(value, "location", ["id", "max_power_w", "time_zone", "timezone", "currency"])
+            try known(value, "location", ["id", "max_power_w", "time_zone", "timezone", "currency", "grid"])
             location.id = try identifier(value["id"], "location.id") ?? "home"
             location.maxPowerW = try number(value["max_power_w"], "location.max_power_w", positive: true)
+            location.grid = try gridMeter(value["grid"], "location.grid")
             locationZone = try string(value["time_zone"] ?? value["timezone"], "location.time_zone")
             locationCurrency = try string(value["currency"], "location.currency")
         }
@@ -219,14 +220,44 @@ private struct Reader {
         }
     }
 
+    /// `location.grid`: the home's meter at the connection (docs/site.md).
+    func gridMeter(_ value: DocumentValue?, _ path: String) throws -> BridgeConfig.GridMeter? {
+        guard let value, !value.isNull else { return nil }
+        guard case .object = value else { throw ConfigError(key: path, problem: "must be a mapping with at least a topic, e.g. {topic: meter/grid}") }
+        try known(value, path, ["topic", "path", "units", "export_positive"])
+        guard let topic = try string(value["topic"], "\(path).topic") else {
+            throw ConfigError(key: "\(path).topic", problem: "is required: the topic the meter publishes its power on (W now, import positive)")
+        }
+        try checkTopic(topic, "\(path).topic")
+        var jsonPath: String?
+        if let text = try string(value["path"], "\(path).path") {
+            guard JSONPath(text) != nil else {
+                throw ConfigError(key: "\(path).path", problem: "'\(text)' must be a JSON path such as $.power")
+            }
+            jsonPath = text
+        }
+        var scale = 1.0
+        if let units = try string(value["units"], "\(path).units") {
+            switch units.uppercased() {
+            case "W": scale = 1
+            case "KW": scale = 1000
+            default: throw ConfigError(key: "\(path).units", problem: "'\(units)' must be W or kW")
+            }
+        }
+        let exportPositive = try bool(value["export_positive"], "\(path).export_positive") ?? false
+        return BridgeConfig.GridMeter(topic: topic, path: jsonPath, scale: scale, exportPositive: exportPositive)
+    }
+
     func vehicle(_ value: DocumentValue, _ path: String, baseTopic: String, siteLimit: Double?) throws -> VehicleConfig {
         guard case .object = value else { throw ConfigError(key: path, problem: "must be a mapping with at least an id") }
-        try known(value, path, ["id", "name", "capacity_wh", "max_power_w", "efficiency", "ready_by", "target_soc", "min_soc", "phases", "topics"])
+        try known(value, path, ["id", "name", "capacity_wh", "max_power_w", "efficiency", "ready_by", "target_soc", "min_soc", "phases",
+                                "min_current_a", "max_current_a", "current_step_a", "min_power_w", "topics"])
         guard let id = try identifier(value["id"], "\(path).id") else {
             throw ConfigError(key: "\(path).id", problem: "is required")
         }
         let capacity = try number(value["capacity_wh"], "\(path).capacity_wh", positive: true) ?? 60_000
-        let maxPower = try number(value["max_power_w"], "\(path).max_power_w", positive: true) ?? min(11_000, siteLimit ?? 11_000)
+        let givenMaxPower = try number(value["max_power_w"], "\(path).max_power_w", positive: true)
+        var maxPower = givenMaxPower ?? min(11_000, siteLimit ?? 11_000)
         let efficiency = try number(value["efficiency"], "\(path).efficiency", positive: true) ?? 0.9
         guard efficiency <= 1 else { throw ConfigError(key: "\(path).efficiency", problem: "must be a fraction between 0 and 1, such as 0.9") }
         var readyBy = TimeOfDay("07:00")!
@@ -241,24 +272,84 @@ private struct Reader {
         guard (0...100).contains(target) else { throw ConfigError(key: "\(path).target_soc", problem: "must be a percentage from 0 to 100") }
         guard (0...100).contains(minimum) else { throw ConfigError(key: "\(path).min_soc", problem: "must be a percentage from 0 to 100") }
         guard minimum <= target else { throw ConfigError(key: "\(path).min_soc", problem: "(\(minimum)) must not be above target_soc (\(target))") }
-        let phases = try number(value["phases"], "\(path).phases", positive: true) ?? 3
+        let givenPhases = try number(value["phases"], "\(path).phases", positive: true)
+        let phases = givenPhases ?? 3
         guard phases == 1 || phases == 3 else { throw ConfigError(key: "\(path).phases", problem: "must be 1 or 3") }
         let topics = try self.topics(value["topics"], "\(path).topics", prefix: "\(baseTopic)/\(id)")
-        // The charger's kind follows from its power command (docs/site.md); its keys come next.
-        let charger: Charger
-        if let template = topics.commandPower, template.contains("{current_a}") {
-            // Whole amps at or under max_power_w (a step above it would draw more than allowed).
-            charger = .current(phases: Int(phases), maxCurrentA: max(6, (maxPower / Charger.voltage / phases).rounded(.down)))
-        } else if topics.commandPower != nil {
-            charger = .power(minPowerW: min(maxPower, 6 * Charger.voltage * phases), maxPowerW: maxPower, phases: Int(phases))
-        } else {
-            charger = .switched(powerW: maxPower, phases: Int(phases))
-        }
+        let (charger, chargerMaxPower) = try self.charger(value, path, topics: topics, phases: Int(phases), phasesGiven: givenPhases != nil,
+                                                         maxPowerW: maxPower, maxPowerGiven: givenMaxPower != nil)
+        maxPower = chargerMaxPower
         return VehicleConfig(
             id: id, name: try string(value["name"], "\(path).name") ?? id, capacityWh: capacity, maxPowerW: maxPower,
             efficiency: efficiency, readyBy: readyBy, targetSoc: target, minSoc: minimum, phases: Int(phases),
             charger: charger, topics: topics
         )
+    }
+
+    /// The vehicle's charger (docs/site.md): its kind follows from `command_power` (none: switch;
+    /// `{current_a}`: current; `{power_w}`: power), its limits from the keys of that kind, with the
+    /// contract's defaults. Returns the vehicle's max power too: a current charger given
+    /// `max_current_a` but no `max_power_w` draws at most what that current draws.
+    func charger(_ value: DocumentValue, _ path: String, topics: VehicleTopics, phases: Int, phasesGiven: Bool,
+                 maxPowerW: Double, maxPowerGiven: Bool) throws -> (Charger, Double) {
+        let kind: Charger.Kind = switch topics.commandPower {
+        case nil: .switch
+        case let template? where template.contains("{current_a}"): .current
+        default: .power
+        }
+        let minCurrent = try number(value["min_current_a"], "\(path).min_current_a", positive: true)
+        let maxCurrent = try number(value["max_current_a"], "\(path).max_current_a", positive: true)
+        let step = try number(value["current_step_a"], "\(path).current_step_a", positive: true)
+        let minPower = try number(value["min_power_w"], "\(path).min_power_w", positive: true)
+        // Keys that mean nothing for this kind of charger are a mistake to point out, not to ignore.
+        let foreign: [(key: String, given: Bool)] = switch kind {
+        case .switch: [("min_current_a", minCurrent != nil), ("max_current_a", maxCurrent != nil),
+                       ("current_step_a", step != nil), ("min_power_w", minPower != nil)]
+        case .current: [("min_power_w", minPower != nil)]
+        case .power: [("max_current_a", maxCurrent != nil), ("current_step_a", step != nil)]
+        }
+        if let key = foreign.first(where: \.given)?.key {
+            let why = switch kind {
+            case .switch: "applies only to a charger told a current or a power (command_power); without command_power the charger is only switched on and off at max_power_w"
+            case .current: "applies only to a charger told a power ({power_w}); a current charger's minimum is min_current_a x 230 V x phases"
+            case .power: "applies only to a charger told a current ({current_a} in command_power)"
+            }
+            throw ConfigError(key: "\(path).\(key)", problem: why)
+        }
+        let perAmp = Charger.voltage * Double(phases)
+        let charger: Charger
+        var maxPower = maxPowerW
+        switch kind {
+        case .switch:
+            charger = .switched(powerW: maxPowerW, phases: phases)
+        case .current:
+            guard phasesGiven else {
+                throw ConfigError(key: "\(path).phases", problem: "is required with {current_a} in command_power (1 or 3: the current is per phase)")
+            }
+            // Whole amps at or under max_power_w (a step above it would draw more than allowed).
+            let maximum = maxCurrent ?? (maxPowerW / perAmp + 1e-9).rounded(.down)
+            if maxCurrent != nil, !maxPowerGiven { maxPower = maximum * perAmp }
+            charger = .current(phases: phases, minCurrentA: minCurrent ?? 6, maxCurrentA: maximum, stepA: step ?? 1)
+            if charger.maxPowerW > maxPower + 1e-6 {
+                throw ConfigError(key: "\(path).max_current_a", problem: "(\(Self.text(maximum)) A x 230 V x \(phases) = \(Self.text(charger.maxPowerW)) W) must not draw more than max_power_w (\(Self.text(maxPower)) W)")
+            }
+        case .power:
+            // The default minimum is what min_current_a signals, but never above the maximum.
+            let minimum = minPower ?? min(maxPowerW, (minCurrent ?? 6) * perAmp)
+            charger = .power(minPowerW: minimum, maxPowerW: maxPowerW, phases: phases)
+        }
+        if let problem = charger.problem {
+            // The current charger's maximum defaults from max_power_w: say so when that is what is too low.
+            if kind == .current, problem.key == "min_current_a", maxCurrent == nil {
+                throw ConfigError(key: "\(path).max_power_w", problem: "(\(Self.text(maxPowerW)) W) is below what the charger draws at min_current_a (\(Self.text(charger.minCurrentA)) A x 230 V x \(phases) = \(Self.text(charger.minPowerW)) W)")
+            }
+            throw ConfigError(key: "\(path).\(problem.key)", problem: problem.message)
+        }
+        return (charger, maxPower)
+    }
+
+    static func text(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
     }
 
     func topics(_ value: DocumentValue?, _ path: String, prefix: String) throws -> VehicleTopics {
