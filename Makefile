@@ -1,6 +1,6 @@
 # ChargeBridge: `make demo` and `make test` are the two set-up commands.
 SWIFT ?= swift
-APT_PACKAGES := mosquitto mosquitto-clients libmosquitto-dev libsqlite3-dev zlib1g-dev pkg-config openssl
+APT_PACKAGES := mosquitto mosquitto-clients libmosquitto-dev libsqlite3-dev zlib1g-dev pkg-config openssl libcurl4
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps build release test demo bench compare chaos load fuzz clean
@@ -20,8 +20,11 @@ deps:
 build: deps
 	$(SWIFT) build
 
+# The release build links the Swift runtime and Foundation statically (--static-swift-stdlib):
+# a `chargebridge plan` process then loads 10 shared libraries instead of 25 (see the README's
+# "Against HiGHS and EMHASS"). The debug build (make test) links them dynamically as before.
 release: deps
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release --static-swift-stdlib
 
 test: deps
 	$(SWIFT) build --build-tests

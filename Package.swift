@@ -69,10 +69,13 @@ let package = Package(
         // by the tests, the bench, make chaos and make load, and `chargebridge demo`.
         // Also emulated devices for the site (chargers of every kind, a grid meter) over the MQTT client.
         .target(name: "TestSupport", dependencies: ["Locking", "MQTT", .product(name: "Logging", package: "swift-log")]),
+        // libcurl opened with dlopen on the first HTTP request (a C target with its own
+        // declarations of libcurl's stable ABI): no libcurl at build time or at start-up.
+        .target(name: "CCurl"),
         // Day-ahead price sources over HTTP (aWATTar, ENTSO-E), polling, file watching.
         .target(
             name: "PriceSources",
-            dependencies: ["Documents", "Tariffs"]
+            dependencies: ["CCurl", "Documents", "Tariffs"]
         ),
         // The command line; `demo` starts its broker with the test kit's MosquittoBroker.
         .executableTarget(

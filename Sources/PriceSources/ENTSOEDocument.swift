@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import Tariffs
 
 /// What the ENTSO-E API answers: day-ahead prices from a `Publication_MarketDocument`
@@ -19,9 +16,15 @@ enum ENTSOEDocument: Equatable {
     /// Parses the XML; throws `Failure` when it is neither document.
     static func parse(_ data: Data) throws -> ENTSOEDocument {
         let delegate = Delegate()
-        let parser = XMLParser(data: data)
-        parser.delegate = delegate
-        guard parser.parse(), delegate.isClosed else {
+        do {
+            try XMLScanner.scan([UInt8](data)) { event in
+                switch event {
+                case let .start(name): delegate.didStart(name)
+                case let .text(text): delegate.found(text)
+                case let .end(name): delegate.didEnd(name)
+                }
+            }
+        } catch {
             throw Failure(problem: "not well-formed XML")
         }
         if let failure = delegate.failure { throw failure }
@@ -98,21 +101,19 @@ enum ENTSOEDocument: Equatable {
     }
 
     /// Collects the few elements that matter, ignoring namespaces.
-    final class Delegate: NSObject, XMLParserDelegate {
+    final class Delegate {
         var root: String?
         var periods: [Period] = []
         var reasonCode = ""
         var reasonText = ""
         var failure: Failure?
         private var path: [String] = []
-        /// Whether every element opened was closed.
-        var isClosed: Bool { root != nil && path.isEmpty }
         private var text = ""
         private var period: Period?
         private var position: Int?
         private var price: Double?
 
-        func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+        func didStart(_ elementName: String) {
             let name = elementName.split(separator: ":").last.map(String.init) ?? elementName
             if root == nil { root = name }
             path.append(name)
@@ -124,11 +125,11 @@ enum ENTSOEDocument: Equatable {
             }
         }
 
-        func parser(_ parser: XMLParser, foundCharacters string: String) {
+        func found(_ string: String) {
             text += string
         }
 
-        func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
+        func didEnd(_ elementName: String) {
             let name = path.popLast() ?? elementName
             let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
             let parent = path.last
