@@ -355,6 +355,65 @@ import TestSupport
         #expect(Self.commands(reading).map(\.1) == [#"{"current": 15}"#])
     }
 
+    @Test func aRunningChargerIsNotMovedByLessThanItsDeadbandUnlessTheRoomNeedsIt() throws {
+        // A 1,400-7,400 W power charger in fast under 11 kW with a 5 kW house: it gets the room.
+        let config = try Self.config("  - {id: c, capacity_wh: 40000, topics: {command_power: '{\"w\": {power_w}}'}}",
+                                     chargers: ["c": .power(minPowerW: 1400, maxPowerW: 7400, phases: 1)],
+                                     grid: .init(topic: "meter/grid"))
+        #expect(SiteGuard.deadbandW(config.vehicles[0].charger) == 100)
+        #expect(SiteGuard.deadbandW(.power(minPowerW: 1400, maxPowerW: 22000, phases: 3)) == 220)
+        var driver = CoreDriver(config: config, start: evening)
+        driver.send(.connected)
+        driver.message("meter/grid", "5000")
+        driver.message("chargebridge/c/mode/set", "fast")
+        driver.message("chargebridge/c/plug", "connected")
+        #expect(driver.actions.published("chargebridge/c/command").last == #"{"w": 6000}"#)
+        driver.advance(30)
+        driver.message("chargebridge/c/power", "6000")
+        // The house falls by 60 W: 6,060 W would fit, but 60 W is within the deadband.
+        driver.now = driver.now.addingTimeInterval(1)
+        #expect(Self.commands(driver.message("meter/grid", "10940")).isEmpty)
+        #expect(Self.total(driver.core) == 6000)
+        // The house rises 4 W above where it was: the room needs the reduction, however small.
+        driver.now = driver.now.addingTimeInterval(1)
+        #expect(Self.commands(driver.message("meter/grid", "11004")).map(\.1) == [#"{"w": 5996}"#])
+        #expect(Self.total(driver.core) <= 11000 - 5004)
+        // Beyond the deadband and the 10 s after that reduction, the raise goes out.
+        driver.advance(10)
+        driver.message("chargebridge/c/power", "5996")
+        driver.now = driver.now.addingTimeInterval(1)
+        #expect(Self.commands(driver.message("meter/grid", "10896")).map(\.1) == [#"{"w": 6100}"#])
+    }
+
+    @Test func aRaiseWaitsTenSecondsAfterAReductionWhateverEventAsksForIt() throws {
+        let config = try Self.config(Self.currentCar("car1"), chargers: ["car1": Self.wallbox], grid: .init(topic: "meter/grid"))
+        var driver = CoreDriver(config: config, start: evening)
+        driver.send(.connected)
+        driver.message("meter/grid", "300")
+        driver.message("chargebridge/car1/mode/set", "fast")
+        driver.message("chargebridge/car1/plug", "connected")
+        #expect(driver.actions.published("chargebridge/car1/command").last == #"{"current": 15}"#)
+        driver.advance(90)
+        driver.message("chargebridge/car1/power", "10350")
+        // A kettle: 2,300 W more. Reduced at once to 12 A (8,280 W of 8,400 W).
+        let reducedAt = driver.now.addingTimeInterval(1)
+        driver.now = reducedAt
+        #expect(Self.commands(driver.message("meter/grid", "12950")).map(\.1) == [#"{"current": 12}"#])
+        driver.message("chargebridge/car1/power", "8280")
+        // The kettle is off 8 s later; readings, a state of charge and ticks ask for 15 A again
+        // but none of them raises it before 10 s after the reduction.
+        var early: [BridgeAction] = []
+        for offset in [8.0, 8.5, 9.0, 9.5, 9.999] {
+            driver.now = reducedAt.addingTimeInterval(offset)
+            early += driver.message("meter/grid", "8580")
+            early += driver.message("chargebridge/car1/soc", "40")
+            early += driver.send(.tick)
+        }
+        #expect(Self.commands(early).isEmpty)
+        driver.now = reducedAt.addingTimeInterval(10)
+        #expect(Self.commands(driver.message("meter/grid", "8580")).map(\.1) == [#"{"current": 15}"#])
+    }
+
     @Test func payloadsAreWholeStepsWithoutSpuriousDecimals() {
         var topics = try! BridgeFixtures.config().vehicles[0].topics
         topics.commandPower = #"{"a": {current_a}, "w": {power_w}}"#

@@ -513,14 +513,39 @@ public struct BridgeCore: Sendable {
         if !demands.isEmpty {
             for (position, power) in zip(owners, SiteGuard.divide(demands, roomW: room)) { powers[position] = power }
         }
+        // Holds on running chargers: a raise waits 10 s after a reduction, and a change smaller
+        // than the deadband is not sent (a re-plan's jitter). A tiny reduction is held only while
+        // the room still takes the held power: the fuse overrides the deadband.
+        let divided = powers
+        var heldReductions: [Int] = [] // positions
+        for (position, index) in indices.enumerated() {
+            let power = powers[position], told = vehicles[index].toldW
+            guard power > 0, told > 0 else { continue }
+            let deadband = SiteGuard.deadbandW(vehicles[index].config.charger)
+            if power > told {
+                if let reduced = vehicles[index].reducedAt, now.timeIntervalSince(reduced) < SiteGuard.raiseDelaySeconds {
+                    powers[position] = told // raised again a little later: a meter hovering at a step does not make it flap
+                } else if power - told < deadband {
+                    powers[position] = told
+                }
+            } else if power < told, told - power < deadband {
+                powers[position] = told
+                heldReductions.append(position)
+            }
+        }
+        if let room, !heldReductions.isEmpty {
+            var total = powers.reduce(0, +)
+            for position in heldReductions where total > room + 1e-9 {
+                total -= powers[position]
+                powers[position] = divided[position]
+                total += powers[position]
+            }
+        }
         var lowering: [(index: Int, payload: String?)] = []
         var raising: [(index: Int, payload: String?)] = []
         for (position, index) in indices.enumerated() {
-            var power = powers[position]
+            let power = powers[position]
             let told = vehicles[index].toldW
-            if power > told, told > 0, let reduced = vehicles[index].reducedAt, now.timeIntervalSince(reduced) < SiteGuard.raiseDelaySeconds {
-                power = told // raised again a little later: a meter hovering at a step does not make it flap
-            }
             let wanted: ChargerCommand = power > 0 ? .start(powerW: power) : .stop
             // The same command gives the same payload: nothing to compare (most vehicles, most ticks).
             let previous = vehicles[index].commanded

@@ -48,6 +48,14 @@ struct SiteGuard: Sendable {
     /// After a reduction a charger's power is raised again only after this long, s (a meter
     /// that hovers around a step does not make the current go up and down at every reading).
     static let raiseDelaySeconds: TimeInterval = 10
+    /// A running charger's power is not changed by less than this, W: 100 W, or 1 % of its
+    /// maximum power when that is more (docs/site.md, "Deadband"). A re-plan after every state
+    /// of charge report moves a slot's power by a few watts; the charger, the car and the energy
+    /// do not notice, but every command costs a message and, on many wallboxes, a ramp. A
+    /// reduction the room needs is always sent.
+    static func deadbandW(_ charger: Charger) -> Double {
+        Swift.max(100, 0.01 * charger.maxPowerW)
+    }
 
     /// The power for each demand (in their order): 0, or one its charger can draw, at most its
     /// ceiling; together at most `roomW` (nil: no limit; below 0 counts as 0).
