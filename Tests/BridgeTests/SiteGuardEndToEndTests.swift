@@ -370,6 +370,14 @@ final class SiteRig: @unchecked Sendable {
         let commands = site.chargers.map { "\($0.id) \(log.commands(to: $0.id).count)" }.joined(separator: ", ")
         print("site: peak \(Int(peak)) W of \(Int(SiteGuardEndToEndTests.limitW)); \(excursions.count) excursion(s) after house rises, "
             + "slowest answer \(String(format: "%.3f", reactions.max() ?? 0)) s after the reading; commands: \(commands)")
+        // What led to each violation, so that a failure says what the bridge saw and did.
+        for violation in log.violations(limitW: SiteGuardEndToEndTests.limitW, reactionSeconds: SiteGuardEndToEndTests.reactionSeconds) {
+            let from = violation.start.at.addingTimeInterval(-30), to = (violation.end?.at ?? .distantFuture).addingTimeInterval(5)
+            print("site: around \(violation)")
+            for entry in log.entries where entry.at >= from && entry.at <= to {
+                print("  \(String(format: "%+8.3f", entry.at.timeIntervalSince(violation.start.at))) s \(entry.what)")
+            }
+        }
     }
 
     func stop() async {

@@ -112,6 +112,31 @@ struct EmulatedSiteTests {
         #expect(violations.first?.peakW == 13_500)
         #expect(abs(log.energyWh(of: "a", to: start.addingTimeInterval(3601)) - 7360) < 1e-6)
     }
+
+    @Test func powerMovedBetweenChargersInsideAHouseRiseIsNoViolationButMorePowerIs() {
+        // The house rises before any reading shows it; the bridge, not knowing, moves power from
+        // a to b at a plan's slot change (reduction first): the chargers draw no more than when
+        // the site went over, and the next reading is answered at once. Then the same with b
+        // taking more than a gave up: a violation, whatever the timing.
+        func log(bW: Double) -> SiteLog {
+            var log = SiteLog()
+            let start = Date(timeIntervalSince1970: 1_800_000_000)
+            log.record(.house(watts: 1000), at: start)
+            log.record(.draw(id: "a", watts: 6000, cause: "told"), at: start)
+            log.record(.draw(id: "b", watts: 4000, cause: "told"), at: start)
+            log.record(.house(watts: 5000), at: start.addingTimeInterval(1))
+            log.record(.draw(id: "a", watts: 4000, cause: "told"), at: start.addingTimeInterval(2))
+            log.record(.draw(id: "b", watts: bW, cause: "told"), at: start.addingTimeInterval(2))
+            log.record(.reading(gridW: 5000 + 4000 + bW), at: start.addingTimeInterval(3))
+            log.record(.draw(id: "a", watts: 0, cause: "told"), at: start.addingTimeInterval(3))
+            log.record(.draw(id: "b", watts: 4000, cause: "told"), at: start.addingTimeInterval(3))
+            return log
+        }
+        #expect(log(bW: 6000).violations(limitW: 11_000).isEmpty)
+        let more = log(bW: 6500).violations(limitW: 11_000)
+        #expect(more.count == 1)
+        #expect(more.first?.increasedInside == true)
+    }
 }
 
 extension EmulatedCharger.Outcome {

@@ -558,6 +558,7 @@ public struct BridgeCore: Sendable {
             let previousPayload = previous.map { $0.payload(topics: topics, charger: charger) }
             vehicles[index].commanded = wanted
             vehicles[index].toldW = power
+            vehicles[index].toldThisRun = true
             if power > 0, told <= 0 {
                 vehicles[index].switchedOnAt = now
             } else if power <= 0, told > 0 {
@@ -598,12 +599,18 @@ public struct BridgeCore: Sendable {
 
     /// The chargers' power now as their power topics report it, W (plugged vehicles with a
     /// fresh reading; the others count as house load, which errs on the safe side).
-    private func chargersW(now: Date) -> Double {
+    ///
+    /// `forHouseLoad`: what may be taken off a grid reading to leave the house. A charger's
+    /// reading lags what it draws: one that was just told to stop or draw less still reports
+    /// its old power while the meter already sees the new one, and taking the old power off
+    /// would understate the house by it (the guard then hands out room the fuse does not have;
+    /// seen end to end). So each charger counts at most what it was last told, once told.
+    private func chargersW(now: Date, forHouseLoad: Bool = false) -> Double {
         var total = 0.0
         for vehicle in vehicles where vehicle.plugged {
             if let at = vehicle.meter.lastPowerAt, let power = vehicle.meter.lastPowerW,
                now.timeIntervalSince(at) <= config.metering.powerStaleAfterSeconds {
-                total += power
+                total += forHouseLoad && vehicle.toldThisRun ? min(power, vehicle.toldW) : power
             }
         }
         return total
@@ -629,7 +636,7 @@ public struct BridgeCore: Sendable {
         do {
             let reading = try PayloadParser.number(payload, path: grid.path, range: -1e9...1e9, what: "grid power") * grid.scale
             gridPayloadLogged = false
-            let chargers = chargersW(now: now)
+            let chargers = chargersW(now: now, forHouseLoad: true)
             house?.reading(gridW: grid.exportPositive ? -reading : reading, chargersW: chargers, at: now)
             if gridSilenceLogged {
                 gridSilenceLogged = false

@@ -41,6 +41,9 @@ struct VehicleState: Sendable {
     /// The power the charger was last told to draw, W (kept across a reconnect: a running
     /// charger keeps its place in the site guard's division).
     var toldW: Double = 0
+    /// Whether this run of the bridge has told the charger a power (`toldW` is then what the
+    /// charger draws at most once it obeys; before that, after a restart, only its own reading says).
+    var toldThisRun = false
     /// When the bridge last started the charger, stopped it (after a start) and reduced its
     /// power: the site guard's holds against switching too often (docs/site.md).
     var switchedOnAt: Date?

@@ -36,8 +36,11 @@ public struct SiteLog: Sendable {
         public var worstRoomW: Double
         /// Whether it began with the house load rising (not with a charger drawing more).
         public var startedByHouse: Bool
-        /// A charger was told to draw more while the site was over.
+        /// The chargers together drew more while the site was over than when it went over (one
+        /// charger taking what another gave up, as a plan's slot changes, adds nothing).
         public var increasedInside: Bool
+        /// What the chargers drew together when the site went over, W.
+        public var chargersAtStartW: Double = 0
         /// The first grid reading published at or after the start: the bridge's first chance to see it.
         public var firstReading: Entry?
 
@@ -54,7 +57,7 @@ public struct SiteLog: Sendable {
             let ended = end.map { "to \(Self.stamp($0.at)) (\(String(format: "%.1f", $0.at.timeIntervalSince(start.at))) s clock)" } ?? "to the end"
             let reaction = reactionSeconds.map { String(format: ", %.3f s real after the reading that showed it", $0) } ?? ""
             return "over the limit from \(Self.stamp(start.at)) \(ended), by \(Int(-worstRoomW.rounded())) W at the worst (\(Int(peakW.rounded())) W drawn)"
-                + ", begun by \(startedByHouse ? "the house" : "a charger: \(start.what)")\(increasedInside ? ", a charger drew more inside it" : "")\(reaction)"
+                + ", begun by \(startedByHouse ? "the house" : "a charger: \(start.what)")\(increasedInside ? ", the chargers drew more inside it" : "")\(reaction)"
         }
 
         static func seconds(_ duration: Duration) -> Double {
@@ -95,13 +98,11 @@ public struct SiteLog: Sendable {
     public func excursions(limitW: Double, toleranceW: Double = 0.5) -> [Excursion] {
         var result: [Excursion] = []
         var current: Excursion?
-        var drawsBefore: [String: Double] = [:]
         for (index, (entry, house, chargers)) in totals().enumerated() {
             let total = house + chargers
             let over = total > limitW + toleranceW
-            if case let .draw(id, watts, _) = entry.what {
-                if current != nil, watts > (drawsBefore[id] ?? 0) + 1e-9 { current?.increasedInside = true }
-                drawsBefore[id] = watts
+            if case .draw = entry.what, let open = current, chargers > open.chargersAtStartW + toleranceW {
+                current?.increasedInside = true
             }
             if over {
                 if current == nil {
@@ -110,6 +111,7 @@ public struct SiteLog: Sendable {
                     current = Excursion(start: entry, end: nil, peakW: total, worstRoomW: limitW - total, startedByHouse: isHouse,
                                         increasedInside: false,
                                         firstReading: entries[index...].first { if case .reading = $0.what { return true } else { return false } })
+                    current?.chargersAtStartW = chargers
                 } else if var open = current {
                     open.peakW = max(open.peakW, total)
                     open.worstRoomW = min(open.worstRoomW, limitW - total)
@@ -126,7 +128,10 @@ public struct SiteLog: Sendable {
     }
 
     /// The excursions a guard that follows the contract would not have allowed: any begun by a
-    /// charger drawing more, any in which a charger drew more, and any begun by the house that
+    /// charger drawing more, any in which the chargers together drew more than when it began
+    /// (the bridge cannot know of a house rise before a reading shows it, but must never add to
+    /// what the site draws; moving power between chargers at a plan's slot change, reductions
+    /// first, adds nothing), and any begun by the house that
     /// lasted beyond `reactionSeconds` (real) after the first grid reading that showed it.
     public func violations(limitW: Double, reactionSeconds: Double = 2, toleranceW: Double = 0.5) -> [Excursion] {
         excursions(limitW: limitW, toleranceW: toleranceW).filter { excursion in
