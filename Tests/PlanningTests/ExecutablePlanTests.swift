@@ -178,7 +178,7 @@ struct ExecutablePlanTests {
         }
     }
 
-    static let regressions: [(seed: UInt64, round: Int)] = [(12, 530), (26, 209), (54, 543), (44, 79), (53, 200), (50, 568), (15, 459)]
+    static let regressions: [(seed: UInt64, round: Int)] = [(12, 530), (26, 209), (54, 543), (44, 79), (53, 200), (50, 568), (15, 459), (59, 347), (52, 183)]
 
     /// The wider run, by hand: `EXECUTABLE_SEEDS=10,11,12 swift test --filter otherSeeds`
     /// (600 instances per seed).

@@ -204,14 +204,15 @@ struct SegmentPacker {
 
     /// The other layout, for segments the phases leave short (stepped chargers that must take
     /// turns): in each phase the combination of drawable powers with the most power in all
-    /// runs until a device is done (every combination of the stepped chargers' powers is tried;
-    /// chargers that draw any power in a range take what room is left). Taking turns, this
+    /// runs until a device is done (every combination of the stepped chargers' powers is tried,
+    /// a power charger's least and most; room left over goes to power chargers that run, then to
+    /// devices without a charger). Taking turns, this
     /// gives the time to the highest powers first, which delivers the most. Nil when there are
     /// too many combinations to try.
     static func packMostPower(headroomW: Double, seconds: Double, members: [Member]) -> (runs: [Run], deliveredWh: [Double])? {
         let count = members.count
         var need = members.map { max(0, $0.needWh) }
-        // Per member its stepped powers (nil: any power in its range, taken from the room left).
+        // Per member the powers to try (nil: no charger, any power, taken from the room left).
         let levels: [[Double]?] = members.map { member in
             guard let charger = member.charger, member.maxW > 1e-9 else { return nil }
             switch charger.kind {
@@ -220,7 +221,10 @@ struct SegmentPacker {
             case .current:
                 return (charger.steps ?? []).filter { $0 <= member.maxW + 1e-9 }
             case .power:
-                return nil
+                // Its least and its most; with room left over, it takes more (below).
+                let low = charger.minPowerW
+                guard low <= member.maxW + 1e-9 else { return [] }
+                return member.maxW > low + 1e-9 ? [low, member.maxW] : [low]
             }
         }
         var combinations = 1
@@ -240,6 +244,11 @@ struct SegmentPacker {
                 if index == stepped.count {
                     var total = load
                     var chosen = powers
+                    for m in stepped where members[m].charger?.kind == .power && chosen[m] > 1e-9 {
+                        let raised = min(members[m].maxW, chosen[m] + max(0, headroomW - total))
+                        total += raised - chosen[m]
+                        chosen[m] = raised
+                    }
                     for m in ranged {
                         let power = members[m].floor(headroomW - total)
                         chosen[m] = power
