@@ -81,66 +81,123 @@ struct ExecutablePlanTests {
         #expect(checked == 400 && short > 40 && short < 360, "short \(short)")
     }
 
-    /// Several cars under a binding limit: never less energy than the exhaustive search, and at
-    /// most 1 % dearer for the same energy. Worst gap with this seed (600 instances): 0.0000002 %;
-    /// with seeds 10 to 14 (3,000 more, run by hand): 0.84 %, and one instance 0.78 Wh (0.08 %)
-    /// short of the search's energy (docs/schedules.md, "Executable plans").
-    @Test func severalCarsStayWithinOnePercentOfExhaustiveSearch() throws {
-        var rng = SeededGenerator(seed: 0xC4A2_0002)
-        var worstGap = -Double.infinity
+    /// What one run of random joint instances found (see `severalCars`).
+    struct JointRun {
         var compared = 0
         var finer = 0
         var binding = 0
-        for round in 0..<600 {
+        var worstGap = -Double.infinity
+        /// The most energy a plan delivered below the exhaustive search (Wh; <= 0: never less).
+        var worstShortWh = -Double.infinity
+    }
+
+    /// Random instances of 2 or 3 cars with chargers of every kind under a binding limit, from
+    /// `seed`, rounds `rounds` (the generator runs through the earlier rounds, so a round is the
+    /// same instance whichever range it is replayed in). Each plan is checked against the
+    /// exhaustive search: never less energy, at most 1 % dearer for the same energy.
+    static func severalCars(seed: UInt64, rounds: Range<Int>) throws -> JointRun {
+        var rng = SeededGenerator(seed: seed)
+        var run = JointRun()
+        for round in 0..<rounds.upperBound {
             let cars = round % 4 == 3 ? 3 : 2
             let quarters = cars == 3 ? Int.random(in: 2...3, using: &rng) : Int.random(in: 2...4, using: &rng)
-            let prices = Self.randomPrices(quarters: quarters, &rng)
+            let prices = randomPrices(quarters: quarters, &rng)
             let siteUnits = Int.random(in: 8...24, using: &rng)
             var devices: [DeviceRequest] = []
             var searchCars: [ExhaustiveSearch.Car] = []
             for j in 0..<cars {
-                let (charger, levels) = Self.randomCharger(&rng)
+                let (charger, levels) = randomCharger(&rng)
                 let first = Int.random(in: 0..<quarters, using: &rng)
                 let last = Int.random(in: (first + 1)...quarters, using: &rng)
                 let usable = levels.filter { $0 <= siteUnits }
                 let cap = cars == 3 ? 18 : 36
                 let demand = Int.random(in: 1...min(cap, max(1, (usable.max() ?? 1) * 3 * (last - first))), using: &rng)
                 devices.append(DeviceRequest(
-                    deviceId: "car\(j)", start: Self.origin.addingTimeInterval(Double(first) * 900),
-                    end: Self.origin.addingTimeInterval(Double(last) * 900), maxPowerW: charger.maxPowerW,
+                    deviceId: "car\(j)", start: origin.addingTimeInterval(Double(first) * 900),
+                    end: origin.addingTimeInterval(Double(last) * 900), maxPowerW: charger.maxPowerW,
                     energyWh: Double(demand) * ExhaustiveSearch.unitWh(cellsPerQuarter: 3), charger: charger))
                 searchCars.append(.init(first: first, last: last, levels: usable, demand: demand))
             }
+            guard rounds.contains(round) else { continue }
             let request = ChargeRequest(sitePowerW: Double(siteUnits) * 230, devices: devices)
-            let rates = Self.slices(prices)
+            let rates = slices(prices)
             let plan = try Planner.plan(request, slices: rates)
             checkConstraints(plan, request: request, slices: rates)
             let best = ExhaustiveSearch.best(cars: searchCars, prices: prices, siteUnits: siteUnits)
             let bestWh = Double(best.units) * ExhaustiveSearch.unitWh(cellsPerQuarter: 3)
             let delivered = plan.devices.reduce(0) { $0 + $1.energyWh }
-            if abs(plan.cost - (plan.lowerBoundCost ?? plan.cost)) > 1e-9 { binding += 1 }
+            if abs(plan.cost - (plan.lowerBoundCost ?? plan.cost)) > 1e-9 { run.binding += 1 }
+            run.worstShortWh = max(run.worstShortWh, bestWh - delivered)
+            if ProcessInfo.processInfo.environment["EXECUTABLE_DEBUG"] != nil, delivered < bestWh - 1e-3 {
+                print("DEBUG seed \(seed) round \(round): site \(siteUnits) units, prices \(prices)")
+                for (car, d) in zip(searchCars, plan.devices) {
+                    print("DEBUG  car [\(car.first), \(car.last)) levels \(car.levels) demand \(car.demand) -> \(d.energyWh) Wh: "
+                        + d.slots.map { "\($0.start.timeIntervalSince(origin))-\($0.end.timeIntervalSince(origin)) @\($0.powerW)" }.joined(separator: ", "))
+                }
+            }
             #expect(delivered >= bestWh - 1e-6 * max(1, bestWh),
-                    "round \(round): delivered \(delivered) Wh, the exhaustive search \(bestWh) Wh")
+                    "seed \(seed) round \(round): delivered \(delivered) Wh, the exhaustive search \(bestWh) Wh")
             if delivered >= devices.reduce(0, { $0 + $1.energyWh }) - 1e-6 {
                 // All delivered: the relaxation delivered the same and is a lower bound.
-                #expect(plan.cost >= (plan.lowerBoundCost ?? 0) - 1e-9, "round \(round): below the relaxation")
+                #expect(plan.cost >= (plan.lowerBoundCost ?? 0) - 1e-9, "seed \(seed) round \(round): below the relaxation")
             }
             guard delivered <= bestWh + 1e-6 * max(1, bestWh) else {
                 // Finer timing than the search's cells delivered more: not comparable by cost.
-                finer += 1
+                run.finer += 1
                 continue
             }
             guard best.cost > 1e-9 else {
-                #expect(plan.cost <= 1e-9, "round \(round): cost \(plan.cost), the best executable nothing")
+                #expect(plan.cost <= 1e-9, "seed \(seed) round \(round): cost \(plan.cost), the best executable nothing")
                 continue
             }
-            compared += 1
+            run.compared += 1
             let gap = plan.cost / best.cost - 1
-            worstGap = max(worstGap, gap)
-            #expect(gap <= 0.01, "round \(round): cost \(plan.cost), the best executable \(best.cost) (\(gap * 100) %)")
+            run.worstGap = max(run.worstGap, gap)
+            #expect(gap <= 0.01, "seed \(seed) round \(round): cost \(plan.cost), the best executable \(best.cost) (\(gap * 100) %)")
         }
-        print("executable joint plans: \(compared) compared, \(finer) finer, \(binding) above the relaxation, worst gap \(worstGap * 100) %")
-        #expect(compared > 400 && binding > 40, "compared \(compared), binding \(binding)")
+        print("executable joint plans, seed \(seed) rounds \(rounds): \(run.compared) compared, \(run.finer) finer, "
+            + "\(run.binding) above the relaxation, worst gap \(run.worstGap * 100) %, worst short \(run.worstShortWh) Wh")
+        return run
+    }
+
+    /// Several cars under a binding limit: never less energy than the exhaustive search, and at
+    /// most 1 % dearer for the same energy. Worst gap with this seed (600 instances): 0.0000002 %;
+    /// over other seeds see `otherSeeds` and docs/schedules.md, "Executable plans".
+    @Test func severalCarsStayWithinOnePercentOfExhaustiveSearch() throws {
+        let run = try Self.severalCars(seed: 0xC4A2_0002, rounds: 0..<600)
+        #expect(run.compared > 400 && run.binding > 40, "compared \(run.compared), binding \(run.binding)")
+    }
+
+    /// Instances from other seeds where a plan once fell short of the exhaustive search's
+    /// energy: two stepped chargers that can only take turns, whose exact split the layout
+    /// missed.
+    @Test func severalCarsDeliverAsMuchAsExhaustiveSearch() throws {
+        for instance in Self.regressions {
+            let run = try Self.severalCars(seed: instance.seed, rounds: instance.round..<(instance.round + 1))
+            #expect(run.worstShortWh <= 1e-6, "seed \(instance.seed) round \(instance.round): \(run.worstShortWh) Wh short")
+        }
+    }
+
+    static let regressions: [(seed: UInt64, round: Int)] = [(12, 530), (26, 209), (54, 543), (44, 79), (53, 200), (50, 568), (15, 459), (59, 347), (52, 183)]
+
+    /// The wider run, by hand: `EXECUTABLE_SEEDS=10,11,12 swift test --filter otherSeeds`
+    /// (600 instances per seed).
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["EXECUTABLE_SEEDS"] != nil))
+    func otherSeeds() throws {
+        let seeds = (ProcessInfo.processInfo.environment["EXECUTABLE_SEEDS"] ?? "").split(separator: ",").compactMap { UInt64($0) }
+        var total = JointRun()
+        var count = 0
+        for seed in seeds {
+            let run = try Self.severalCars(seed: seed, rounds: 0..<600)
+            total.compared += run.compared
+            total.finer += run.finer
+            total.binding += run.binding
+            total.worstGap = max(total.worstGap, run.worstGap)
+            total.worstShortWh = max(total.worstShortWh, run.worstShortWh)
+            count += 600
+        }
+        print("executable joint plans, \(seeds.count) seeds, \(count) instances: \(total.compared) compared, \(total.finer) finer, "
+            + "\(total.binding) above the relaxation, worst gap \(total.worstGap * 100) %, worst short \(total.worstShortWh) Wh")
     }
 
     /// Random fleets with every option and every charger kind under a shared limit: every slot

@@ -67,6 +67,11 @@ extension ScheduleSolver {
             }
             if !moved { break }
         }
+        // Last, energy before cost: what a device still lacks, others hand over time for it.
+        layout.workBudget = Self.workBudget(devices: devices.count)
+        for j in devices.indices where !devices[j].continuous {
+            fill(j, layout: &layout, ranges: ranges, ownW: ownW)
+        }
         // Pieces: each device's runs on top of its fixed power in each segment.
         var result: [[Piece]] = []
         result.reserveCapacity(devices.count)
@@ -248,6 +253,84 @@ extension ScheduleSolver {
             lacking -= best.gain
             if lacking <= PlanningTolerance.energyWh { return }
         }
+    }
+
+    /// The energy pass: device `j` still lacks energy where the segments it may charge in are
+    /// full (typically stepped chargers that can only take turns). In each of its segments,
+    /// cheapest first, every other device there in turn moves energy to its own other segments
+    /// with room and hands the time it frees to `j`: as much as `j` lacks at their two powers
+    /// (the exact split when they take turns), else all it can move. A move is kept only when
+    /// `j` gains, so the energy in all only grows.
+    private func fill(_ j: Int, layout: inout Layout, ranges: [Range<Int>], ownW: [[Double]]) {
+        var lacking = remainingWh[j] - ranges[j].reduce(0) { $0 + layout.delivered(j, $1) }
+        guard lacking > PlanningTolerance.energyWh else { return }
+        for i in layout.candidates[j] where layout.workBudget > 0 {
+            lacking -= add(j, wantWh: lacking, segment: i, layout: &layout, ranges: ranges, ownW: ownW)
+            if lacking <= PlanningTolerance.energyWh { return }
+            lacking -= turns(j, segment: i, layout: &layout, ranges: ranges, ownW: ownW)
+            if lacking <= PlanningTolerance.energyWh { return }
+            let others = layout.segments[i].deliveredWh.keys.sorted()
+            for k in others where k != j && !devices[k].continuous && layout.workBudget > 0 {
+                let have = layout.delivered(k, i)
+                guard have > PlanningTolerance.energyWh, layout.candidates[k].count > 1 else { continue }
+                let runs = layout.segments[i].runs.filter { $0.device == k }
+                let powerK = runs.map(\.powerW).max() ?? 0
+                let powerJ = member(device: j, segment: i, needWh: 0, ranges: ranges, ownW: ownW).maxW
+                guard powerK > 1e-9, powerJ > 1e-9 else { continue }
+                var amounts: [Double] = []
+                for amount in [lacking * powerK / powerJ, lacking, have].map({ min($0, have) })
+                where !amounts.contains(where: { abs($0 - amount) < 1e-9 }) {
+                    amounts.append(amount)
+                }
+                for amount in amounts {
+                    layout.workBudget -= 1
+                    layout.begin()
+                    var moved = 0.0
+                    for other in layout.candidates[k] where other != i && amount - moved > PlanningTolerance.energyWh {
+                        moved += add(k, wantWh: amount - moved, segment: other, layout: &layout, ranges: ranges, ownW: ownW)
+                    }
+                    guard moved > PlanningTolerance.energyWh else {
+                        layout.rollback()
+                        break
+                    }
+                    remove(k, energyWh: moved, segment: i, layout: &layout)
+                    let gained = add(j, wantWh: lacking, segment: i, layout: &layout, ranges: ranges, ownW: ownW)
+                    if gained > PlanningTolerance.energyWh {
+                        for m in layout.movedDevices() { layout.touched.insert(m) }
+                        layout.commit()
+                        lacking -= gained
+                        break
+                    }
+                    layout.rollback()
+                }
+                if lacking <= PlanningTolerance.energyWh { return }
+            }
+        }
+    }
+
+    /// Packs segment `i` again with the most power at every moment (``SegmentPacker/packMostPower``),
+    /// every device there (and `j`) asking for what it has plus what it still lacks; kept when
+    /// the segment then holds more energy in all. Returns what `j` gained.
+    private func turns(_ j: Int, segment i: Int, layout: inout Layout, ranges: [Range<Int>], ownW: [[Double]]) -> Double {
+        let state = layout.segments[i]
+        var ids = Array(state.deliveredWh.keys.sorted())
+        if !ids.contains(j) { ids.append(j) }
+        guard ids.allSatisfy({ !devices[$0].continuous }) else { return 0 }
+        let list = ids.map { k in
+            let lacking = max(0, remainingWh[k] - ranges[k].reduce(0) { $0 + layout.delivered(k, $1) })
+            return member(device: k, segment: i, needWh: layout.delivered(k, i) + lacking, ranges: ranges, ownW: ownW)
+        }
+        layout.workBudget -= 1
+        guard let packed = SegmentPacker.packMostPower(headroomW: headroomW(i), seconds: timeline.length(i), members: list),
+              packed.deliveredWh.reduce(0, +) > state.deliveredWh.values.reduce(0, +) + PlanningTolerance.energyWh
+        else { return 0 }
+        layout.touch(i)
+        layout.segments[i].runs = packed.runs
+        for (m, k) in ids.enumerated() {
+            layout.segments[i].deliveredWh[k] = packed.deliveredWh[m]
+            layout.touched.insert(k)
+        }
+        return packed.deliveredWh[ids.firstIndex(of: j)!] - (state.deliveredWh[j] ?? 0)
     }
 
     /// The price a segment's energy costs.

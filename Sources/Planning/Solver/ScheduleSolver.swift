@@ -274,10 +274,15 @@ struct ScheduleSolver {
                 relaxationCost += slices[piece.slice].price * piece.powerW * (piece.end - piece.start) / 3_600_000
             }
         }
-        // The continuous optimum stands wherever every charger can draw what it asks.
-        let executable = zip(devices, continuous).allSatisfy { device, pieces in
+        // The continuous optimum stands wherever every charger can draw what it asks, and its
+        // layout holds the relaxation's energy (where chargers must take turns it may not).
+        let executable = zip(devices, continuous).enumerated().allSatisfy { j, entry in
+            let (device, pieces) = entry
             guard let charger = device.charger else { return true }
-            return pieces.allSatisfy { charger.canDraw($0.powerW) }
+            guard pieces.allSatisfy({ charger.canDraw($0.powerW) }) else { return false }
+            let laid = pieces.reduce(0) { $0 + $1.powerW * ($1.end - $1.start) / 3600 }
+            let flow = ranges[j].reduce(0) { $0 + allocator.flow(device: j, segment: $1) }
+            return laid >= flow - PlanningTolerance.energyWh * max(1, flow) * 1000
         }
         if executable { return continuous }
         return executableLayout(allocator: allocator, ranges: ranges, ownW: ownW)

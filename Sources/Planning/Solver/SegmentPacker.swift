@@ -199,6 +199,89 @@ struct SegmentPacker {
         return (runs, delivered)
     }
 
+    /// How many combinations of stepped powers `packMostPower` may try per phase.
+    static let combinationLimit = 4096
+
+    /// The other layout, for segments the phases leave short (stepped chargers that must take
+    /// turns): in each phase the combination of drawable powers with the most power in all
+    /// runs until a device is done (every combination of the stepped chargers' powers is tried,
+    /// a power charger's least and most; room left over goes to power chargers that run, then to
+    /// devices without a charger). Taking turns, this
+    /// gives the time to the highest powers first, which delivers the most. Nil when there are
+    /// too many combinations to try.
+    static func packMostPower(headroomW: Double, seconds: Double, members: [Member]) -> (runs: [Run], deliveredWh: [Double])? {
+        let count = members.count
+        var need = members.map { max(0, $0.needWh) }
+        // Per member the powers to try (nil: no charger, any power, taken from the room left).
+        let levels: [[Double]?] = members.map { member in
+            guard let charger = member.charger, member.maxW > 1e-9 else { return nil }
+            switch charger.kind {
+            case .switch:
+                return charger.maxPowerW <= member.maxW + 1e-9 ? [charger.maxPowerW] : []
+            case .current:
+                return (charger.steps ?? []).filter { $0 <= member.maxW + 1e-9 }
+            case .power:
+                // Its least and its most; with room left over, it takes more (below).
+                let low = charger.minPowerW
+                guard low <= member.maxW + 1e-9 else { return [] }
+                return member.maxW > low + 1e-9 ? [low, member.maxW] : [low]
+            }
+        }
+        var combinations = 1
+        for level in levels { combinations *= (level?.count ?? 0) + 1; if combinations > combinationLimit { return nil } }
+        var runs: [Run] = []
+        var t = 0.0
+        var phases = 0
+        while seconds - t > 1e-6, phases < 4 * count + 4 {
+            phases += 1
+            let active = (0..<count).filter { need[$0] > 1e-9 && members[$0].maxW > 1e-9 }
+            if active.isEmpty { break }
+            let stepped = active.filter { levels[$0] != nil }
+            let ranged = active.filter { levels[$0] == nil }
+            var best: (total: Double, powers: [Double])?
+            var powers = [Double](repeating: 0, count: count)
+            func visit(_ index: Int, _ load: Double) {
+                if index == stepped.count {
+                    var total = load
+                    var chosen = powers
+                    for m in stepped where members[m].charger?.kind == .power && chosen[m] > 1e-9 {
+                        let raised = min(members[m].maxW, chosen[m] + max(0, headroomW - total))
+                        total += raised - chosen[m]
+                        chosen[m] = raised
+                    }
+                    for m in ranged {
+                        let power = members[m].floor(headroomW - total)
+                        chosen[m] = power
+                        total += power
+                    }
+                    if best.map({ total > $0.total + 1e-9 }) ?? true { best = (total, chosen) }
+                    return
+                }
+                let m = stepped[index]
+                powers[m] = 0
+                visit(index + 1, load)
+                for power in levels[m]! where load + power <= headroomW + 1e-9 {
+                    powers[m] = power
+                    visit(index + 1, load + power)
+                }
+                powers[m] = 0
+            }
+            visit(0, 0)
+            guard let best, best.total > 1e-9 else { break }
+            var duration = seconds - t
+            for m in active where best.powers[m] > 1e-9 {
+                duration = min(duration, need[m] * 3600 / best.powers[m])
+            }
+            for m in active where best.powers[m] > 1e-9 {
+                runs.append(Run(device: members[m].device, start: seconds - t - duration, end: seconds - t, powerW: best.powers[m]))
+                need[m] = max(0, need[m] - best.powers[m] * duration / 3600)
+                if need[m] <= 1e-9 { need[m] = 0 }
+            }
+            t += duration
+        }
+        return (runs, (0..<count).map { max(0, members[$0].needWh) - need[$0] })
+    }
+
     /// The most `member` can add to a segment already holding `runs` without moving them: at
     /// one power, in the stretches where it does not run yet and the headroom allows that power,
     /// latest first, up to `wantWh`. Returns the new runs and their energy.
