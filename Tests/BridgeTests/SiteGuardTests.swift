@@ -162,9 +162,9 @@ import TestSupport
         #expect(Self.total(driver.core) == 7400)
     }
 
-    @Test func aHouseLoadJumpStopsAndReducesFirstWithinTheReadingsOwnHandle() throws {
-        // car2 (a wallbox, first in the file) waits while car1's switch charger runs; the house
-        // jumps: car1 no longer fits and stops, car2 starts in what is left, car1's stop first.
+    /// car1 (a 7,400 W switch charger) and car2 (a wallbox, first in the file) plugged in fast
+    /// beside a 300 W house: car1 runs, car2 waits for room.
+    func switchCarRunningBesideAWaitingWallbox() throws -> CoreDriver {
         let config = try Self.config(Self.currentCar("car2") + "\n" + Self.switchCar("car1"),
                                      chargers: ["car1": .switched(powerW: 7400, phases: 1), "car2": Self.wallbox],
                                      grid: .init(topic: "meter/grid"))
@@ -175,6 +175,13 @@ import TestSupport
         driver.message("chargebridge/car1/plug", "connected")
         driver.message("chargebridge/car2/mode/set", "fast")
         driver.message("chargebridge/car2/plug", "connected")
+        return driver
+    }
+
+    @Test func aHouseLoadJumpStopsAndReducesFirstWithinTheReadingsOwnHandle() throws {
+        // car2 (a wallbox, first in the file) waits while car1's switch charger runs; the house
+        // jumps: car1 no longer fits and stops, car2 starts in what is left, car1's stop first.
+        var driver = try switchCarRunningBesideAWaitingWallbox()
         #expect(driver.actions.published("chargebridge/car1/command") == ["stop", "start"])
         #expect(driver.actions.published("chargebridge/car2/command") == ["stop"])
         driver.advance(2)
@@ -220,16 +227,7 @@ import TestSupport
         // 7,400 W when the meter already sees it at 0. Taking 7,400 W off that reading would
         // make the house 7,400 W smaller than it is, and car2 would be raised into room the fuse
         // does not have (seen end to end). The house is counted with what car1 was told (0 W).
-        let config = try Self.config(Self.currentCar("car2") + "\n" + Self.switchCar("car1"),
-                                     chargers: ["car1": .switched(powerW: 7400, phases: 1), "car2": Self.wallbox],
-                                     grid: .init(topic: "meter/grid"))
-        var driver = CoreDriver(config: config, start: evening)
-        driver.send(.connected)
-        driver.message("meter/grid", "300")
-        driver.message("chargebridge/car1/mode/set", "fast")
-        driver.message("chargebridge/car1/plug", "connected")
-        driver.message("chargebridge/car2/mode/set", "fast")
-        driver.message("chargebridge/car2/plug", "connected")
+        var driver = try switchCarRunningBesideAWaitingWallbox()
         driver.advance(2)
         driver.message("chargebridge/car1/power", "7400")
         driver.message("meter/grid", "7700") // house 300 W

@@ -151,22 +151,12 @@ struct ScheduleSolver {
                 }
                 k -= 1
             }
-            let start = timeline.split(at: from)
-            i = start
-            while i < timeline.count, timeline.times[i] < device.end {
-                if allowed(i, device) {
-                    let power = device.floorPower(min(powerW, headroomW(i)))
-                    if power > 1e-9 {
-                        commit(j, piece: i, powerW: power)
-                        remainingWh[j] -= power * timeline.length(i) / 3600
-                    }
-                }
-                i += 1
-            }
-            remainingWh[j] = max(0, remainingWh[j])
-            return
+            i = timeline.split(at: from)
+        } else {
+            i = first
         }
-        i = first
+        // Every allowed piece from `i` to the departure at `powerW` (as far as the limit and
+        // the charger allow).
         while i < timeline.count, timeline.times[i] < device.end {
             if allowed(i, device) {
                 let power = device.floorPower(min(powerW, headroomW(i)))
