@@ -1,3 +1,5 @@
+import Tariffs
+
 /// The location's load over time as consecutive pieces `[times[i], times[i+1])`, each with one
 /// price (or none: a gap) and the power already committed there. Internal to the solver;
 /// instants are seconds since 1970.
@@ -42,12 +44,7 @@ struct LoadTimeline {
     /// when `instant` is at or after the end. Instants closer than a microsecond to a breakpoint
     /// snap to it.
     mutating func split(at instant: Double) -> Int {
-        var low = 0
-        var high = times.count
-        while low < high {
-            let mid = (low + high) / 2
-            if times[mid] < instant { low = mid + 1 } else { high = mid }
-        }
+        let low = times.partitioningIndex { $0 >= instant }
         if low < times.count, times[low] - instant <= PlanningTolerance.seconds { return min(low, count) }
         if low > 0, instant - times[low - 1] <= PlanningTolerance.seconds { return low - 1 }
         if low == 0 { return 0 }

@@ -130,13 +130,7 @@ public enum Planner {
 
     /// Index of the first slice whose end is after `instant`.
     static func firstSlice(_ slices: [PriceSlice], endingAfter instant: Double) -> Int {
-        var low = 0
-        var high = slices.count
-        while low < high {
-            let mid = (low + high) / 2
-            if slices[mid].end <= instant { low = mid + 1 } else { high = mid }
-        }
-        return low
+        slices.partitioningIndex { $0.end > instant }
     }
 
     /// Pieces to slots: contiguous pieces of equal power become one slot; energy, cost and

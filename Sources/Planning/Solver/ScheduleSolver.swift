@@ -1,4 +1,5 @@
 import Foundation
+import Tariffs
 
 /// Plans a group of devices that share one price curve and the location limit. Internal;
 /// ``Planner`` is the public door. Instants are seconds since 1970, power W, energy Wh.
@@ -366,14 +367,8 @@ struct ScheduleSolver {
     /// The first piece index starting at or after `instant` (a device's start and end are
     /// breakpoints).
     func lowerIndex(_ instant: Double) -> Int {
-        let times = timeline.times
-        var low = 0
-        var high = times.count
-        while low < high {
-            let mid = (low + high) / 2
-            if times[mid] < instant - PlanningTolerance.seconds { low = mid + 1 } else { high = mid }
-        }
-        return min(low, timeline.count)
+        let from = instant - PlanningTolerance.seconds
+        return min(timeline.times.partitioningIndex { $0 >= from }, timeline.count)
     }
 
     /// Power the location still allows in piece `i`.
