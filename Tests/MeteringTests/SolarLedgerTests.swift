@@ -4,6 +4,15 @@ import GRDB
 import Tariffs
 import Testing
 
+/// A ledger file at `path` of the schema up to migration `version`, with `sql` run in it: what an
+/// older release left behind.
+func oldLedger(_ path: String, upTo version: String, sql: String) throws {
+    let queue = try DatabaseQueue(path: path)
+    try LedgerSchema.migrator.migrate(queue, upTo: version)
+    try queue.write { try $0.execute(sql: sql) }
+    try queue.close()
+}
+
 /// Solar energy in the ledger and in the money (docs/meter-records.md, docs/costs.md): a
 /// record's `solar_wh` is stored, read back and imported; a session's cost prices the solar
 /// part at the export price and the rest at the import price; the savings compare with the
@@ -39,16 +48,11 @@ struct SolarLedgerTests {
     @Test func aLedgerOfTheFourthSchemaKeepsItsRecordsWithoutSolar() throws {
         let dir = TemporaryDirectory()
         let path = dir.file("v4.sqlite")
-        let queue = try DatabaseQueue(path: path)
-        try LedgerSchema.migrator.migrate(queue, upTo: "v4")
-        try queue.write { db in
-            try db.execute(sql: """
-                INSERT INTO meter_record (record_reference_id, device_id, session_reference_id, direction, tariff_rate,
-                    measurand, start_ms, end_ms, energy_wh, counter_wh)
-                VALUES ('old', 'car1', 'S1', 'IMPORT', 'IMPORT', 'TRANSFERRED', 1759831200000, 1759832100000, 2000, 12000)
-                """)
-        }
-        try queue.close()
+        try oldLedger(path, upTo: "v4", sql: """
+            INSERT INTO meter_record (record_reference_id, device_id, session_reference_id, direction, tariff_rate,
+                measurand, start_ms, end_ms, energy_wh, counter_wh)
+            VALUES ('old', 'car1', 'S1', 'IMPORT', 'IMPORT', 'TRANSFERRED', 1759831200000, 1759832100000, 2000, 12000)
+            """)
         let ledger = try Ledger(path: path, mode: .existing)
         let old = try #require(try ledger.record("old"))
         #expect(old.energyWh == 2000)
