@@ -43,6 +43,8 @@ public struct BridgeCore: Sendable {
     private var gridPayloadLogged = false
     /// The meter was silent since start-up for longer than its staleness limit (logged once).
     private var gridSilenceLogged = false
+    /// Some car's meter counts a share of its power as solar (see ``updateSolar(now:)``).
+    private var solarCharging = false
     /// The room the guard last divided, W (nil: no limit, or not divided yet).
     private var dividedRoomW: Double?
     /// The last `<base>/site` payload and when it was published.
@@ -225,6 +227,7 @@ public struct BridgeCore: Sendable {
                     let power = try PayloadParser.number(payload, path: vehicles[index].config.topics.power.path, range: 0...1_000_000, what: "power") * vehicles[index].config.topics.power.scale
                     vehicles[index].powerW = power
                     vehicles[index].meter.power(power, at: now)
+                    if solarCharging || surplusW(now: now) > 0 { updateSolar(now: now) }
                 case .energy:
                     let counter = try PayloadParser.number(payload, path: vehicles[index].config.topics.energy?.path, range: 0...1e15, what: "energy counter") * (vehicles[index].config.topics.energy?.scale ?? 1)
                     if let note = vehicles[index].meter.counter(counter, at: now) {
@@ -381,7 +384,8 @@ public struct BridgeCore: Sendable {
             recordId: "\(session.id)-\(Int64((taken.start.timeIntervalSince1970 * 1000).rounded()))",
             sessionId: session.id, vehicleId: id, locationId: config.location.id,
             start: taken.start, end: taken.end, energyWh: taken.energyWh,
-            counterWh: vehicles[index].meter.usesCounter ? vehicles[index].meter.lastCounterWh : nil
+            counterWh: vehicles[index].meter.usesCounter ? vehicles[index].meter.lastCounterWh : nil,
+            solarWh: house == nil ? nil : taken.solarWh
         )
         vehicles[index].session?.energyWh += taken.energyWh
         vehicles[index].costsStale = true
@@ -638,6 +642,7 @@ public struct BridgeCore: Sendable {
             gridPayloadLogged = false
             let chargers = chargersW(now: now, forHouseLoad: true)
             house?.reading(gridW: grid.exportPositive ? -reading : reading, chargersW: chargers, at: now)
+            updateSolar(now: now)
             if gridSilenceLogged {
                 gridSilenceLogged = false
                 actions.append(.log(level: .notice, message: "grid meter: readings on \(topic) again"))
@@ -650,6 +655,33 @@ public struct BridgeCore: Sendable {
             }
             return false
         }
+    }
+
+    // MARK: Solar
+
+    /// The surplus the chargers may count as solar at `now`, W: what the house exported at the
+    /// last fresh grid reading (the house load taken as it was then); 0 without a grid meter or
+    /// with a stale reading.
+    private func surplusW(now: Date) -> Double {
+        guard let house, house.isFresh(at: now), let houseW = house.latestW else { return 0 }
+        return SolarShare.surplusW(houseW: houseW)
+    }
+
+    /// Tells every metering car's meter which share of its power is solar from `now` on (each
+    /// meter integrates what came before with the share before): the surplus divided over the
+    /// cars' draw as their power topics report it, at most each car's own draw (``SolarShare``).
+    /// The share holds until the grid reading goes stale. Called at every grid reading, and at
+    /// a car's power reading while there is a surplus (the draws it is divided over changed).
+    private mutating func updateSolar(now: Date) {
+        guard let house else { return }
+        let surplus = surplusW(now: now)
+        let fraction = SolarShare.fraction(surplusW: surplus, chargersW: surplus > 0 ? chargersW(now: now) : 0)
+        guard fraction > 0 || solarCharging else { return }
+        let validUntil = fraction > 0 ? (house.readAt ?? now).addingTimeInterval(house.staleAfter) : now
+        for index in vehicles.indices where vehicles[index].session != nil {
+            vehicles[index].meter.solar(fraction: fraction, validUntil: validUntil, at: now)
+        }
+        solarCharging = fraction > 0
     }
 
     /// `<base>/site` (retained, at most once a second, when it changes): the limit, the grid,
