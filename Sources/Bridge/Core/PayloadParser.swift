@@ -71,7 +71,7 @@ public enum PayloadParser {
         }
     }
 
-    private static func extract(_ payload: [UInt8], path: String?) throws -> DocumentValue {
+    static func extract(_ payload: [UInt8], path: String?) throws -> DocumentValue {
         let text = String(decoding: payload, as: UTF8.self)
         guard let path else {
             let trimmed = trimmed(payload) ?? text.trimmingCharacters(in: .whitespacesAndNewlines)
