@@ -68,12 +68,10 @@ public struct PlugMapping: Sendable, Equatable {
     ///    plugged/unplugged, yes/no); with `connected` given, any other word is disconnected.
     /// Anything else is a `PayloadError` (logged once, ignored).
     public func read(_ value: DocumentValue) throws -> Reading {
-        guard let token = Self.token(value) else {
-            if case .object = value { throw PayloadError("expected a plug state, got an object") }
-            if case .array = value { throw PayloadError("expected a plug state, got a list") }
-            return .unknown("null")
+        guard let token = Self.token(value), !token.isEmpty else {
+            if value.isNull, value.text == nil { return .unknown("null") }
+            throw PayloadError("expected a plug state such as connected or disconnected, got \(value.kindDescription)")
         }
-        guard !token.isEmpty else { throw PayloadError("expected a plug state such as connected or disconnected, got an empty payload") }
         if unknown.contains(token) { return .unknown(token) }
         if connected.contains(token) { return .connected }
         if let disconnected {
