@@ -34,6 +34,10 @@ struct ConfigCommand: ParsableCommand {
             }
             print("\(file): ok")
             for line in ConfigCheck.describe(config) { print(line) }
+            // As `run` warns: a secret others can read (the configuration still loads).
+            for warning in SecretFileCheck.warnings(configPath: file) {
+                FileHandle.standardError.write(Data("chargebridge: warning: \(warning)\n".utf8))
+            }
         }
     }
 }

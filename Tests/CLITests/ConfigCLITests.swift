@@ -58,6 +58,24 @@ import TestSupport
         #expect(lines.last == "chargebridge: \(path): 7 problems")
     }
 
+    @Test func aReadableSecretIsAWarningNotAProblem() throws {
+        let folder = CLIRunner.temporaryDirectory()
+        let path = folder.appendingPathComponent("open.yaml").path
+        try """
+        broker: {url: "mqtt://127.0.0.1:1883", username: bridge, password: hunter2}
+        tariff: \(examples.appendingPathComponent("tariff-tou.json").path)
+        vehicles: [{id: car1}]
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
+        let result = try ChargeBridgeBinary.run(["config", "check", path])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("vehicle car1 (car1): a switch charger: off or 11000 W"))
+        #expect(result.stdout.contains("reads energy:  none (energy is power integrated over time)"))
+        #expect(result.stdout.contains("sends:         chargebridge/car1/command <- start 'start', stop 'stop'"))
+        #expect(result.stderr.hasPrefix("chargebridge: warning: \(path) holds a secret (broker.password)"), "\(result.stderr)")
+        #expect(!result.stderr.contains("hunter2"))
+    }
+
     @Test func aMissingFileIsOneProblem() throws {
         let result = try ChargeBridgeBinary.run(["config", "check", "/nonexistent/chargebridge.yaml"])
         #expect(result.status == 1)
