@@ -108,7 +108,8 @@ import TestSupport
         let goE = try GoECharger(brokerURL: broker.url, serial: "012345", phases: 3)
         try await goE.start()
         let probe = try await Probe.start(url: broker.url, filter: "#")
-        let service = try BridgeServices(config: config, logger: BridgeServiceTests.logger)
+        let logs = PriceTokenSecrecyTests.CapturingLogHandler()
+        let service = try BridgeServices(config: config, logger: Logger(label: "bridge") { _ in logs })
         let running = Task { try await service.run() }
         try await probe.waitFor("chargebridge/status") { $0 == "online" }
 
@@ -157,6 +158,13 @@ import TestSupport
         try await probe.publish("5", to: "go-eCharger/012345/amp/set")
         try await probe.waitFor("go-eCharger/012345/amp/result") { $0.contains("exceeds range 6 to 32") }
         #expect(goE.amp == 16)
+        try await probe.waitUntil { logs.lines.value.contains { $0.contains("exceeds range 6 to 32") } }
+        // Each refusal is one warning; each unknown car state one notice (the charger repeats them every report).
+        let lines = logs.lines.value
+        #expect(lines.filter { $0.hasPrefix("warning") && $0.contains("ev: the charger refused a command on go-eCharger/012345/amp/result") }.count == 2, "\(lines)")
+        for token in ["5", "null", "0"] {
+            #expect(lines.filter { $0.hasPrefix("notice") && $0.contains("the plug state on go-eCharger/012345/car is unknown ('\(token)')") }.count == 1, "\(token)")
+        }
 
         // Off: only frc 1.
         let before = probe.messagesSeen.count
