@@ -122,7 +122,7 @@ public struct BridgeCore: Sendable {
             // A power or counter reading only feeds the meter: flushing, commands and state
             // follow at the next tick (every half flush interval). Anything else is handled now,
             // for its own vehicles (and those re-planned with them); ticks handle all of them.
-            if routed.allSatisfy({ $0.input == .input(.power) || $0.input == .input(.energy) }), !replanNeeded, replanVehicles.isEmpty,
+            if routed.allSatisfy({ $0.input == .input(.power) || $0.input == .input(.energy) || $0.input == .input(.commandResult) }), !replanNeeded, replanVehicles.isEmpty,
                !roomShrank(now: now) {
                 return actions
             }
@@ -211,7 +211,8 @@ public struct BridgeCore: Sendable {
             case let .input(input):
                 switch input {
                 case .plug:
-                    let connected = try PayloadParser.plug(payload, path: vehicles[index].config.topics.plug.path, connectedWords: vehicles[index].config.topics.plugConnected)
+                    let reading = try PayloadParser.plugState(payload, path: vehicles[index].config.topics.plug.path, mapping: vehicles[index].config.topics.plugMapping)
+                    guard let connected = plugReading(reading, topic: topic, vehicle: index, actions: &actions) else { break }
                     setPlugged(connected, vehicle: index, now: now, actions: &actions)
                 case .soc:
                     let soc = try PayloadParser.number(payload, path: vehicles[index].config.topics.soc.path, range: 0...100, what: "state of charge")
@@ -254,6 +255,8 @@ public struct BridgeCore: Sendable {
                     vehicles[index].boost = on && !vehicles[index].targetReached
                     vehicles[index].wishesKnown = true
                     replanVehicles.insert(index)
+                case .commandResult:
+                    commandResult(payload, topic: topic, vehicle: index, actions: &actions)
                 }
             }
             if !vehicles[index].loggedBadTopics.isEmpty { vehicles[index].loggedBadTopics.remove(topic) }
@@ -262,6 +265,20 @@ public struct BridgeCore: Sendable {
                 actions.append(.log(level: .warning, message: "\(vehicles[index].config.id): ignored a payload on \(topic): \(error)"))
             }
         }
+    }
+
+    /// A plug reading (docs/bridge.md, "Plug states"): nil for unknown, logged once per run of it.
+    private mutating func plugReading(_ reading: PlugMapping.Reading, topic: String, vehicle index: Int, actions: inout [BridgeAction]) -> Bool? {
+        let (connected, unknown, log) = Self.plugReadingLog(reading, topic: topic, vehicleId: vehicles[index].config.id, lastUnknown: vehicles[index].plugUnknown)
+        vehicles[index].plugUnknown = unknown
+        if let log { actions.append(log) }
+        return connected
+    }
+
+    /// The charger's answer on a `command_result` topic: an error is logged once.
+    private mutating func commandResult(_ payload: [UInt8], topic: String, vehicle index: Int, actions: inout [BridgeAction]) {
+        let id = vehicles[index].config.id
+        if let log = Self.resultLog(payload, topic: topic, vehicleId: id, logged: &vehicles[index].resultErrorsLogged) { actions.append(log) }
     }
 
     private mutating func restoreWishes(from payload: [UInt8], vehicle index: Int) {
@@ -545,8 +562,8 @@ public struct BridgeCore: Sendable {
                 total += powers[position]
             }
         }
-        var lowering: [(index: Int, payload: String?)] = []
-        var raising: [(index: Int, payload: String?)] = []
+        var lowering: [(index: Int, messages: [(topic: String, payload: String)])] = []
+        var raising: [(index: Int, messages: [(topic: String, payload: String)])] = []
         for (position, index) in indices.enumerated() {
             let power = powers[position]
             let told = vehicles[index].toldW
@@ -558,8 +575,7 @@ public struct BridgeCore: Sendable {
             if waiting, !lowers { continue }
             let topics = vehicles[index].config.topics
             let charger = vehicles[index].config.charger
-            let payload = wanted.payload(topics: topics, charger: charger)
-            let previousPayload = previous.map { $0.payload(topics: topics, charger: charger) }
+            let messages = wanted.messages(after: previous, topics: topics, charger: charger)
             vehicles[index].commanded = wanted
             vehicles[index].toldW = power
             vehicles[index].toldThisRun = true
@@ -572,16 +588,16 @@ public struct BridgeCore: Sendable {
             }
             // The charger hears a command only when its payload changes (a start at another power
             // is news only to a charger that takes a power limit).
-            let sent = payload != previousPayload ? payload : nil
             if lowers {
-                lowering.append((index, sent))
+                lowering.append((index, messages))
             } else {
-                raising.append((index, sent))
+                raising.append((index, messages))
             }
         }
-        for (index, payload) in lowering + raising {
-            guard let payload else { continue }
-            actions.append(.publish(topic: vehicles[index].config.topics.command, payload: payload, retain: false))
+        for (_, messages) in lowering + raising {
+            for message in messages {
+                actions.append(.publish(topic: message.topic, payload: message.payload, retain: false))
+            }
         }
         return (lowering + raising).map(\.index)
     }
