@@ -24,8 +24,12 @@ import GRDB
 /// - `spot_price`: day-ahead prices as received, per source (`source`, e.g. `awattar DE-LU`),
 ///   `[start_ms, end_ms)` in the source's unit; rows of one source never overlap (a newer
 ///   row replaces the ones it overlaps).
+///
+/// v5-house-profile (plans on the room the grid meter shows, docs/site.md):
+/// - `house_quarter`: the house's average load per quarter-hour (`start_ms`), W, and how many
+///   grid readings it is of; the bridge keeps 7 days and learns its usual load from them.
 enum LedgerSchema {
-    static let currentVersion = "v4"
+    static let currentVersion = "v5-house-profile"
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -82,6 +86,15 @@ enum LedgerSchema {
                     price REAL NOT NULL,
                     received_ms INTEGER NOT NULL,
                     PRIMARY KEY (source, start_ms)
+                ) WITHOUT ROWID;
+                """)
+        }
+        migrator.registerMigration("v5-house-profile") { db in
+            try db.execute(sql: """
+                CREATE TABLE house_quarter (
+                    start_ms INTEGER PRIMARY KEY NOT NULL,
+                    average_w REAL NOT NULL,
+                    readings INTEGER NOT NULL
                 ) WITHOUT ROWID;
                 """)
         }
