@@ -128,6 +128,19 @@ import TestSupport
         #expect(restarted.core.plan(vehicleId: "car1")?.slots == plan.slots)
     }
 
+    @Test func aPlanMadeInTheLastSecondOfAQuarterHour() throws {
+        // The live house's piece ends at the quarter-hour, however close: the limit's pieces
+        // never overlap (an overlap would be a request the planner refuses).
+        let start = BridgeFixtures.at("2026-01-05T23:14:59.5Z")
+        var driver = CoreDriver(config: try Self.config(), start: start)
+        driver.send(.connected)
+        driver.message("meter/grid", "300")
+        driver.message("chargebridge/car1/plug", "connected")
+        let plan = try #require(driver.core.plan(vehicleId: "car1"))
+        #expect(plan.shortfallWh < 1)
+        #expect(!driver.actions.logs.contains { $0.contains("cannot plan") })
+    }
+
     @Test func aNoisyMeterDoesNotReplanAtEveryReading() throws {
         let start = BridgeFixtures.at("2026-01-05T23:00:00Z")
         var driver = CoreDriver(config: try Self.config(), start: start)

@@ -514,7 +514,7 @@ public struct BridgeCore: Sendable {
         sitePowerW: Double, liveHouseW: Double, profile: HouseProfile, from: Date, to: Date
     ) -> [ChargeRequest.SiteLimit] {
         let first = HouseProfile.quarterStart(from).addingTimeInterval(900)
-        var limits = [ChargeRequest.SiteLimit(start: from, end: max(first, from.addingTimeInterval(1)), powerW: sitePowerW - liveHouseW)]
+        var limits = [ChargeRequest.SiteLimit(start: from, end: first, powerW: sitePowerW - liveHouseW)]
         var start = first
         while start < to {
             let end = start.addingTimeInterval(900)
