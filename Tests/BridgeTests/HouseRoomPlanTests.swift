@@ -52,6 +52,16 @@ import TestSupport
         return config
     }
 
+    /// A core at `start`, online, the meter reading `gridW` (the house: no car charges yet),
+    /// then car1 plugged in.
+    static func plugged(at start: Date, gridW: Int = 300) throws -> CoreDriver {
+        var driver = CoreDriver(config: try config(), start: start)
+        driver.send(.connected)
+        driver.message("meter/grid", String(gridW))
+        driver.message("chargebridge/car1/plug", "connected")
+        return driver
+    }
+
     /// Plays the night from `start` to 07:00 every `step` seconds: the car draws what it was told
     /// (reported on its power topic), the meter reads the house plus the car.
     static func night(
@@ -71,10 +81,7 @@ import TestSupport
     @Test func aHouseSpikeMidPlanIsMadeUpLater() throws {
         let start = BridgeFixtures.at("2026-01-05T23:00:00Z")
         let end = BridgeFixtures.at("2026-01-06T07:00:00Z")
-        var driver = CoreDriver(config: try Self.config(), start: start)
-        driver.send(.connected)
-        driver.message("meter/grid", "300")
-        driver.message("chargebridge/car1/plug", "connected")
+        var driver = try Self.plugged(at: start)
         let first = try #require(driver.core.plan(vehicleId: "car1"))
         // 30 kWh in the cheap hours at 15 A (10,350 W): 2.9 h of the 4.
         #expect(first.shortfallWh < 1)
@@ -91,6 +98,7 @@ import TestSupport
         #expect(records.reduce(0) { $0 + $1.energyWh } > 3000)
         // Re-planned for the spike's quarters and for its end, not at every reading (2,880).
         let plans = driver.core.plansMade - before
+        print("house spike: \(plans) plans over the night, \(Int(energy)) Wh charged")
         #expect(plans >= 3 && plans <= 20, "\(plans) plans")
     }
 
@@ -131,11 +139,7 @@ import TestSupport
     @Test func aPlanMadeInTheLastSecondOfAQuarterHour() throws {
         // The live house's piece ends at the quarter-hour, however close: the limit's pieces
         // never overlap (an overlap would be a request the planner refuses).
-        let start = BridgeFixtures.at("2026-01-05T23:14:59.5Z")
-        var driver = CoreDriver(config: try Self.config(), start: start)
-        driver.send(.connected)
-        driver.message("meter/grid", "300")
-        driver.message("chargebridge/car1/plug", "connected")
+        let driver = try Self.plugged(at: BridgeFixtures.at("2026-01-05T23:14:59.5Z"))
         let plan = try #require(driver.core.plan(vehicleId: "car1"))
         #expect(plan.shortfallWh < 1)
         #expect(!driver.actions.logs.contains { $0.contains("cannot plan") })
@@ -143,15 +147,13 @@ import TestSupport
 
     @Test func aNoisyMeterDoesNotReplanAtEveryReading() throws {
         let start = BridgeFixtures.at("2026-01-05T23:00:00Z")
-        var driver = CoreDriver(config: try Self.config(), start: start)
-        driver.send(.connected)
-        driver.message("meter/grid", "1800")
-        driver.message("chargebridge/car1/plug", "connected")
+        var driver = try Self.plugged(at: start, gridW: 1800)
         let before = driver.core.plansMade
         // The house jumps between 300 W and 3.3 kW at random every 2 s for two hours.
         var rng = SeededGenerator(seed: 0x0015_E000)
         _ = Self.night(&driver, until: start.addingTimeInterval(7200), step: 2) { _ in Double(Int.random(in: 300...3300, using: &rng)) }
         let plans = driver.core.plansMade - before
+        print("noisy meter: \(plans) plans for 3,600 readings")
         // 3,600 readings: at most a few plans a quarter-hour (the noise's highs, and the profile
         // it learns, not each reading).
         #expect(plans <= 40, "\(plans) plans for 3,600 readings")

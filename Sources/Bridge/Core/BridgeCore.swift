@@ -447,6 +447,8 @@ public struct BridgeCore: Sendable {
         // With a grid meter the house takes its live load to the end of this quarter-hour, then
         // its usual one (docs/site.md, "Plans on the room").
         let liveHouseW = house.map { $0.houseW(at: now) ?? houseProfile?.usualW(at: now) ?? HouseProfile.defaultW }
+        // A quarter-hour with no history: the house as it is now (a plan that counted on an
+        // empty house later would put off every flexible car to a room that may not come).
         let sitePower = config.location.maxPowerW.map { limit in
             limit - SiteGuard.divide(immediate, roomW: limit - (liveHouseW ?? 0)).reduce(0, +)
         }
@@ -518,7 +520,7 @@ public struct BridgeCore: Sendable {
         var start = first
         while start < to {
             let end = start.addingTimeInterval(900)
-            let power = sitePowerW - profile.usualW(at: start)
+            let power = sitePowerW - (profile.usualW(at: start) ?? liveHouseW)
             if limits.count > 1, limits[limits.count - 1].powerW == power {
                 limits[limits.count - 1].end = end
             } else {
@@ -536,7 +538,7 @@ public struct BridgeCore: Sendable {
         guard let limit = config.location.maxPowerW, let assumed = plannedHouse, let profile = houseProfile,
               let live = house?.houseW(at: now), let at = roomPlannedAt,
               vehicles.contains(where: { $0.plan != nil }) else { return false }
-        let expected = now < assumed.liveUntil ? assumed.liveW : profile.usualW(at: now)
+        let expected = now < assumed.liveUntil ? assumed.liveW : profile.usualW(at: now) ?? assumed.liveW
         let threshold = max(Self.houseReplanMinimumW, Self.houseReplanShare * limit)
         if live < expected - threshold {
             let since = moreRoomSince ?? now

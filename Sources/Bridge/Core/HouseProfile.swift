@@ -14,16 +14,17 @@ struct HouseProfile: Sendable {
     static let keepSeconds: TimeInterval = 7 * 86_400
     /// The share of the days at or below the usual load (nearest rank).
     static let percentile = 0.8
-    /// The usual load of a quarter of the day with no history, W. The one place a default
-    /// house load goes (a configured base load, say).
+    /// The house load before the meter's first reading, W, where no history says otherwise.
+    /// The one place a default house load goes (a configured base load, say).
     static let defaultW: Double = 0
 
     /// The time zone whose quarters of the day are learned (the tariff's: the household's clock).
     let timeZone: TimeZone
     /// Finished quarters of the last 7 days, oldest first.
     private(set) var quarters: [Quarter] = []
-    /// The usual load per quarter of the day (96), recomputed when a quarter finishes.
-    private var usualW: [Double] = Array(repeating: HouseProfile.defaultW, count: 96)
+    /// The usual load per quarter of the day (96), recomputed when a quarter finishes; nil
+    /// where there is no history.
+    private var usualW: [Double?] = Array(repeating: nil, count: 96)
     /// The quarter under way: its start, and the sum and count of its readings.
     private var current: (start: Date, sumW: Double, count: Int)?
 
@@ -71,8 +72,8 @@ struct HouseProfile: Sendable {
         recompute()
     }
 
-    /// The usual load at `instant`, W (``defaultW`` without history for its quarter of the day).
-    func usualW(at instant: Date) -> Double {
+    /// The usual load at `instant`, W; nil without history for its quarter of the day.
+    func usualW(at instant: Date) -> Double? {
         usualW[quarterOfDay(instant)]
     }
 
@@ -96,7 +97,7 @@ struct HouseProfile: Sendable {
         var byQuarter = [[Double]](repeating: [], count: 96)
         for quarter in quarters { byQuarter[quarterOfDay(quarter.start)].append(quarter.averageW) }
         usualW = byQuarter.map { values in
-            guard !values.isEmpty else { return Self.defaultW }
+            guard !values.isEmpty else { return nil }
             let sorted = values.sorted()
             let rank = Int((Self.percentile * Double(sorted.count)).rounded(.up))
             return sorted[max(0, min(sorted.count, rank) - 1)]
