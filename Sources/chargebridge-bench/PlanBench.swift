@@ -54,6 +54,21 @@ func planBench() async throws -> [BenchResult] {
                                extra: ["devices": 50, "site_w": steps.sitePowerW!,
                                        "cost_above_relaxation_percent": (stepsPlan.cost / bound - 1) * 100,
                                        "energy_wh": stepsPlan.devices.reduce(0) { $0 + $1.energyWh }]))
+
+    // Issue #15's night: two wallboxes under 11 kW, a group small enough for the exact layout.
+    let night = try PlanBenchData.night()
+    let pair = PlanBenchData.nightRequest(night)
+    let pairRuns = 100
+    let pairMedian = try medianSeconds(runs: pairRuns, warmup: 3) {
+        _ = try Planner.plan(pair, slices: night)
+    }
+    let pairPlan = try Planner.plan(pair, slices: night)
+    let pairBound = pairPlan.lowerBoundCost ?? pairPlan.cost
+    results.append(BenchResult(bench: "plan.joint.steps.2x44", value: pairMedian, unit: "s", stat: "median",
+                               runs: pairRuns, target: 0.01,
+                               extra: ["devices": 2, "site_w": pair.sitePowerW!,
+                                       "cost_above_relaxation_percent": (pairPlan.cost / pairBound - 1) * 100,
+                                       "energy_wh": pairPlan.devices.reduce(0) { $0 + $1.energyWh }]))
     return results
 }
 
@@ -76,6 +91,33 @@ enum PlanBenchData {
             throw Missing(description: "the real prices have \(slices.count) quarter-hours in the bench week, not 672")
         }
         return slices
+    }
+
+    /// The 44 quarter-hours of 2026-05-20T18:00Z to 2026-05-21T05:00Z, priced as ``week()``.
+    static func night() throws -> [RateSlice] {
+        let series = try SpotPriceSeries.load(csvPath: RepositoryPrices.url(RepositoryPrices.quarterHours).path).series
+        let from = Timestamp.parse("2026-05-20T18:00:00Z")!
+        let to = Timestamp.parse("2026-05-21T05:00:00Z")!
+        let slices = series.rows.filter { $0.start >= from && $0.start < to }.map {
+            RateSlice(start: $0.start, end: $0.end, pricePerKWh: ($0.price / 1000 + 0.12) * 1.19, type: .dynamic)
+        }
+        guard slices.count == 44 else {
+            throw Missing(description: "the real prices have \(slices.count) quarter-hours in the bench night, not 44")
+        }
+        return slices
+    }
+
+    /// Issue #15's two cars: a 16 A three-phase and a 32 A single-phase wallbox, 30 and 25 kWh
+    /// over the night, under 11 kW.
+    static func nightRequest(_ night: [RateSlice]) -> ChargeRequest {
+        let from = night.first!.start
+        let to = night.last!.end
+        return ChargeRequest(sitePowerW: 11_000, devices: [
+            DeviceRequest(deviceId: "a", start: from, end: to, maxPowerW: 11_000, energyWh: 30_000,
+                          charger: .current(phases: 3, minCurrentA: 6, maxCurrentA: 16)),
+            DeviceRequest(deviceId: "b", start: from, end: to, maxPowerW: 7_400, energyWh: 25_000,
+                          charger: .current(phases: 1, minCurrentA: 6, maxCurrentA: 32)),
+        ])
     }
 
     /// One car plugged in for the whole week wanting 40 kWh at 11 kW.

@@ -5,8 +5,9 @@
 /// segment is laid out per segment at drawable powers (``SegmentPacker``); what a segment
 /// cannot hold, and whatever a device still lacks, is then placed in the cheapest segments of
 /// its window that have room (repair); last, energy is moved from a device's dearest segments
-/// to cheaper ones with room while that lowers the cost (local improvement). On small random
-/// instances it stays within 1 % of an exhaustive search (Tests/PlanningTests).
+/// to cheaper ones with room while that lowers the cost (local improvement). A small group is
+/// also laid out exactly (`ScheduleSolver+Exact.swift`) and the better layout kept; on small
+/// random instances the plan then matches an exhaustive search (Tests/PlanningTests).
 extension ScheduleSolver {
     /// How many cheaper segments a device tries to make room in, per dear segment, and how
     /// many segments a device lacking energy tries to make room in.
@@ -72,6 +73,12 @@ extension ScheduleSolver {
         for j in devices.indices where !devices[j].continuous {
             fill(j, layout: &layout, ranges: ranges, ownW: ownW)
         }
+        // A small group: the exact layout, when it does better (it does unless it cannot solve).
+        var laidOut = layout.segments
+        if let exact = exactSegments(candidates: layout.candidates, ranges: ranges, ownW: ownW),
+           exactIsBetter(exact, than: laidOut) {
+            laidOut = exact
+        }
         // Pieces: each device's runs on top of its fixed power in each segment.
         var result: [[Piece]] = []
         result.reserveCapacity(devices.count)
@@ -81,7 +88,7 @@ extension ScheduleSolver {
             for i in range where timeline.slice[i] >= 0 {
                 let own = ownW[j][i - lo]
                 let start = times[i]
-                let runs = layout.segments[i].runs.filter { $0.device == j && $0.end - $0.start > PlanningTolerance.seconds }
+                let runs = laidOut[i].runs.filter { $0.device == j && $0.end - $0.start > PlanningTolerance.seconds }
                     .sorted { $0.start < $1.start }
                 var at = 0.0
                 for run in runs {
@@ -155,14 +162,14 @@ extension ScheduleSolver {
         }
     }
 
-    private func member(device j: Int, segment i: Int, needWh: Double, ranges: [Range<Int>], ownW: [[Double]]) -> SegmentPacker.Member {
+    func member(device j: Int, segment i: Int, needWh: Double, ranges: [Range<Int>], ownW: [[Double]]) -> SegmentPacker.Member {
         let device = devices[j]
         let own = ownW[j][i - ranges[j].lowerBound]
         return SegmentPacker.Member(device: j, needWh: needWh, maxW: max(0, device.powerW - own), charger: device.charger)
     }
 
     /// Segments of device `j` where it may take flexible energy, cheapest first (later first among equals).
-    private func candidates(_ j: Int, ranges: [Range<Int>], ownW: [[Double]]) -> [Int] {
+    func candidates(_ j: Int, ranges: [Range<Int>], ownW: [[Double]]) -> [Int] {
         let device = devices[j]
         let lo = ranges[j].lowerBound
         var list: [Int] = []
