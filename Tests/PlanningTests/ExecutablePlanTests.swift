@@ -171,7 +171,7 @@ struct ExecutablePlanTests {
     }
 
     /// Instances from other seeds where a plan once fell short of the exhaustive search's
-    /// energy: two stepped chargers that can only take turns, whose exact split the layout
+    /// energy: stepped chargers that can only take turns, whose exact split the layout
     /// missed.
     @Test func severalCarsDeliverAsMuchAsExhaustiveSearch() throws {
         for instance in Self.regressions {

@@ -130,27 +130,6 @@ extension ScheduleSolver {
         return segments
     }
 
-    /// Whether `exact` is the better layout than `heuristic`: more energy, or as much for less.
-    func exactIsBetter(_ exact: [SegmentState], than heuristic: [SegmentState]) -> Bool {
-        func totals(_ segments: [SegmentState]) -> (energyWh: Double, cost: Double) {
-            var energy = 0.0
-            var cost = 0.0
-            for (i, segment) in segments.enumerated() {
-                let wh = segment.deliveredWh.values.reduce(0, +)
-                guard wh > 0 else { continue }
-                energy += wh
-                cost += price(exactSegment: i) * wh
-            }
-            return (energy, cost)
-        }
-        let a = totals(exact)
-        let b = totals(heuristic)
-        let tolerance = PlanningTolerance.energyWh * max(1, b.energyWh)
-        if a.energyWh > b.energyWh + tolerance { return true }
-        if a.energyWh < b.energyWh - tolerance { return false }
-        return a.cost < b.cost - 1e-9 * max(1, abs(b.cost))
-    }
-
     /// The price a segment's energy costs.
     private func price(exactSegment i: Int) -> Double { slices[timeline.slice[i]].effectivePrice }
 
@@ -216,16 +195,11 @@ extension ScheduleSolver {
         }
         visit(0, 0, nil)
         // The maximal ones: a configuration below another adds nothing (a device may stop early).
+        // One that dominates another draws more in all, so the largest come first.
         var maximal: [[Double]] = []
-        for (index, config) in found.enumerated() {
-            let dominated = found.enumerated().contains { other, candidate in
-                guard other != index else { return false }
-                let atLeast = zip(candidate, config).allSatisfy { $0 >= $1 - 1e-9 }
-                guard atLeast else { return false }
-                let equal = zip(candidate, config).allSatisfy { abs($0 - $1) <= 1e-9 }
-                return !equal || other < index
-            }
-            if !dominated, config.contains(where: { $0 > 1e-9 }) { maximal.append(config) }
+        for config in found.sorted(by: { $0.reduce(0, +) > $1.reduce(0, +) }) where config.contains(where: { $0 > 1e-9 }) {
+            let dominated = maximal.contains { kept in zip(kept, config).allSatisfy { $0 >= $1 - 1e-9 } }
+            if !dominated { maximal.append(config) }
         }
         return maximal
     }

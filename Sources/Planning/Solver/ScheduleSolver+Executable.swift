@@ -6,8 +6,8 @@
 /// cannot hold, and whatever a device still lacks, is then placed in the cheapest segments of
 /// its window that have room (repair); last, energy is moved from a device's dearest segments
 /// to cheaper ones with room while that lowers the cost (local improvement). A small group is
-/// also laid out exactly (`ScheduleSolver+Exact.swift`) and the better layout kept; on small
-/// random instances the plan then matches an exhaustive search (Tests/PlanningTests).
+/// laid out exactly instead (`ScheduleSolver+Exact.swift`); on small random instances the plan
+/// then matches an exhaustive search (Tests/PlanningTests).
 extension ScheduleSolver {
     /// How many cheaper segments a device tries to make room in, per dear segment, and how
     /// many segments a device lacking energy tries to make room in.
@@ -27,7 +27,6 @@ extension ScheduleSolver {
 
     func executableLayout(allocator: FlowAllocator, ranges: [Range<Int>], ownW: [[Double]]) -> [[Piece]] {
         let count = timeline.count
-        let times = timeline.times
         var segments = [SegmentState](repeating: SegmentState(), count: count)
         var members = [[Int]](repeating: [], count: count)
         for (j, range) in ranges.enumerated() {
@@ -35,8 +34,12 @@ extension ScheduleSolver {
                 members[i].append(j)
             }
         }
-        // Devices with one segment to charge in go first where they meet others.
         let candidateLists = devices.indices.map { candidates($0, ranges: ranges, ownW: ownW) }
+        // A small group: the exact layout (``exactSegments``), no heuristic needed.
+        if let exact = exactSegments(candidates: candidateLists, ranges: ranges, ownW: ownW) {
+            return pieces(exact, ranges: ranges, ownW: ownW)
+        }
+        // Devices with one segment to charge in go first where they meet others.
         let confined = candidateLists.map { $0.count <= 1 }
         for i in 0..<count where !members[i].isEmpty {
             let list = members[i].map { j in
@@ -73,13 +76,12 @@ extension ScheduleSolver {
         for j in devices.indices where !devices[j].continuous {
             fill(j, layout: &layout, ranges: ranges, ownW: ownW)
         }
-        // A small group: the exact layout, when it does better (it does unless it cannot solve).
-        var laidOut = layout.segments
-        if let exact = exactSegments(candidates: layout.candidates, ranges: ranges, ownW: ownW),
-           exactIsBetter(exact, than: laidOut) {
-            laidOut = exact
-        }
-        // Pieces: each device's runs on top of its fixed power in each segment.
+        return pieces(layout.segments, ranges: ranges, ownW: ownW)
+    }
+
+    /// Pieces: each device's runs on top of its fixed power in each segment.
+    private func pieces(_ laidOut: [SegmentState], ranges: [Range<Int>], ownW: [[Double]]) -> [[Piece]] {
+        let times = timeline.times
         var result: [[Piece]] = []
         result.reserveCapacity(devices.count)
         for (j, range) in ranges.enumerated() {
