@@ -43,18 +43,28 @@ func planBench() async throws -> [BenchResult] {
     // The same 50 cars with chargers of every kind (executable plans): the cost above the
     // continuous relaxation says what the chargers' steps cost.
     let steps = PlanBenchData.jointRequestWithChargers(week, devices: 50)
-    let stepsRuns = 40
-    let stepsMedian = try medianSeconds(runs: stepsRuns, warmup: 2) {
-        _ = try Planner.plan(steps, slices: week)
-    }
-    let stepsPlan = try Planner.plan(steps, slices: week)
-    let bound = stepsPlan.lowerBoundCost ?? stepsPlan.cost
-    results.append(BenchResult(bench: "plan.joint.steps.50x672", value: stepsMedian, unit: "s", stat: "median",
-                               runs: stepsRuns, target: 0.05,
-                               extra: ["devices": 50, "site_w": steps.sitePowerW!,
-                                       "cost_above_relaxation_percent": (stepsPlan.cost / bound - 1) * 100,
-                                       "energy_wh": stepsPlan.devices.reduce(0) { $0 + $1.energyWh }]))
+    results.append(try executableResult("plan.joint.steps.50x672", steps, slices: week, runs: 40, warmup: 2, target: 0.05))
+    // Issue #15's night: two wallboxes under 11 kW, a group small enough for the exact layout.
+    let night = try PlanBenchData.night()
+    results.append(try executableResult(
+        "plan.joint.steps.2x44", PlanBenchData.nightRequest(night), slices: night, runs: 100, warmup: 3, target: 0.01))
     return results
+}
+
+/// The median seconds to plan `request` (chargers with steps), with what the steps cost above
+/// the continuous relaxation and the energy planned.
+private func executableResult(
+    _ bench: String, _ request: ChargeRequest, slices: [RateSlice], runs: Int, warmup: Int, target: Double
+) throws -> BenchResult {
+    let median = try medianSeconds(runs: runs, warmup: warmup) {
+        _ = try Planner.plan(request, slices: slices)
+    }
+    let plan = try Planner.plan(request, slices: slices)
+    let bound = plan.lowerBoundCost ?? plan.cost
+    return BenchResult(bench: bench, value: median, unit: "s", stat: "median", runs: runs, target: target,
+                       extra: ["devices": Double(request.devices.count), "site_w": request.sitePowerW!,
+                               "cost_above_relaxation_percent": (plan.cost / bound - 1) * 100,
+                               "energy_wh": plan.devices.reduce(0) { $0 + $1.energyWh }])
 }
 
 /// The bench's inputs: real prices and seeded random fleets.
@@ -66,16 +76,39 @@ enum PlanBenchData {
     /// The 672 quarter-hours from Monday 2025-11-03T00:00Z, priced as spot plus 0.12 charges plus 19 % VAT
     /// (one slice per published price: the tariff's rates would merge equal neighbours).
     static func week() throws -> [RateSlice] {
-        let series = try SpotPriceSeries.load(csvPath: RepositoryPrices.url(RepositoryPrices.quarterHours).path).series
         let from = Timestamp.parse("2025-11-03T00:00:00Z")!
-        let to = from.addingTimeInterval(7 * 86_400)
+        return try quarterHours(from: from, to: from.addingTimeInterval(7 * 86_400), count: 672, name: "week")
+    }
+
+    /// The 44 quarter-hours of 2026-05-20T18:00Z to 2026-05-21T05:00Z, priced as ``week()``.
+    static func night() throws -> [RateSlice] {
+        try quarterHours(from: Timestamp.parse("2026-05-20T18:00:00Z")!, to: Timestamp.parse("2026-05-21T05:00:00Z")!,
+                         count: 44, name: "night")
+    }
+
+    /// The real quarter-hour prices in `[from, to)`, priced as ``week()``; `count` of them.
+    private static func quarterHours(from: Date, to: Date, count: Int, name: String) throws -> [RateSlice] {
+        let series = try SpotPriceSeries.load(csvPath: RepositoryPrices.url(RepositoryPrices.quarterHours).path).series
         let slices = series.rows.filter { $0.start >= from && $0.start < to }.map {
             RateSlice(start: $0.start, end: $0.end, pricePerKWh: ($0.price / 1000 + 0.12) * 1.19, type: .dynamic)
         }
-        guard slices.count == 672 else {
-            throw Missing(description: "the real prices have \(slices.count) quarter-hours in the bench week, not 672")
+        guard slices.count == count else {
+            throw Missing(description: "the real prices have \(slices.count) quarter-hours in the bench \(name), not \(count)")
         }
         return slices
+    }
+
+    /// Issue #15's two cars: a 16 A three-phase and a 32 A single-phase wallbox, 30 and 25 kWh
+    /// over the night, under 11 kW.
+    static func nightRequest(_ night: [RateSlice]) -> ChargeRequest {
+        let from = night.first!.start
+        let to = night.last!.end
+        return ChargeRequest(sitePowerW: 11_000, devices: [
+            DeviceRequest(deviceId: "a", start: from, end: to, maxPowerW: 11_000, energyWh: 30_000,
+                          charger: .current(phases: 3, minCurrentA: 6, maxCurrentA: 16)),
+            DeviceRequest(deviceId: "b", start: from, end: to, maxPowerW: 7_400, energyWh: 25_000,
+                          charger: .current(phases: 1, minCurrentA: 6, maxCurrentA: 32)),
+        ])
     }
 
     /// One car plugged in for the whole week wanting 40 kWh at 11 kW.

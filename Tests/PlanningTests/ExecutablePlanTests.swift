@@ -128,8 +128,10 @@ struct ExecutablePlanTests {
             let delivered = plan.devices.reduce(0) { $0 + $1.energyWh }
             if abs(plan.cost - (plan.lowerBoundCost ?? plan.cost)) > 1e-9 { run.binding += 1 }
             run.worstShortWh = max(run.worstShortWh, bestWh - delivered)
-            if ProcessInfo.processInfo.environment["EXECUTABLE_DEBUG"] != nil, delivered < bestWh - 1e-3 {
-                print("DEBUG seed \(seed) round \(round): site \(siteUnits) units, prices \(prices)")
+            if ProcessInfo.processInfo.environment["EXECUTABLE_DEBUG"] != nil,
+               delivered < bestWh - 1e-3 || (delivered <= bestWh + 1e-3 && plan.cost > best.cost * 1.01 + 1e-9) {
+                print("DEBUG seed \(seed) round \(round): site \(siteUnits) units, prices \(prices); "
+                    + "\(delivered) Wh for \(plan.cost), the search \(bestWh) Wh for \(best.cost)")
                 for (car, d) in zip(searchCars, plan.devices) {
                     print("DEBUG  car [\(car.first), \(car.last)) levels \(car.levels) demand \(car.demand) -> \(d.energyWh) Wh: "
                         + d.slots.map { "\($0.start.timeIntervalSince(origin))-\($0.end.timeIntervalSince(origin)) @\($0.powerW)" }.joined(separator: ", "))
@@ -169,7 +171,7 @@ struct ExecutablePlanTests {
     }
 
     /// Instances from other seeds where a plan once fell short of the exhaustive search's
-    /// energy: two stepped chargers that can only take turns, whose exact split the layout
+    /// energy: stepped chargers that can only take turns, whose exact split the layout
     /// missed.
     @Test func severalCarsDeliverAsMuchAsExhaustiveSearch() throws {
         for instance in Self.regressions {
@@ -178,7 +180,20 @@ struct ExecutablePlanTests {
         }
     }
 
-    static let regressions: [(seed: UInt64, round: Int)] = [(12, 530), (26, 209), (54, 543), (44, 79), (53, 200), (50, 568), (15, 459), (59, 347), (52, 183)]
+    static let regressions: [(seed: UInt64, round: Int)] = [(12, 530), (26, 209), (54, 543), (44, 79), (53, 200), (50, 568), (15, 459), (59, 347), (52, 183), (57, 163)]
+
+    /// Instances from other seeds where a plan once cost more than 1 % above the exhaustive
+    /// search (up to 5.43 %): the heuristic's moves could not reach the best split of the
+    /// turns; small groups are now solved exactly (docs/schedules.md, "Executable plans").
+    @Test func severalCarsStayWithinOnePercentOnceMissed() throws {
+        for instance in Self.costRegressions {
+            let run = try Self.severalCars(seed: instance.seed, rounds: instance.round..<(instance.round + 1))
+            #expect(run.compared == 1, "seed \(instance.seed) round \(instance.round): not comparable by cost")
+            #expect(run.worstGap <= 0.01, "seed \(instance.seed) round \(instance.round): \(run.worstGap * 100) %")
+        }
+    }
+
+    static let costRegressions: [(seed: UInt64, round: Int)] = [(60, 539), (38, 385), (33, 474), (60, 108), (25, 384)]
 
     /// The wider run, by hand: `EXECUTABLE_SEEDS=10,11,12 swift test --filter otherSeeds`
     /// (600 instances per seed).

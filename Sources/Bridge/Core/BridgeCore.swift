@@ -493,7 +493,10 @@ public struct BridgeCore: Sendable {
         }
         plansMade += 1
         do {
-            let request = ChargeRequest(sitePowerW: sitePower, siteLimits: siteLimits, devices: requests)
+            var request = ChargeRequest(sitePowerW: sitePower, siteLimits: siteLimits, devices: requests)
+            // Re-plans must not move the chargers for nothing: the heuristic's layout stays put
+            // between them, the exact one may flip between equal optima (ChargeRequest.exactLayout).
+            request.exactLayout = false
             let plan = try Planner.plan(request, slices: timeline.slices, tariffCapPerKWh: tariff.offPeakChargingCap)
             for (index, devicePlan) in zip(members, plan.devices) {
                 vehicles[index].plan = devicePlan

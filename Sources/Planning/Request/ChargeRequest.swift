@@ -13,6 +13,12 @@ public struct ChargeRequest: Sendable, Hashable {
     public var siteLimits: [SiteLimit]
     /// The devices, in the order of the request's `data` array.
     public var devices: [DeviceRequest]
+    /// Whether a small group of stepped chargers under a binding limit is laid out exactly
+    /// (docs/schedules.md, "Executable plans"). The bridge's re-plans turn it off: the exact
+    /// layout's optimum is often one of several equal ones, and a re-plan a minute later can
+    /// pick another, so the chargers would be told a new power at nearly every re-plan; the
+    /// heuristic's layout stays put between re-plans.
+    public var exactLayout = true
 
     public init(sitePowerW: Double? = nil, siteLimits: [SiteLimit] = [], devices: [DeviceRequest]) {
         self.sitePowerW = sitePowerW

@@ -20,9 +20,10 @@ import Tariffs
 /// Chargers (``DeviceRequest/charger``): every slot power is one the charger can draw. One
 /// device stays exact (its full power is the highest its charger can draw under the limits, and
 /// a shorter slot at full power carries any energy). Several devices under a binding limit whose
-/// continuous optimum asks a charger for a power it cannot draw are laid out by a heuristic over
-/// that optimum (`ScheduleSolver+Executable.swift`), measured within 1 % of an exhaustive search;
-/// ``Plan/lowerBoundCost`` is the continuous relaxation's cost.
+/// continuous optimum asks a charger for a power it cannot draw are laid out exactly when the
+/// group is small (`ScheduleSolver+Exact.swift`), else by a heuristic over that optimum
+/// (`ScheduleSolver+Executable.swift`); ``Plan/lowerBoundCost`` is the continuous relaxation's
+/// cost.
 ///
 /// Time without a price (a gap in the rates) is never charged.
 public enum Planner {
@@ -114,6 +115,7 @@ public enum Planner {
             (start: $0.start.timeIntervalSince1970, end: $0.end.timeIntervalSince1970, powerW: $0.powerW)
         }
         var solver = ScheduleSolver(slices: slices, siteW: request.sitePowerW, siteLimits: limits, devices: devices)
+        solver.exactLayout = request.exactLayout
         let pieces = solver.solve()
         var plans: [DevicePlan] = []
         for (index, member) in members.enumerated() {

@@ -5,8 +5,9 @@
 /// segment is laid out per segment at drawable powers (``SegmentPacker``); what a segment
 /// cannot hold, and whatever a device still lacks, is then placed in the cheapest segments of
 /// its window that have room (repair); last, energy is moved from a device's dearest segments
-/// to cheaper ones with room while that lowers the cost (local improvement). On small random
-/// instances it stays within 1 % of an exhaustive search (Tests/PlanningTests).
+/// to cheaper ones with room while that lowers the cost (local improvement). A small group is
+/// laid out exactly instead (`ScheduleSolver+Exact.swift`); on small random instances the plan
+/// then matches an exhaustive search (Tests/PlanningTests).
 extension ScheduleSolver {
     /// How many cheaper segments a device tries to make room in, per dear segment, and how
     /// many segments a device lacking energy tries to make room in.
@@ -26,7 +27,6 @@ extension ScheduleSolver {
 
     func executableLayout(allocator: FlowAllocator, ranges: [Range<Int>], ownW: [[Double]]) -> [[Piece]] {
         let count = timeline.count
-        let times = timeline.times
         var segments = [SegmentState](repeating: SegmentState(), count: count)
         var members = [[Int]](repeating: [], count: count)
         for (j, range) in ranges.enumerated() {
@@ -34,8 +34,12 @@ extension ScheduleSolver {
                 members[i].append(j)
             }
         }
-        // Devices with one segment to charge in go first where they meet others.
         let candidateLists = devices.indices.map { candidates($0, ranges: ranges, ownW: ownW) }
+        // A small group: the exact layout (``exactSegments``), no heuristic needed.
+        if exactLayout, let exact = exactSegments(candidates: candidateLists, ranges: ranges, ownW: ownW) {
+            return pieces(exact, ranges: ranges, ownW: ownW)
+        }
+        // Devices with one segment to charge in go first where they meet others.
         let confined = candidateLists.map { $0.count <= 1 }
         for i in 0..<count where !members[i].isEmpty {
             let list = members[i].map { j in
@@ -72,7 +76,12 @@ extension ScheduleSolver {
         for j in devices.indices where !devices[j].continuous {
             fill(j, layout: &layout, ranges: ranges, ownW: ownW)
         }
-        // Pieces: each device's runs on top of its fixed power in each segment.
+        return pieces(layout.segments, ranges: ranges, ownW: ownW)
+    }
+
+    /// Pieces: each device's runs on top of its fixed power in each segment.
+    private func pieces(_ laidOut: [SegmentState], ranges: [Range<Int>], ownW: [[Double]]) -> [[Piece]] {
+        let times = timeline.times
         var result: [[Piece]] = []
         result.reserveCapacity(devices.count)
         for (j, range) in ranges.enumerated() {
@@ -81,7 +90,7 @@ extension ScheduleSolver {
             for i in range where timeline.slice[i] >= 0 {
                 let own = ownW[j][i - lo]
                 let start = times[i]
-                let runs = layout.segments[i].runs.filter { $0.device == j && $0.end - $0.start > PlanningTolerance.seconds }
+                let runs = laidOut[i].runs.filter { $0.device == j && $0.end - $0.start > PlanningTolerance.seconds }
                     .sorted { $0.start < $1.start }
                 var at = 0.0
                 for run in runs {
@@ -155,14 +164,14 @@ extension ScheduleSolver {
         }
     }
 
-    private func member(device j: Int, segment i: Int, needWh: Double, ranges: [Range<Int>], ownW: [[Double]]) -> SegmentPacker.Member {
+    func member(device j: Int, segment i: Int, needWh: Double, ranges: [Range<Int>], ownW: [[Double]]) -> SegmentPacker.Member {
         let device = devices[j]
         let own = ownW[j][i - ranges[j].lowerBound]
         return SegmentPacker.Member(device: j, needWh: needWh, maxW: max(0, device.powerW - own), charger: device.charger)
     }
 
     /// Segments of device `j` where it may take flexible energy, cheapest first (later first among equals).
-    private func candidates(_ j: Int, ranges: [Range<Int>], ownW: [[Double]]) -> [Int] {
+    func candidates(_ j: Int, ranges: [Range<Int>], ownW: [[Double]]) -> [Int] {
         let device = devices[j]
         let lo = ranges[j].lowerBound
         var list: [Int] = []

@@ -60,6 +60,8 @@ struct ScheduleSolver {
     private(set) var relaxationCost = 0.0
 
     static let epsilonWh = 1e-9
+    /// Whether small groups are laid out exactly (``ChargeRequest/exactLayout``).
+    var exactLayout = true
 
     /// - Parameters:
     ///   - siteW: the location's limit (nil: none), except in `siteLimits`.
