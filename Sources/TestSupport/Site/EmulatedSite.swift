@@ -5,7 +5,8 @@ import MQTT
 
 /// A home on a real broker: emulated chargers (``EmulatedCharger``) that do exactly what they
 /// are told and report their power and energy, cars plugged into them, a house load a test
-/// scripts, and a grid meter (``EmulatedGridMeter``) that publishes the house plus the chargers.
+/// scripts, PV panels (``EmulatedPV``) producing what a test scripts, and a grid meter
+/// (``EmulatedGridMeter``) that publishes the house plus the chargers less the PV production.
 /// Everything is recorded in one ``SiteLog``.
 ///
 /// All devices share one MQTT connection, as the devices behind one Zigbee2MQTT or Shelly
@@ -32,12 +33,15 @@ public final class EmulatedSite: Sendable {
         var status: [String: ChargerStatus]
         var lastAdvance: Date
         var houseW: Double
+        var pvW = 0.0
         var meterSilent = false
         var log = SiteLog()
     }
 
     public let chargers: [EmulatedCharger]
     public let meter: EmulatedGridMeter?
+    /// The PV inverter's production topic, if the site has panels that report.
+    public let pv: EmulatedPV?
     /// How often the chargers report power, energy and the car's state of charge, clock seconds.
     public let reportEverySeconds: Double
     private let clock: DeviceClock
@@ -47,10 +51,11 @@ public final class EmulatedSite: Sendable {
 
     /// Prepares the site (nothing is connected yet); the house draws `houseW` from the start.
     public init(brokerURL: String, chargers: [EmulatedCharger], meter: EmulatedGridMeter?, houseW: Double = 0,
-                reportEverySeconds: Double = 10, clock: DeviceClock = .wall, clientID: String = "emulated-site",
+                pv: EmulatedPV? = nil, reportEverySeconds: Double = 10, clock: DeviceClock = .wall, clientID: String = "emulated-site",
                 logger: Logger? = nil) throws {
         self.chargers = chargers
         self.meter = meter
+        self.pv = pv
         self.reportEverySeconds = reportEverySeconds
         self.clock = clock
         var configuration = try MQTTConfiguration(url: brokerURL, clientID: clientID)
@@ -79,6 +84,9 @@ public final class EmulatedSite: Sendable {
 
     /// The house load now, W.
     public var houseW: Double { state.value.houseW }
+
+    /// The PV production now, W.
+    public var pvW: Double { state.value.pvW }
 
     /// What the chargers draw together now, W.
     public var chargersW: Double { state.value.status.values.reduce(0) { $0 + $1.drawW } }
@@ -116,6 +124,14 @@ public final class EmulatedSite: Sendable {
                 }
             })
         }
+        if let pv {
+            started.append(Task {
+                while !Task.isCancelled {
+                    try? await publishPV(pv)
+                    do { try await clock.sleep(pv.everySeconds) } catch { return }
+                }
+            })
+        }
         tasks.withLock { $0 += started }
     }
 
@@ -149,6 +165,16 @@ public final class EmulatedSite: Sendable {
         state.withLock { state in
             state.houseW = watts
             state.log.record(.house(watts: watts), at: now)
+        }
+    }
+
+    /// The PV panels now produce `watts` (the sun, a cloud, the evening). The grid meter's
+    /// readings net it; the inverter publishes it at its next report.
+    public func setPV(_ watts: Double) {
+        let now = clock.now()
+        state.withLock { state in
+            state.pvW = watts
+            state.log.record(.pv(watts: watts), at: now)
         }
     }
 
@@ -251,11 +277,16 @@ public final class EmulatedSite: Sendable {
         let now = clock.now()
         let reading: Double? = state.withLock { state in
             guard !state.meterSilent else { return nil }
-            let grid = state.houseW + state.status.values.reduce(0) { $0 + $1.drawW }
+            let grid = state.houseW + state.status.values.reduce(0) { $0 + $1.drawW } - state.pvW
             state.log.record(.reading(gridW: grid), at: now)
             return grid
         }
         guard let reading else { return }
         try await client.publish(meter.payload(gridW: reading), to: meter.topic, waitForAcknowledgement: false)
+    }
+
+    private func publishPV(_ pv: EmulatedPV) async throws {
+        let watts = state.value.pvW
+        try await client.publish(pv.payload(watts: watts), to: pv.topic, waitForAcknowledgement: false)
     }
 }

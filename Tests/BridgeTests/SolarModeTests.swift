@@ -1,0 +1,283 @@
+import Foundation
+import Planning
+import Testing
+@testable import Bridge
+
+/// The solar modes (docs/site.md, "Solar"), broker-free: events in with their times, actions
+/// out. A little site around the core: each charger draws exactly what it was last told and
+/// says so, the grid meter reads the house plus the chargers less the PV every 5 s.
+@Suite struct SolarModeTests {
+    let morning = BridgeFixtures.at("2025-11-17T10:00:00Z")
+
+    /// A site of 17,250 W with a grid meter and `location.solar` (`solar` YAML; nil: none).
+    static func config(_ vehicles: String, solar: String? = "{pv_topic: solar/ac/power}", grid: Bool = true) throws -> BridgeConfig {
+        var location = "max_power_w: 17250"
+        if grid { location += "\n  grid: {topic: meter/grid}" }
+        if let solar { location += "\n  solar: \(solar)" }
+        return try BridgeFixtures.config(vehicles: vehicles, location: location)
+    }
+
+    /// The house and the panels, and the time at which the site last published.
+    struct Site {
+        var houseW = 500.0
+        var pvW = 0.0
+
+        /// `seconds` of the site: every 5 s each charger reports what it was told and the meter
+        /// reads; ticks every second. Returns car `id`'s told power after each reading, with the time.
+        mutating func run(_ driver: inout CoreDriver, _ seconds: Double, watch id: String = "car1") -> [(at: Date, watts: Double)] {
+            var seen: [(Date, Double)] = []
+            var elapsed = 0.0
+            while elapsed < seconds - 1e-9 {
+                driver.advance(5)
+                elapsed += 5
+                let told = driver.core.toldPowers()
+                for car in told where driver.core.isPlugged(vehicleId: car.vehicleId) {
+                    driver.message("chargebridge/\(car.vehicleId)/power", String(Int(car.powerW)))
+                }
+                let chargers = told.reduce(0) { $0 + $1.powerW }
+                driver.message("solar/ac/power", String(pvW))
+                driver.message("meter/grid", String(Int((houseW + chargers - pvW).rounded())))
+                seen.append((driver.now, driver.core.toldPowers().first { $0.vehicleId == id }?.powerW ?? 0))
+            }
+            return seen
+        }
+    }
+
+    static func told(_ driver: CoreDriver, _ id: String = "car1") -> Double {
+        driver.core.toldPowers().first { $0.vehicleId == id }?.powerW ?? 0
+    }
+
+    // MARK: The hysteresis alone
+
+    @Test func theFollowerStartsAfterTheEnableDelayAndStopsAfterTheDisableDelay() {
+        // (second, covered, on afterwards)
+        let script: [(Double, Bool, Bool)] = [
+            // Covered for 50 s, a gap, covered again: the enable delay counts from the gap's end.
+            (0, true, false), (50, true, false), (55, false, false), (60, true, false), (119, true, false), (120, true, true),
+            // A cloud of 170 s, sun for a moment, another of 175 s: still on (each shorter than 180 s).
+            (200, false, true), (370, false, true), (375, true, true), (380, false, true), (555, false, true),
+            // 180 s without cover: off; and a new start waits the enable delay again.
+            (560, false, false), (600, true, false), (659, true, false), (660, true, true),
+        ]
+        var follower = SolarFollower()
+        for (second, covered, on) in script {
+            let now = morning.addingTimeInterval(second)
+            let result = follower.update(covered: covered, at: now, enableDelay: 60, disableDelay: 180)
+            #expect(result == on, "at \(second) s, covered \(covered)")
+        }
+        // A charger found drawing (a restart, a smart slot's end) goes on at once when covered.
+        var running = SolarFollower()
+        let goesOn = running.update(covered: true, running: true, at: morning, enableDelay: 60, disableDelay: 180)
+        #expect(goesOn)
+        var uncovered = SolarFollower()
+        let stays = uncovered.update(covered: false, running: true, at: morning, enableDelay: 60, disableDelay: 180)
+        #expect(!stays)
+    }
+
+    // MARK: solar
+
+    @Test func aSolarCarStartsAfterTheEnableDelayFollowsTheSurplusAndRidesOutClouds() throws {
+        var driver = CoreDriver(config: try Self.config(SiteGuardTests.currentCar("car1")), start: morning)
+        driver.send(.connected)
+        driver.message("chargebridge/car1/mode/set", "solar")
+        driver.message("chargebridge/car1/plug", "connected")
+        var site = Site(houseW: 500, pvW: 7_000) // 6,500 W would be exported
+        // Not before the surplus has covered the 4,140 W minimum for 60 s.
+        let waiting = site.run(&driver, 55)
+        #expect(waiting.allSatisfy { $0.watts == 0 })
+        let started = site.run(&driver, 10)
+        // The most a 6-15 A three-phase charger draws at or under 6,500 W: 9 A, 6,210 W.
+        #expect(started.last?.watts == 6_210)
+        #expect(driver.actions.published("chargebridge/car1/command").last == #"{"current": 9}"#)
+        // More sun: 7,500 W surplus (the car's own 6,210 W are part of it): 10 A.
+        site.pvW = 8_000
+        #expect(site.run(&driver, 10).last?.watts == 6_900)
+        // A cloud of 100 s: 1,500 W surplus, below the minimum: the car holds 6 A, no stop.
+        site.pvW = 2_000
+        let cloud = site.run(&driver, 100)
+        #expect(cloud.allSatisfy { $0.watts >= 4_140 })
+        #expect(cloud.last?.watts == 4_140)
+        // The sun is back: following again (a raise waits 10 s after the reduction).
+        site.pvW = 8_000
+        #expect(site.run(&driver, 15).last?.watts == 6_900)
+        // A long cloud: the stop comes 180 s after the surplus fell short, not before.
+        site.pvW = 1_000
+        let long = site.run(&driver, 240)
+        let stop = try #require(long.first { $0.watts == 0 })
+        let shortFrom = try #require(long.first).at // the first reading that showed it
+        #expect(stop.at.timeIntervalSince(shortFrom) >= 180 && stop.at.timeIntervalSince(shortFrom) <= 185, "stopped \(stop.at.timeIntervalSince(shortFrom)) s after the surplus fell short")
+        #expect(long.filter { $0.at < stop.at }.allSatisfy { $0.watts == 4_140 })
+        // One start, one stop in all that: no flapping.
+        #expect(driver.actions.published("chargebridge/car1/command").filter { $0 == "stop" }.count == 2) // on connect, then the one
+        #expect(driver.actions.published("chargebridge/car1/state").last?.contains(#""mode":"solar""#) == true)
+    }
+
+    @Test func aSurplusBelowTheMinimumStartsNothingAndASwitchWaitsForItsFullPower() throws {
+        let vehicles = SiteGuardTests.currentCar("car1") + "\n" + """
+          - id: plug
+            capacity_wh: 40000
+            max_power_w: 2300
+            phases: 1
+        """
+        var driver = CoreDriver(config: try Self.config(vehicles), start: morning)
+        driver.send(.connected)
+        for id in ["car1", "plug"] {
+            driver.message("chargebridge/\(id)/mode/set", "solar")
+            driver.message("chargebridge/\(id)/plug", "connected")
+        }
+        // 2,000 W of surplus for 10 minutes: below the wallbox's 4,140 W and the relay's 2,300 W.
+        var site = Site(houseW: 500, pvW: 2_500)
+        _ = site.run(&driver, 600)
+        #expect(Self.told(driver, "car1") == 0 && Self.told(driver, "plug") == 0)
+        // 3,000 W: the relay's full power is covered (the wallbox's minimum still is not).
+        site.pvW = 3_500
+        let relay = site.run(&driver, 70, watch: "plug")
+        #expect(relay.first { $0.watts > 0 }.map { $0.at.timeIntervalSince(relay[0].at) } ?? -1 >= 55)
+        #expect(Self.told(driver, "plug") == 2_300 && Self.told(driver, "car1") == 0)
+        // 7,000 W: the relay runs, so the wallbox is let in only when both minimums fit (6,440 W):
+        // after 60 s; then the wallbox takes what the relay leaves, 4,140 W (4,700 W: 6 A).
+        site.pvW = 7_500
+        let both = site.run(&driver, 70)
+        #expect(both.first { $0.watts > 0 }.map { $0.at.timeIntervalSince(both[0].at) } ?? -1 >= 55)
+        #expect(Self.told(driver, "plug") == 2_300 && Self.told(driver, "car1") == 4_140)
+    }
+
+    @Test func twoSolarCarsShareTheSurplusFairly() throws {
+        let vehicles = SiteGuardTests.currentCar("car1") + "\n" + SiteGuardTests.currentCar("car2")
+        var driver = CoreDriver(config: try Self.config(vehicles, solar: "{enable_delay_s: 0, disable_delay_s: 0}"), start: morning)
+        driver.send(.connected)
+        for id in ["car1", "car2"] {
+            driver.message("chargebridge/\(id)/mode/set", "solar")
+            driver.message("chargebridge/\(id)/plug", "connected")
+        }
+        var site = Site(houseW: 500, pvW: 10_500) // 10,000 W
+        _ = site.run(&driver, 30)
+        // One level: 5,000 W each, rounded down to 7 A (4,830 W); the 340 W left buy no step.
+        #expect(Self.told(driver, "car1") == 4_830 && Self.told(driver, "car2") == 4_830)
+        // 6,000 W: only one minimum fits; the running cars keep their place in order, car2 stops
+        // (its disable delay is 0 here).
+        site.pvW = 6_500
+        _ = site.run(&driver, 30)
+        #expect(Self.told(driver, "car1") == 5_520 && Self.told(driver, "car2") == 0)
+    }
+
+    @Test func theSurplusIsWhatHigherPrioritiesLeave() throws {
+        let vehicles = SiteGuardTests.currentCar("car1") + "\n" + SiteGuardTests.currentCar("fast")
+        var driver = CoreDriver(config: try Self.config(vehicles, solar: "{enable_delay_s: 0}"), start: morning)
+        driver.send(.connected)
+        driver.message("chargebridge/car1/mode/set", "solar")
+        driver.message("chargebridge/fast/mode/set", "fast")
+        driver.message("chargebridge/car1/plug", "connected")
+        var site = Site(houseW: 500, pvW: 9_500) // 9,000 W
+        _ = site.run(&driver, 20)
+        #expect(Self.told(driver, "car1") == 8_970) // 13 A
+        // A fast car arrives and takes its full 10,350 W (15 A): fast goes before the surplus, so
+        // nothing is left to follow; the solar car holds its minimum for the disable delay (the
+        // grid supplies it meanwhile), then stops.
+        driver.message("chargebridge/fast/plug", "connected")
+        #expect(Self.told(driver, "fast") == 10_350)
+        #expect(Self.told(driver, "car1") == 4_140)
+        _ = site.run(&driver, 170)
+        #expect(Self.told(driver, "car1") == 4_140)
+        _ = site.run(&driver, 20)
+        #expect(Self.told(driver, "car1") == 0)
+        #expect(Self.told(driver, "fast") == 10_350)
+    }
+
+    // MARK: min_solar
+
+    @Test func minSolarChargesAtItsMinimumAtNightAndFollowsTheSunAboveIt() throws {
+        var driver = CoreDriver(config: try Self.config(SiteGuardTests.currentCar("car1")), start: morning)
+        driver.send(.connected)
+        driver.message("chargebridge/car1/mode/set", "min_solar")
+        driver.message("chargebridge/car1/plug", "connected")
+        var site = Site(houseW: 800, pvW: 0)
+        let night = site.run(&driver, 60)
+        // At once (no delay): the grid supplies the minimum, and no more.
+        #expect(night.allSatisfy { $0.watts == 4_140 })
+        // Sunrise: 7,200 W would be exported: 10 A.
+        site.pvW = 8_000
+        #expect(site.run(&driver, 10).last?.watts == 6_900)
+        // Clouds: back to the minimum, never below.
+        site.pvW = 500
+        let cloudy = site.run(&driver, 300)
+        #expect(cloudy.allSatisfy { $0.watts == 4_140 || $0.watts == 6_900 })
+        #expect(cloudy.last?.watts == 4_140)
+    }
+
+    // MARK: smart
+
+    @Test func aSmartCarTakesTheSurplusOutsideItsPlanWhileBelowItsTarget() throws {
+        // 18:00 local: the plan waits for the night's off-peak price.
+        let evening = BridgeFixtures.at("2025-11-17T17:00:00Z")
+        for withSolar in [false, true] {
+            var driver = CoreDriver(config: try Self.config(SiteGuardTests.currentCar("car1"), solar: withSolar ? "{}" : nil), start: evening)
+            driver.send(.connected)
+            driver.message("chargebridge/car1/soc", "40")
+            driver.message("chargebridge/car1/plug", "connected")
+            #expect(driver.core.plan(vehicleId: "car1")?.slots.first?.start ?? .distantPast > evening)
+            var site = Site(houseW: 500, pvW: 6_500) // 6,000 W would be exported
+            _ = site.run(&driver, 90)
+            // With location.solar: after the enable delay, the surplus (5,520 W, 8 A); without: the plan alone.
+            #expect(Self.told(driver) == (withSolar ? 5_520 : 0))
+        }
+    }
+
+    // MARK: Without a grid meter
+
+    @Test func theSolarModesWithoutAGridMeterLogOnce() throws {
+        let vehicles = SiteGuardTests.currentCar("car1") + "\n" + SiteGuardTests.currentCar("car2")
+        var driver = CoreDriver(config: try Self.config(vehicles, solar: nil, grid: false), start: morning)
+        driver.send(.connected)
+        driver.message("chargebridge/car1/mode/set", "solar")
+        driver.message("chargebridge/car2/mode/set", "min_solar")
+        driver.message("chargebridge/car1/plug", "connected")
+        driver.message("chargebridge/car2/plug", "connected")
+        driver.advance(300)
+        #expect(Self.told(driver, "car1") == 0)
+        #expect(Self.told(driver, "car2") == 4_140)
+        let logs = driver.actions.logs.filter { $0.contains("needs a grid meter") }
+        #expect(logs == ["car1: solar needs a grid meter (location.grid) to see the surplus; it charges nothing",
+                         "car2: min_solar needs a grid meter (location.grid) to see the surplus; it charges at its minimum only"])
+    }
+
+    // MARK: <base>/site
+
+    @Test func theSitePayloadSaysTheSurplusAndThePV() throws {
+        var driver = CoreDriver(config: try Self.config(SiteGuardTests.currentCar("car1"), solar: "{pv_topic: solar/ac/power, enable_delay_s: 0}"), start: morning)
+        driver.send(.connected)
+        driver.message("chargebridge/car1/mode/set", "solar")
+        driver.message("chargebridge/car1/plug", "connected")
+        var site = Site(houseW: 700, pvW: 7_000)
+        _ = site.run(&driver, 30)
+        // The car takes 6,210 W of the 6,300 W: the meter sees 90 W exported, the surplus is still 6,300 W.
+        #expect(Self.told(driver) == 6_210)
+        #expect(driver.core.surplusW(now: driver.now) == 6_300)
+        #expect(driver.core.pvW(now: driver.now) == 7_000)
+        let payload = try #require(driver.actions.published("chargebridge/site").last)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any])
+        #expect(object["surplus_w"] as? Double == 6_300)
+        #expect(object["pv_w"] as? Double == 7_000)
+        #expect(object["grid_w"] as? Double == -90)
+        #expect(object["house_w"] as? Double == -6_300) // the house net of the PV
+        // A PV payload that is not a number is ignored, logged once.
+        let bad = driver.message("solar/ac/power", "sunny") + driver.message("solar/ac/power", "cloudy")
+        #expect(bad.logs.filter { $0.hasPrefix("PV: ignored") }.count == 1)
+    }
+
+    @Test func homeAssistantGetsASolarPowerSensorWithAPVTopicAndTheSolarModes() throws {
+        func sitePayloads(_ solar: String?) throws -> [String: String] {
+            let config = try Self.config(SiteGuardTests.currentCar("car1"), solar: solar)
+            return Dictionary(uniqueKeysWithValues: HomeAssistantDiscovery(config: config, prefix: "homeassistant").siteMessages().map { ($0.topic, $0.payload) })
+        }
+        #expect(try sitePayloads(nil).keys.allSatisfy { !$0.contains("/pv/") })
+        #expect(try sitePayloads("{}").keys.allSatisfy { !$0.contains("/pv/") })
+        let withPV = try sitePayloads("{pv_topic: solar/ac/power}")
+        let pv = try #require(withPV["homeassistant/sensor/chargebridge_site_home/pv/config"])
+        #expect(pv.contains("value_json.pv_w") && pv.contains(#""device_class":"power""#))
+        // The mode select offers the solar modes.
+        let config = try Self.config(SiteGuardTests.currentCar("car1"))
+        let mode = try #require(HomeAssistantDiscovery(config: config, prefix: "homeassistant").messages().first { $0.topic.hasSuffix("/mode/config") })
+        #expect(mode.payload.contains(#"["smart","fast","solar","min_solar","off"]"#))
+    }
+}
