@@ -528,7 +528,7 @@ public struct BridgeCore: Sendable {
         if !demands.isEmpty {
             for (position, power) in zip(owners, SiteGuard.divide(demands, roomW: room)) { powers[position] = power }
         }
-        let undecided = followSurplus(indices, powers: &powers, demanded: Set(owners), roomW: room, waiting: waiting, now: now, actions: &actions)
+        let undecided = followSurplus(indices, powers: &powers, demanded: owners, roomW: room, waiting: waiting, now: now, actions: &actions)
         // Holds on running chargers: a raise waits 10 s after a reduction, and a change smaller
         // than the deadband is not sent (a re-plan's jitter). A tiny reduction is held only while
         // the room still takes the held power: the fuse overrides the deadband.
@@ -696,7 +696,7 @@ public struct BridgeCore: Sendable {
     /// Returns the vehicles left as they are for now: after a start, a car that this run has
     /// not told anything and whose charger has not reported its power yet (whether it is
     /// drawing decides whether it may go on), up to `metering.power_stale_after_s`.
-    private mutating func followSurplus(_ indices: [Int], powers: inout [Double], demanded: Set<Int>, roomW room: Double?,
+    private mutating func followSurplus(_ indices: [Int], powers: inout [Double], demanded owners: [Int], roomW room: Double?,
                                         waiting: Bool, now: Date, actions: inout [BridgeAction]) -> Set<Int> {
         guard let house else {
             // No grid meter: no surplus to see. `solar` charges nothing, `min_solar` its minimum.
@@ -708,6 +708,7 @@ public struct BridgeCore: Sendable {
             }
             return []
         }
+        let demanded = config.location.solar == nil ? [] : Set(owners)
         var undecided: Set<Int> = []
         var positions: [Int] = []
         var candidates: [SiteGuard.SurplusCandidate] = []
