@@ -2,6 +2,7 @@ import Foundation
 import Planning
 import Testing
 @testable import Bridge
+import TestSupport
 
 /// The solar modes (docs/site.md, "Solar"), broker-free: events in with their times, actions
 /// out. A little site around the core: each charger draws exactly what it was last told and
@@ -279,5 +280,74 @@ import Testing
         let config = try Self.config(SiteGuardTests.currentCar("car1"))
         let mode = try #require(HomeAssistantDiscovery(config: config, prefix: "homeassistant").messages().first { $0.topic.hasSuffix("/mode/config") })
         #expect(mode.payload.contains(#"["smart","fast","solar","min_solar","off"]"#))
+    }
+
+    /// Random events on a site with all three kinds of charger in every mode, the sun and the
+    /// house moving: the chargers stay within the room at powers they can draw, and the cars in
+    /// a solar mode are told together no more than the surplus the bridge sees, or their
+    /// minimums while they hold them, but for the deadband (a small reduction not sent).
+    @Test(arguments: [21, 22, 23, 24] as [UInt64])
+    func solarCarsTakeNoMoreThanTheSurplusOrTheirMinimumsAndTheRoomHolds(seed: UInt64) throws {
+        var random = SeededGenerator(seed: seed)
+        let vehicles = [
+            SiteGuardTests.currentCar("a", minSoc: 20),
+            "  - {id: b, capacity_wh: 40000, min_soc: 15, topics: {command_power: '{\"w\": {power_w}}'}, max_power_w: 7400, min_power_w: 1400}",
+            "  - {id: c, capacity_wh: 40000, max_power_w: 3680, phases: 1}",
+            SiteGuardTests.currentCar("d"),
+        ].joined(separator: "\n")
+        let config = try BridgeFixtures.config(vehicles: vehicles, location: "max_power_w: \([11000, 16000, 7000][Int(seed % 3)])\n  grid: {topic: meter/grid}\n  solar: {enable_delay_s: 30, disable_delay_s: 90}",
+                                               extra: "metering: {power_stale_after_s: 20}")
+        let ids = ["a", "b", "c", "d"]
+        var driver = CoreDriver(config: config, start: morning.addingTimeInterval(Double(seed) * 977))
+        driver.send(.connected)
+        var house = 500.0, pv = 4000.0
+        for _ in 0..<1500 {
+            let id = ids.randomElement(using: &random)!
+            let event: BridgeEvent
+            switch Int.random(in: 0..<100, using: &random) {
+            case 0..<6: event = .message(topic: "chargebridge/\(id)/plug", payload: BridgeFixtures.bytes(Bool.random(using: &random) ? "connected" : "disconnected"))
+            case 6..<16: event = .message(topic: "chargebridge/\(id)/mode/set", payload: BridgeFixtures.bytes(["smart", "fast", "off", "solar", "min_solar", "solar", "min_solar"].randomElement(using: &random)!))
+            case 16..<18: event = .message(topic: "chargebridge/\(id)/boost/set", payload: BridgeFixtures.bytes(Bool.random(using: &random) ? "ON" : "OFF"))
+            case 18..<24: event = .message(topic: "chargebridge/\(id)/soc", payload: BridgeFixtures.bytes(String(Int.random(in: 0...100, using: &random))))
+            case 24..<36:
+                let told = Self.told(driver, id)
+                event = .message(topic: "chargebridge/\(id)/power", payload: BridgeFixtures.bytes(String(Int(told * Double.random(in: 0.8...1.0, using: &random)))))
+            case 36..<70:
+                // Clouds and sun, a kettle now and then.
+                if Int.random(in: 0..<4, using: &random) == 0 { pv = Double.random(in: 0...14000, using: &random) }
+                if Int.random(in: 0..<8, using: &random) == 0 { house = Double.random(in: 200...6000, using: &random) }
+                let chargers = driver.core.toldPowers().reduce(0) { $0 + $1.powerW }
+                event = .message(topic: "meter/grid", payload: BridgeFixtures.bytes(String(Int(house + chargers - pv + Double.random(in: -50...50, using: &random)))))
+            case 70..<72: event = .connected
+            default: event = .tick
+            }
+            let step: TimeInterval = switch Int.random(in: 0..<20, using: &random) {
+            case 0: Double.random(in: 20...600, using: &random)
+            case 1..<5: Double.random(in: 2...30, using: &random)
+            default: Double.random(in: 0...3, using: &random)
+            }
+            driver.now = driver.now.addingTimeInterval(step)
+            driver.send(event)
+            let told = driver.core.toldPowers()
+            let room = try #require(driver.core.guardRoomW(now: driver.now))
+            #expect(told.reduce(0) { $0 + $1.powerW } <= max(0, room) + 1e-6, "seed \(seed): over the room after \(event)")
+            for car in told where car.powerW > 0 {
+                let drawable: Bool = switch car.charger.kind {
+                case .switch: car.powerW == car.charger.maxPowerW
+                case .current: car.charger.steps!.contains { abs($0 - car.powerW) < 1e-6 }
+                case .power: car.powerW >= car.charger.minPowerW && car.powerW <= car.charger.maxPowerW && car.powerW == car.powerW.rounded()
+                }
+                #expect(drawable, "seed \(seed): \(car.vehicleId) told \(car.powerW) W")
+            }
+            let solar = told.filter { car in
+                car.powerW > 0 && driver.actions.published("chargebridge/\(car.vehicleId)/state").last.map { $0.contains(#""mode":"solar""#) || $0.contains(#""mode":"min_solar""#) } == true
+                    && driver.actions.published("chargebridge/\(car.vehicleId)/state").last?.contains(#""boost":true"#) == false
+            }
+            let solarW = solar.reduce(0) { $0 + $1.powerW }
+            let minimumsW = solar.reduce(0) { $0 + $1.charger.minPowerW }
+            let deadbandsW = solar.reduce(0) { $0 + SiteGuard.deadbandW($1.charger) }
+            #expect(solarW <= max(driver.core.surplusW(now: driver.now), minimumsW) + deadbandsW + 1e-6,
+                    "seed \(seed): solar cars told \(solarW) W with \(driver.core.surplusW(now: driver.now)) W of surplus after \(event)")
+        }
     }
 }
