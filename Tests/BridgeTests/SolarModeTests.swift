@@ -11,8 +11,8 @@ import TestSupport
     let morning = BridgeFixtures.at("2025-11-17T10:00:00Z")
 
     /// A site of 17,250 W with a grid meter and `location.solar` (`solar` YAML; nil: none).
-    static func config(_ vehicles: String, solar: String? = "{pv_topic: solar/ac/power}", grid: Bool = true) throws -> BridgeConfig {
-        var location = "max_power_w: 17250"
+    static func config(_ vehicles: String, solar: String? = "{pv_topic: solar/ac/power}", grid: Bool = true, limit: Int = 17_250) throws -> BridgeConfig {
+        var location = "max_power_w: \(limit)"
         if grid { location += "\n  grid: {topic: meter/grid}" }
         if let solar { location += "\n  solar: \(solar)" }
         return try BridgeFixtures.config(vehicles: vehicles, location: location)
@@ -221,6 +221,36 @@ import TestSupport
             _ = site.run(&driver, 90)
             // With location.solar: after the enable delay, the surplus (5,520 W, 8 A); without: the plan alone.
             #expect(Self.told(driver) == (withSolar ? 5_520 : 0))
+        }
+    }
+
+    @Test func aSmartCarInASlotTakesTheSurplusOnTopOfItsPlan() throws {
+        // 05:00 local on a 6 kW connection: the car (a 6-16 A wallbox) needs 12 kWh by 07:00, so
+        // its plan charges now at the most the connection allows, 8 A (5,520 W).
+        let dawn = BridgeFixtures.at("2025-11-18T04:00:00Z")
+        let car = SiteGuardTests.currentCar("car1") + "\n    max_power_w: 11040"
+        for withSolar in [false, true] {
+            var driver = CoreDriver(config: try Self.config(car, solar: withSolar ? "{}" : nil, limit: 6_000), start: dawn)
+            driver.send(.connected)
+            driver.message("chargebridge/car1/soc", "60")
+            driver.message("chargebridge/car1/plug", "connected")
+            var site = Site(houseW: 300, pvW: 0)
+            _ = site.run(&driver, 30)
+            let slot = try #require(driver.core.plan(vehicleId: "car1")?.slots.first { $0.start <= driver.now && driver.now < $0.end })
+            #expect(slot.powerW == 5_520 && Self.told(driver) == 5_520)
+            // 4,000 W of PV: 3,700 W of surplus, less than the plan takes already: nothing more.
+            site.pvW = 4_000
+            _ = site.run(&driver, 30)
+            #expect(Self.told(driver) == 5_520)
+            // 10,000 W of PV: 9,700 W of surplus, 4,180 W beyond the plan's 5,520 W: with
+            // location.solar the car takes it, at 14 A (9,660 W; the room is 15,700 W); without, the plan.
+            site.pvW = 10_000
+            _ = site.run(&driver, 30)
+            #expect(Self.told(driver) == (withSolar ? 9_660 : 5_520))
+            // The sun goes: back to the plan's power at the next reading, not below it.
+            site.pvW = 0
+            _ = site.run(&driver, 10)
+            #expect(Self.told(driver) == 5_520)
         }
     }
 

@@ -743,7 +743,7 @@ public struct BridgeCore: Sendable {
                 keepsMinimum: keepsMinimum, follower: vehicle.solar
             ))
         }
-        guard !candidates.isEmpty else { return undecided }
+        guard !candidates.isEmpty || config.location.solar != nil else { return undecided }
         if waiting {
             // Before the meter's first reading nothing starts, and a car found charging (a
             // restart) keeps going: a power above 0 is not sent while waiting.
@@ -762,7 +762,35 @@ public struct BridgeCore: Sendable {
             powers[position] = divided.powers[slot]
             vehicles[indices[position]].solar = divided.followers[slot]
         }
+        if config.location.solar != nil {
+            let followersW = divided.powers.reduce(0, +)
+            topUpPlans(indices, powers: &powers, demanded: demanded, surplusW: house.surplusW(at: now) - others - followersW,
+                       roomW: room.map { $0 - others - followersW })
+        }
         return undecided
+    }
+
+    /// Smart cars in a slot of their plan, below their target, take what the surplus still holds
+    /// beyond the cars that follow it (docs/site.md, "Solar"): each on top of its slot's power,
+    /// in equal shares, at powers its charger can draw, within the room; never less than the slot.
+    private func topUpPlans(_ indices: [Int], powers: inout [Double], demanded: Set<Int>, surplusW: Double, roomW: Double?) {
+        var leftW = Swift.max(0, Swift.min(surplusW, roomW ?? .infinity))
+        guard leftW > 0 else { return }
+        var planned = indices.indices.filter { position in
+            let vehicle = vehicles[indices[position]]
+            return demanded.contains(position) && powers[position] > 0 && vehicle.takesSurplusBeyondPlan
+                && vehicle.minimumEnergyWh <= 0.5 && vehicle.config.charger.kind != .switch
+        }
+        while !planned.isEmpty, leftW > 0 {
+            let position = planned.removeFirst()
+            let charger = vehicles[indices[position]].config.charger
+            let share = leftW / Double(planned.count + 1)
+            var power = charger.highestPower(atMost: Swift.min(charger.maxPowerW, powers[position] + share))
+            if charger.kind == .power { power = SiteGuard.wholeWatts(power, charger: charger) }
+            guard power > powers[position] else { continue }
+            leftW -= power - powers[position]
+            powers[position] = power
+        }
     }
 
     /// `<base>/site` (retained, at most once a second, when it changes): the limit, the grid,

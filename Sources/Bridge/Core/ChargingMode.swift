@@ -1,7 +1,7 @@
 /// How a vehicle charges.
 public enum ChargingMode: String, Sendable, Hashable, CaseIterable {
     /// The cheapest schedule that meets the ready-by time (and, with `location.solar`, the live
-    /// surplus outside the plan's slots while below the target).
+    /// surplus beyond the plan while below the target).
     case smart
     /// Charge at full power now.
     case fast
