@@ -362,12 +362,7 @@ import TestSupport
             let room = try #require(driver.core.guardRoomW(now: driver.now))
             #expect(told.reduce(0) { $0 + $1.powerW } <= max(0, room) + 1e-6, "seed \(seed): over the room after \(event)")
             for car in told where car.powerW > 0 {
-                let drawable: Bool = switch car.charger.kind {
-                case .switch: car.powerW == car.charger.maxPowerW
-                case .current: car.charger.steps!.contains { abs($0 - car.powerW) < 1e-6 }
-                case .power: car.powerW >= car.charger.minPowerW && car.powerW <= car.charger.maxPowerW && car.powerW == car.powerW.rounded()
-                }
-                #expect(drawable, "seed \(seed): \(car.vehicleId) told \(car.powerW) W")
+                #expect(SiteGuardTests.drawable(car.powerW, by: car.charger), "seed \(seed): \(car.vehicleId) told \(car.powerW) W")
             }
             let solar = told.filter { car in
                 car.powerW > 0 && driver.actions.published("chargebridge/\(car.vehicleId)/state").last.map { $0.contains(#""mode":"solar""#) || $0.contains(#""mode":"min_solar""#) } == true
