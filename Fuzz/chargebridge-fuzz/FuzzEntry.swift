@@ -58,6 +58,7 @@ private func fuzzPayload(_ bytes: [UInt8]) {
     for (p, body) in [(path, payload), (nil, bytes)] {
         _ = try? PayloadParser.plug(body, path: p, connectedWords: [])
         _ = try? PayloadParser.plug(body, path: p, connectedWords: ["charging", "Connected"])
+        _ = try? PayloadParser.plugState(body, path: p, mapping: PlugMapping(connected: ["2", "3", "4"], disconnected: ["1"], unknown: ["0", "5"]))
         _ = try? PayloadParser.number(body, path: p, range: 0...100, what: "state of charge")
         _ = try? PayloadParser.number(body, path: p, range: -1e6...1e6, what: "power")
     }

@@ -10,7 +10,7 @@ struct ChargeBridgeCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             TariffCommand.self, PlanCommand.self, MeterCommand.self, CostsCommand.self, ForecastCommand.self,
-            RunCommand.self, DemoCommand.self,
+            RunCommand.self, DemoCommand.self, ConfigCommand.self,
         ]
     )
 }

@@ -74,13 +74,21 @@ struct CostsSessionCommand: AsyncParsableCommand {
     @Option(help: "IMPORT (default) or EXPORT energy of the session.")
     var direction: DirectionArgument = .IMPORT
 
+    @Option(name: .customLong("export-price"),
+            help: "The price per kWh of the session's solar energy (solar_wh). Default: the tariff file's EXPORT prices, else 0.")
+    var exportPrice: Double?
+
     @Option(help: FormatOption<TableJSONOrCSV>.help)
     var format = FormatOption<TableJSONOrCSV>(.table)
 
     func run() async throws {
         let ledger = try ledgerFile.open()
         let tariffs = try ledger.withStoredPrices(try tariffFile.load())
-        let cost = try ledger.sessionCost(id, direction: direction.direction, tariffs: tariffs)
+        if let exportPrice, !exportPrice.isFinite {
+            throw ValidationError("--export-price \(exportPrice) is not a number.")
+        }
+        let cost = try ledger.sessionCost(id, direction: direction.direction, tariffs: tariffs,
+                                          solarPrice: SolarPrice(fixedPerKWh: exportPrice))
         let pricing = reportingTariff(tariffs, direction.direction)
         emit(EnergyCostReport(session: cost, currency: pricing.currency, timeZone: pricing.timeZone.identifier,
                               includeTariff: includeTariff), format: format.value)

@@ -140,16 +140,11 @@ struct LedgerSessionTests {
     @Test func ledgerOfTheFirstSchemaIsMigratedKeepingItsRecords() throws {
         let dir = TemporaryDirectory()
         let path = dir.file("v1.sqlite")
-        let queue = try DatabaseQueue(path: path)
-        try LedgerSchema.migrator.migrate(queue, upTo: "v1")
-        try queue.write { db in
-            try db.execute(sql: """
-                INSERT INTO meter_record (record_reference_id, device_id, session_reference_id, direction, tariff_rate,
-                    measurand, start_ms, end_ms, energy_wh)
-                VALUES ('old', 'car1', 'S0', 'IMPORT', 'IMPORT', 'TRANSFERRED', 1759798800000, 1759799700000, 250)
-                """)
-        }
-        try queue.close()
+        try oldLedger(path, upTo: "v1", sql: """
+            INSERT INTO meter_record (record_reference_id, device_id, session_reference_id, direction, tariff_rate,
+                measurand, start_ms, end_ms, energy_wh)
+            VALUES ('old', 'car1', 'S0', 'IMPORT', 'IMPORT', 'TRANSFERRED', 1759798800000, 1759799700000, 250)
+            """)
         let ledger = try Ledger(path: path, mode: .existing)
         let old = try #require(try ledger.record("old"))
         #expect(old.energyWh == 250)
@@ -158,7 +153,7 @@ struct LedgerSessionTests {
         try ledger.openSession("S1", deviceId: "car1", at: instant("2025-10-08T00:00:00Z"))
         #expect(try ledger.openSession(deviceId: "car1")?.sessionReferenceId == "S1")
         let migrations = try DatabaseQueue(path: path).read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") }
-        #expect(migrations == ["v1", "v2", "v3", "v4"])
+        #expect(migrations == ["v1", "v2", "v3", "v4", "v5-solar-wh"])
     }
 
     @Test func ledgerOfANewerReleaseIsRefused() throws {

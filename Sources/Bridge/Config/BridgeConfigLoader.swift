@@ -36,7 +36,7 @@ public enum BridgeConfigLoader {
 }
 
 /// Typed access to the document with the key path in every error.
-private struct Reader {
+struct Reader {
     var baseDirectory: URL
     var environment: [String: String]
 
@@ -292,7 +292,7 @@ private struct Reader {
     func vehicle(_ value: DocumentValue, _ path: String, baseTopic: String, siteLimit: Double?) throws -> VehicleConfig {
         guard case .object = value else { throw ConfigError(key: path, problem: "must be a mapping with at least an id") }
         try known(value, path, ["id", "name", "capacity_wh", "max_power_w", "efficiency", "ready_by", "target_soc", "min_soc", "phases",
-                                "min_current_a", "max_current_a", "current_step_a", "min_power_w", "topics"])
+                                "min_current_a", "max_current_a", "current_step_a", "min_power_w", "topics", "whole_amps"])
         guard let id = try identifier(value["id"], "\(path).id") else {
             throw ConfigError(key: "\(path).id", problem: "is required")
         }
@@ -316,7 +316,8 @@ private struct Reader {
         let givenPhases = try number(value["phases"], "\(path).phases", positive: true)
         let phases = givenPhases ?? 3
         guard phases == 1 || phases == 3 else { throw ConfigError(key: "\(path).phases", problem: "must be 1 or 3") }
-        let topics = try self.topics(value["topics"], "\(path).topics", prefix: "\(baseTopic)/\(id)")
+        var topics = try self.topics(value["topics"], "\(path).topics", prefix: "\(baseTopic)/\(id)")
+        topics.wholeAmps = try wholeAmps(value, path, topics: topics)
         let (charger, chargerMaxPower) = try self.charger(value, path, topics: topics, phases: Int(phases), phasesGiven: givenPhases != nil,
                                                          maxPowerW: maxPower, maxPowerGiven: givenMaxPower != nil)
         maxPower = chargerMaxPower
@@ -396,7 +397,7 @@ private struct Reader {
     func topics(_ value: DocumentValue?, _ path: String, prefix: String) throws -> VehicleTopics {
         let keys = ["plug", "plug_path", "plug_connected", "soc", "soc_path", "power", "power_path", "energy", "energy_path",
                     "power_units", "energy_units", "ready_by_set", "target_soc_set", "mode_set", "boost_set", "command", "command_start", "command_stop",
-                    "command_power", "schedule", "session", "cost_today", "cost_month", "state"]
+                    "command_power", "schedule", "session", "cost_today", "cost_month", "state"] + Self.deviceTopicKeys
         let value = value ?? .object([])
         try known(value, path, Set(keys))
         func topic(_ key: String, _ fallback: String) throws -> String {
@@ -411,13 +412,7 @@ private struct Reader {
             }
             return text
         }
-        var connectedWords: [String] = []
-        if let words = value["plug_connected"], !words.isNull {
-            guard case let .array(items) = words, !items.isEmpty, items.allSatisfy({ $0.text != nil || $0.number != nil }) else {
-                throw ConfigError(key: "\(path).plug_connected", problem: "must be a list of payload words such as [\"charging\", \"connected\"]")
-            }
-            connectedWords = items.map { $0.text ?? String($0.number!) }
-        }
+        let plugMapping = try plugMapping(value, path)
         func scale(_ key: String, base: String) throws -> Double {
             guard let text = try string(value[key], "\(path).\(key)") else { return 1 }
             switch text.uppercased() {
@@ -436,9 +431,9 @@ private struct Reader {
         if let commandPower, !commandPower.contains("{power_w}"), !commandPower.contains("{current_a}") {
             throw ConfigError(key: "\(path).command_power", problem: "must contain {power_w} or {current_a} where the limit goes")
         }
-        return VehicleTopics(
+        var topics = VehicleTopics(
             plug: .init(topic: try topic("plug", "\(prefix)/plug"), path: try jsonPath("plug_path")),
-            plugConnected: connectedWords,
+            plugMapping: plugMapping,
             soc: .init(topic: try topic("soc", "\(prefix)/soc"), path: try jsonPath("soc_path")),
             power: .init(topic: try topic("power", "\(prefix)/power"), path: try jsonPath("power_path"), scale: try scale("power_units", base: "W")),
             energy: energy,
@@ -454,6 +449,8 @@ private struct Reader {
             costMonth: try topic("cost_month", "\(prefix)/cost/month"),
             state: try topic("state", "\(prefix)/state")
         )
+        try deviceCommands(value, path, into: &topics)
+        return topics
     }
 
     // MARK: Typed fields

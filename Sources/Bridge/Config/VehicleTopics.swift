@@ -9,9 +9,9 @@ public struct VehicleTopics: Sendable, Equatable {
     }
 
     public var plug: Input
-    /// Payload words (case-insensitive) that mean "plugged in"; the bridge also understands
-    /// connected/disconnected, ON/OFF, true/false and 1/0.
-    public var plugConnected: [String]
+    /// Payload values that mean "plugged in", "unplugged" and "unknown" (`plug_connected`,
+    /// `plug_disconnected`, `plug_unknown`; docs/bridge.md, "Plug states").
+    public var plugMapping: PlugMapping
     public var soc: Input
     public var power: Input
     /// The charger's cumulative energy counter, Wh; optional.
@@ -26,6 +26,17 @@ public struct VehicleTopics: Sendable, Equatable {
     public var commandStop: String
     /// Optional payload template for a power limit, with `{power_w}` or `{current_a}` placeholders.
     public var commandPower: String?
+    /// Where `commandPower` goes (`command_power_topic`); nil: on `command`. When it is another
+    /// topic, `command` carries only the on/off (docs/bridge.md, "Two command topics").
+    public var commandPowerTopic: String? = nil
+    /// `{current_a}` rounded down to whole amperes (`whole_amps`), for chargers that refuse decimals.
+    public var wholeAmps = false
+    /// Phase switching (`command_phases_topic`, `command_phases_1`, `command_phases_3`):
+    /// configuration only, the bridge does not switch phases yet.
+    public var commandPhases: PhaseCommands? = nil
+    /// Topics where the charger answers a command (`command_result`, go-e's `<key>/result`):
+    /// an answer that reports an error is logged.
+    public var commandResult: [String] = []
     public var schedule: String
     public var session: String
     public var costToday: String
@@ -40,6 +51,17 @@ public struct VehicleTopics: Sendable, Equatable {
             (readyBySet, .readyBy), (targetSocSet, .targetSoc), (modeSet, .mode), (boostSet, .boost),
         ]
         if let energy { list.append((energy.topic, .energy)) }
+        for topic in commandResult { list.append((topic, .commandResult)) }
         return list
+    }
+
+    /// The topic the power or current limit goes to.
+    public var powerTopic: String { commandPowerTopic ?? command }
+
+    /// Phase switching payloads and where they go.
+    public struct PhaseCommands: Sendable, Equatable {
+        public var topic: String
+        public var onePhase: String
+        public var threePhases: String
     }
 }

@@ -47,6 +47,8 @@ public struct BridgeCore: Sendable {
     private var pvPayloadLogged = false
     /// The meter was silent since start-up for longer than its staleness limit (logged once).
     private var gridSilenceLogged = false
+    /// Some car's meter counts a share of its power as solar (see ``updateSolar(now:)``).
+    private var solarCharging = false
     /// The room the guard last divided, W (nil: no limit, or not divided yet).
     private var dividedRoomW: Double?
     /// The last `<base>/site` payload and when it was published.
@@ -131,7 +133,8 @@ public struct BridgeCore: Sendable {
             // A power or counter reading only feeds the meter: flushing, commands and state
             // follow at the next tick (every half flush interval). Anything else is handled now,
             // for its own vehicles (and those re-planned with them); ticks handle all of them.
-            if routed.allSatisfy({ $0.input == .input(.power) || $0.input == .input(.energy) || $0.input == .pv }), !replanNeeded, replanVehicles.isEmpty,
+            if routed.allSatisfy({ $0.input == .input(.power) || $0.input == .input(.energy) || $0.input == .input(.commandResult) || $0.input == .pv }),
+               !replanNeeded, replanVehicles.isEmpty,
                !roomShrank(now: now) {
                 return actions
             }
@@ -220,7 +223,8 @@ public struct BridgeCore: Sendable {
             case let .input(input):
                 switch input {
                 case .plug:
-                    let connected = try PayloadParser.plug(payload, path: vehicles[index].config.topics.plug.path, connectedWords: vehicles[index].config.topics.plugConnected)
+                    let reading = try PayloadParser.plugState(payload, path: vehicles[index].config.topics.plug.path, mapping: vehicles[index].config.topics.plugMapping)
+                    guard let connected = plugReading(reading, topic: topic, vehicle: index, actions: &actions) else { break }
                     setPlugged(connected, vehicle: index, now: now, actions: &actions)
                 case .soc:
                     let soc = try PayloadParser.number(payload, path: vehicles[index].config.topics.soc.path, range: 0...100, what: "state of charge")
@@ -236,6 +240,7 @@ public struct BridgeCore: Sendable {
                     let power = try PayloadParser.number(payload, path: vehicles[index].config.topics.power.path, range: 0...1_000_000, what: "power") * vehicles[index].config.topics.power.scale
                     vehicles[index].powerW = power
                     vehicles[index].meter.power(power, at: now)
+                    if solarCharging || surplusW(now: now) > 0 { updateSolar(now: now) }
                 case .energy:
                     let counter = try PayloadParser.number(payload, path: vehicles[index].config.topics.energy?.path, range: 0...1e15, what: "energy counter") * (vehicles[index].config.topics.energy?.scale ?? 1)
                     if let note = vehicles[index].meter.counter(counter, at: now) {
@@ -262,6 +267,8 @@ public struct BridgeCore: Sendable {
                     vehicles[index].boost = on && !vehicles[index].targetReached
                     vehicles[index].wishesKnown = true
                     replanVehicles.insert(index)
+                case .commandResult:
+                    commandResult(payload, topic: topic, vehicle: index, actions: &actions)
                 }
             }
             if !vehicles[index].loggedBadTopics.isEmpty { vehicles[index].loggedBadTopics.remove(topic) }
@@ -270,6 +277,20 @@ public struct BridgeCore: Sendable {
                 actions.append(.log(level: .warning, message: "\(vehicles[index].config.id): ignored a payload on \(topic): \(error)"))
             }
         }
+    }
+
+    /// A plug reading (docs/bridge.md, "Plug states"): nil for unknown, logged once per run of it.
+    private mutating func plugReading(_ reading: PlugMapping.Reading, topic: String, vehicle index: Int, actions: inout [BridgeAction]) -> Bool? {
+        let (connected, unknown, log) = Self.plugReadingLog(reading, topic: topic, vehicleId: vehicles[index].config.id, lastUnknown: vehicles[index].plugUnknown)
+        vehicles[index].plugUnknown = unknown
+        if let log { actions.append(log) }
+        return connected
+    }
+
+    /// The charger's answer on a `command_result` topic: an error is logged once.
+    private mutating func commandResult(_ payload: [UInt8], topic: String, vehicle index: Int, actions: inout [BridgeAction]) {
+        let id = vehicles[index].config.id
+        if let log = Self.resultLog(payload, topic: topic, vehicleId: id, logged: &vehicles[index].resultErrorsLogged) { actions.append(log) }
     }
 
     private mutating func restoreWishes(from payload: [UInt8], vehicle index: Int) {
@@ -392,7 +413,8 @@ public struct BridgeCore: Sendable {
             recordId: "\(session.id)-\(Int64((taken.start.timeIntervalSince1970 * 1000).rounded()))",
             sessionId: session.id, vehicleId: id, locationId: config.location.id,
             start: taken.start, end: taken.end, energyWh: taken.energyWh,
-            counterWh: vehicles[index].meter.usesCounter ? vehicles[index].meter.lastCounterWh : nil
+            counterWh: vehicles[index].meter.usesCounter ? vehicles[index].meter.lastCounterWh : nil,
+            solarWh: house == nil ? nil : taken.solarWh
         )
         vehicles[index].session?.energyWh += taken.energyWh
         vehicles[index].costsStale = true
@@ -557,8 +579,8 @@ public struct BridgeCore: Sendable {
                 total += powers[position]
             }
         }
-        var lowering: [(index: Int, payload: String?)] = []
-        var raising: [(index: Int, payload: String?)] = []
+        var lowering: [(index: Int, messages: [(topic: String, payload: String)])] = []
+        var raising: [(index: Int, messages: [(topic: String, payload: String)])] = []
         for (position, index) in indices.enumerated() {
             let power = powers[position]
             let told = vehicles[index].toldW
@@ -571,8 +593,7 @@ public struct BridgeCore: Sendable {
             if waiting, !lowers { continue }
             let topics = vehicles[index].config.topics
             let charger = vehicles[index].config.charger
-            let payload = wanted.payload(topics: topics, charger: charger)
-            let previousPayload = previous.map { $0.payload(topics: topics, charger: charger) }
+            let messages = wanted.messages(after: previous, topics: topics, charger: charger)
             vehicles[index].commanded = wanted
             vehicles[index].toldW = power
             vehicles[index].toldThisRun = true
@@ -585,16 +606,16 @@ public struct BridgeCore: Sendable {
             }
             // The charger hears a command only when its payload changes (a start at another power
             // is news only to a charger that takes a power limit).
-            let sent = payload != previousPayload ? payload : nil
             if lowers {
-                lowering.append((index, sent))
+                lowering.append((index, messages))
             } else {
-                raising.append((index, sent))
+                raising.append((index, messages))
             }
         }
-        for (index, payload) in lowering + raising {
-            guard let payload else { continue }
-            actions.append(.publish(topic: vehicles[index].config.topics.command, payload: payload, retain: false))
+        for (_, messages) in lowering + raising {
+            for message in messages {
+                actions.append(.publish(topic: message.topic, payload: message.payload, retain: false))
+            }
         }
         return (lowering + raising).map(\.index)
     }
@@ -655,6 +676,7 @@ public struct BridgeCore: Sendable {
             gridPayloadLogged = false
             let chargers = chargersW(now: now, forHouseLoad: true)
             house?.reading(gridW: grid.exportPositive ? -reading : reading, chargersW: chargers, at: now)
+            updateSolar(now: now)
             if gridSilenceLogged {
                 gridSilenceLogged = false
                 actions.append(.log(level: .notice, message: "grid meter: readings on \(topic) again"))
@@ -791,6 +813,25 @@ public struct BridgeCore: Sendable {
             leftW -= power - powers[position]
             powers[position] = power
         }
+    }
+
+    // MARK: Solar
+
+    /// Tells every metering car's meter which share of its power is solar from `now` on (each
+    /// meter integrates what came before with the share before): the surplus divided over the
+    /// cars' draw as their power topics report it, at most each car's own draw (``SolarShare``).
+    /// The share holds until the grid reading goes stale. Called at every grid reading, and at
+    /// a car's power reading while there is a surplus (the draws it is divided over changed).
+    private mutating func updateSolar(now: Date) {
+        guard let house else { return }
+        let surplus = surplusW(now: now)
+        let fraction = SolarShare.fraction(surplusW: surplus, chargersW: surplus > 0 ? chargersW(now: now) : 0)
+        guard fraction > 0 || solarCharging else { return }
+        let validUntil = fraction > 0 ? (house.readAt ?? now).addingTimeInterval(house.staleAfter) : now
+        for index in vehicles.indices where vehicles[index].session != nil {
+            vehicles[index].meter.solar(fraction: fraction, validUntil: validUntil, at: now)
+        }
+        solarCharging = fraction > 0
     }
 
     /// `<base>/site` (retained, at most once a second, when it changes): the limit, the grid,

@@ -26,7 +26,7 @@ public enum ChargerCommand: Sendable, Equatable {
             var result = template
             var drawnW = powerW
             if template.contains("{current_a}") {
-                let current = Self.current(powerW: powerW, charger: charger)
+                let current = Self.current(powerW: powerW, charger: charger, wholeAmps: topics.wholeAmps)
                 result = result.replacingOccurrences(of: "{current_a}", with: Self.decimal(current))
                 drawnW = charger.power(currentA: current) // what that current draws
             }
@@ -36,11 +36,18 @@ public enum ChargerCommand: Sendable, Equatable {
 
     /// The current per phase that draws at most `powerW` on `charger`: a whole step from its
     /// minimum when it has steps, else to a tenth of an ampere, rounded down.
-    static func current(powerW: Double, charger: Charger) -> Double {
+    /// With `wholeAmps` the result is rounded down to whole amperes as well (never up: the
+    /// charger then draws at most what the site guard gave it).
+    static func current(powerW: Double, charger: Charger, wholeAmps: Bool = false) -> Double {
         let current = charger.currentA(powerW: powerW)
-        guard charger.kind == .current, charger.currentStepA > 0 else { return (current * 10 + 1e-6).rounded(.down) / 10 }
-        let steps = Swift.max(0, ((current - charger.minCurrentA) / charger.currentStepA + 1e-6).rounded(.down))
-        return Swift.min(charger.maxCurrentA, charger.minCurrentA + steps * charger.currentStepA)
+        let stepped: Double
+        if charger.kind == .current, charger.currentStepA > 0 {
+            let steps = Swift.max(0, ((current - charger.minCurrentA) / charger.currentStepA + 1e-6).rounded(.down))
+            stepped = Swift.min(charger.maxCurrentA, charger.minCurrentA + steps * charger.currentStepA)
+        } else {
+            stepped = (current * 10 + 1e-6).rounded(.down) / 10
+        }
+        return wholeAmps ? (stepped + 1e-6).rounded(.down) : stepped
     }
 
     /// A number without spurious decimals: `16`, `6.5`, `6.25`.

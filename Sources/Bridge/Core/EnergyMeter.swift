@@ -4,6 +4,13 @@ import Foundation
 /// integrating power readings (a reading older than the staleness limit counts as zero, never
 /// as phantom energy). Energy accrues only while a session is open; `pendingWh` is what has
 /// not yet been flushed to the ledger, metered since `pendingFrom`.
+///
+/// Solar (docs/site.md, "Solar energy of a session"): beside the energy, the meter integrates
+/// the part of the car's power that the surplus covers, `solarFraction` of each power reading
+/// (the core sets the fraction from the grid meter; it holds until `solarValidUntil`, when the
+/// grid reading goes stale). Integrated power gives `solarWh` directly; a counter's energy gets
+/// the same share of it that the surplus covered of the integrated power readings over the
+/// stretch (no power readings: no solar).
 struct EnergyMeter: Sendable, Equatable {
     let usesCounter: Bool
     let staleAfter: TimeInterval
@@ -21,6 +28,13 @@ struct EnergyMeter: Sendable, Equatable {
     /// Power has been integrated up to here.
     private var integratedUntil: Date?
     private var metering = false
+    /// The share of the car's power that the surplus covers now, 0...1 (0 without a grid meter).
+    private(set) var solarFraction: Double = 0
+    /// The fraction holds until here (the grid reading it came from goes stale then).
+    private var solarValidUntil: Date = .distantPast
+    /// Power readings integrated over the unflushed stretch, Wh, and the surplus's part of them.
+    private var pendingPowerWh: Double = 0
+    private var pendingSolarWh: Double = 0
 
     init(usesCounter: Bool, staleAfter: TimeInterval) {
         self.usesCounter = usesCounter
@@ -30,7 +44,10 @@ struct EnergyMeter: Sendable, Equatable {
     /// Starts metering into a session at `now` (or continues one restored from the ledger).
     mutating func begin(at now: Date, counterWh: Double? = nil) {
         metering = true
+        solarFraction = 0
         pendingWh = 0
+        pendingPowerWh = 0
+        pendingSolarWh = 0
         pendingFrom = now
         integratedUntil = now
         if let counterWh { lastCounterWh = counterWh }
@@ -40,7 +57,17 @@ struct EnergyMeter: Sendable, Equatable {
     mutating func end() {
         metering = false
         pendingWh = 0
+        pendingPowerWh = 0
+        pendingSolarWh = 0
         pendingFrom = nil
+    }
+
+    /// From `now` on, `fraction` (0...1) of the car's power is solar, until `validUntil`: what
+    /// came before is integrated with the fraction before.
+    mutating func solar(fraction: Double, validUntil: Date, at now: Date) {
+        advance(to: now)
+        solarFraction = Swift.min(1, Swift.max(0, fraction))
+        solarValidUntil = validUntil
     }
 
     /// A counter reading. Returns a note when the counter went backwards (a reset).
@@ -69,16 +96,36 @@ struct EnergyMeter: Sendable, Equatable {
         integratedUntil = now
     }
 
-    /// Integrates the last power reading up to `now` (not past its staleness limit).
+    /// Integrates the last power reading up to `now` (not past its staleness limit), and its
+    /// solar part up to where the solar fraction holds.
     mutating func advance(to now: Date) {
-        guard metering, !usesCounter, let power = lastPowerW, let at = lastPowerAt, let from = integratedUntil else {
+        guard metering, let power = lastPowerW, let at = lastPowerAt, let from = integratedUntil else {
             integratedUntil = now
             return
         }
         let validUntil = min(now, at.addingTimeInterval(staleAfter))
-        let seconds = validUntil.timeIntervalSince(max(from, at))
-        if seconds > 0 { pendingWh += power * seconds / 3600 }
+        let begin = max(from, at)
+        let seconds = validUntil.timeIntervalSince(begin)
+        if seconds > 0 {
+            let energy = power * seconds / 3600
+            if !usesCounter { pendingWh += energy }
+            pendingPowerWh += energy
+            if solarFraction > 0 {
+                let solarSeconds = min(validUntil, solarValidUntil).timeIntervalSince(begin)
+                if solarSeconds > 0 { pendingSolarWh += power * solarFraction * solarSeconds / 3600 }
+            }
+        }
         integratedUntil = max(from, now)
+    }
+
+    /// The solar part of `energyWh` taken from the stretch now ending: integrated power's own
+    /// solar energy; for a counter, the counter's energy times the share the surplus covered of
+    /// the integrated power readings. Never more than `energyWh`.
+    private func solarWh(of energyWh: Double) -> Double {
+        guard pendingSolarWh > 0 else { return 0 }
+        if !usesCounter { return min(energyWh, pendingSolarWh) }
+        guard pendingPowerWh > 1e-9 else { return 0 }
+        return energyWh * min(1, pendingSolarWh / pendingPowerWh)
     }
 
     /// Whether the last power reading is still fresh at `now`.
@@ -91,30 +138,38 @@ struct EnergyMeter: Sendable, Equatable {
     /// `end` is `now` for integrated power and the last counter reading for a counter (its
     /// energy flowed between readings, so a record's average power is the real one).
     /// `nil` when nothing was metered.
-    mutating func take(at now: Date) -> (start: Date, end: Date, energyWh: Double)? {
+    mutating func take(at now: Date) -> (start: Date, end: Date, energyWh: Double, solarWh: Double)? {
         guard metering, let from = pendingFrom else { return nil }
         if usesCounter {
             let reading = lastCounterAt ?? from
             guard pendingWh > 1e-9 else {
                 // Nothing new: the next stretch starts at the last reading, not at now.
-                if reading > from { pendingFrom = min(now, reading) }
+                if reading > from {
+                    pendingFrom = min(now, reading)
+                    pendingPowerWh = 0
+                    pendingSolarWh = 0
+                }
                 return nil
             }
             let end = reading > from ? min(now, reading) : now
             guard end > from else { return nil }
             defer {
                 pendingWh = 0
+                pendingPowerWh = 0
+                pendingSolarWh = 0
                 pendingFrom = end
             }
-            return (from, end, pendingWh)
+            return (from, end, pendingWh, solarWh(of: pendingWh))
         }
         guard now > from else { return nil }
         defer {
             pendingWh = 0
+            pendingPowerWh = 0
+            pendingSolarWh = 0
             pendingFrom = now
         }
         guard pendingWh > 1e-9 else { return nil }
-        return (from, now, pendingWh)
+        return (from, now, pendingWh, solarWh(of: pendingWh))
     }
 
 }

@@ -12,8 +12,12 @@ public struct EnergyRecord: Sendable, Equatable {
     public var energyWh: Double
     /// The charger's counter at `end`, Wh, when it has one (kept so a restart can continue from it).
     public var counterWh: Double?
+    /// The part of `energyWh` the surplus covered (docs/site.md), at most `energyWh`; `nil`
+    /// without a grid meter (unknown, counted as none).
+    public var solarWh: Double?
 
-    public init(recordId: String, sessionId: String, vehicleId: String, locationId: String, start: Date, end: Date, energyWh: Double, counterWh: Double?) {
+    public init(recordId: String, sessionId: String, vehicleId: String, locationId: String, start: Date, end: Date, energyWh: Double, counterWh: Double?,
+                solarWh: Double? = nil) {
         self.recordId = recordId
         self.sessionId = sessionId
         self.vehicleId = vehicleId
@@ -22,5 +26,6 @@ public struct EnergyRecord: Sendable, Equatable {
         self.end = end
         self.energyWh = energyWh
         self.counterWh = counterWh
+        self.solarWh = solarWh
     }
 }

@@ -6,22 +6,13 @@ import Tariffs
 /// A payload that does not fit gives a `PayloadError` saying why (logged once, then ignored).
 public enum PayloadParser {
     /// Plug state: `connected`/`disconnected`, `ON`/`OFF`, `true`/`false`, `1`/`0`, `plugged`/`unplugged`,
-    /// plus the vehicle's own words for "connected" (e.g. a charger's `charging` state).
+    /// plus the vehicle's own words for "connected" (e.g. a charger's `charging` state): the
+    /// rules of ``PlugMapping`` with `plug_connected` alone; an unknown state (null) is an error here.
     public static func plug(_ payload: [UInt8], path: String?, connectedWords: [String]) throws -> Bool {
-        let value = try extract(payload, path: path)
-        if let flag = value.bool { return flag }
-        if let number = value.number, number == 0 || number == 1 { return number == 1 }
-        guard let text = value.text?.trimmingCharacters(in: .whitespacesAndNewlines).lowercased(), !text.isEmpty else {
-            throw PayloadError("expected a plug state such as connected or disconnected, got \(value.kindDescription)")
-        }
-        if connectedWords.contains(where: { $0.lowercased() == text }) { return true }
-        switch text {
-        case "connected", "on", "true", "1", "plugged", "plugged_in", "yes": return true
-        case "disconnected", "off", "false", "0", "unplugged", "no": return false
-        default:
-            // With custom words, anything else means "not connected" (a charger's other states).
-            if !connectedWords.isEmpty { return false }
-            throw PayloadError("'\(text)' is not a plug state (connected/disconnected, ON/OFF, true/false, 1/0)")
+        switch try plugState(payload, path: path, mapping: PlugMapping(connected: connectedWords)) {
+        case .connected: return true
+        case .disconnected: return false
+        case let .unknown(token): throw PayloadError("the plug state is unknown (\(token))")
         }
     }
 
@@ -71,7 +62,7 @@ public enum PayloadParser {
         }
     }
 
-    private static func extract(_ payload: [UInt8], path: String?) throws -> DocumentValue {
+    static func extract(_ payload: [UInt8], path: String?) throws -> DocumentValue {
         let text = String(decoding: payload, as: UTF8.self)
         guard let path else {
             let trimmed = trimmed(payload) ?? text.trimmingCharacters(in: .whitespacesAndNewlines)

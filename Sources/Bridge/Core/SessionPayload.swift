@@ -5,12 +5,15 @@ import Tariffs
 
 /// The retained `<base>/<vehicle>/session` payload:
 /// `{"session_reference_id", "start_time", "energy_wh", "cost", "currency", "average_price", "state"}`
-/// plus `end_time`, `savings` and `confidence`.
+/// plus `end_time`, `savings` and `confidence`, and the solar part of the energy, `solar_wh`,
+/// with its share of the energy, `solar_share` (percent).
 struct SessionPayload {
     var sessionId: String
     var start: Date
     var end: Date?
     var energyWh: Double
+    /// The part of `energyWh` a solar surplus covered (0 without a grid meter).
+    var solarWh: Double
     var cost: Double = 0
     var currency: String
     var averagePrice: Double?
@@ -23,6 +26,7 @@ struct SessionPayload {
         start = info.openedAt ?? info.start
         end = info.closedAt
         energyWh = info.importEnergyWh
+        solarWh = min(info.importSolarWh, info.importEnergyWh)
         self.currency = currency
         open = info.closedAt == nil
     }
@@ -32,6 +36,8 @@ struct SessionPayload {
             ("session_reference_id", .string(sessionId)),
             ("start_time", .string(Timestamp.format(start))),
             ("energy_wh", .number((energyWh * 1000).rounded() / 1000)),
+            ("solar_wh", .number((solarWh * 1000).rounded() / 1000)),
+            ("solar_share", .number(energyWh > 0 ? (solarWh / energyWh * 1000).rounded() / 10 : 0)),
             ("cost", .number(Double(Self.money(cost))!)),
             ("currency", .string(currency)),
             ("average_price", averagePrice.map { .number(($0 * 1e6).rounded() / 1e6) } ?? .null),

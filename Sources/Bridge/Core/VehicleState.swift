@@ -57,6 +57,10 @@ struct VehicleState: Sendable {
     var costsStale = false
     /// Topics whose bad payloads were already logged (logged once until a good one arrives).
     var loggedBadTopics: Set<String> = []
+    /// The unknown plug value last logged (nil after a known state): logged once per run of it.
+    var plugUnknown: String?
+    /// The charger's command errors already logged (`command_result`), cleared by a success.
+    var resultErrorsLogged: Set<String> = []
 
     /// Everything the retained state is written from, but the clock.
     struct StateInputs: Sendable, Equatable {

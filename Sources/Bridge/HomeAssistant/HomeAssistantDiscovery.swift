@@ -153,6 +153,17 @@ public struct HomeAssistantDiscovery: Sendable {
                 "state_topic": .string(topics.state), "value_template": .string("{{ 'ON' if value_json.boost else 'OFF' }}"), "icon": .string("mdi:flash"),
             ]),
         ]
+        if config.location.grid != nil {
+            // Solar needs the grid meter: the session's solar share and what it saved against
+            // charging at once from the grid (docs/costs.md).
+            list.append(sensor("session_solar_share", "Session solar share", topic: topics.session,
+                               template: "{{ value_json.solar_share if value_json.solar_share is defined else 0 }}",
+                               ["unit_of_measurement": .string("%"), "state_class": .string("measurement"), "icon": .string("mdi:solar-power")]))
+            list.append(sensor("session_savings", "Session savings", topic: topics.session,
+                               template: "{{ value_json.savings if value_json.savings is defined else None }}",
+                               ["unit_of_measurement": .string(currency), "device_class": .string("monetary"), "state_class": .string("total"),
+                                "icon": .string("mdi:piggy-bank")]))
+        }
         if config.tariff.dynamic?.source?.isLive == true {
             // How the live price source is doing (up_to_date, waiting, failing), its message and
             // how far prices are known as attributes.

@@ -64,7 +64,7 @@ struct BridgeLoop: Service {
                 records.append(MeterRecord(
                     start: record.start, end: record.end, deviceId: record.vehicleId, locationId: record.locationId,
                     sessionReferenceId: record.sessionId, recordReferenceId: record.recordId, energyWh: record.energyWh,
-                    counterWh: record.counterWh))
+                    counterWh: record.counterWh, solarWh: record.solarWh))
             case let .sessionOpened(vehicleId, sessionId, at, counterWh):
                 let locationId = core.config.location.id
                 writer.write { try $0.openSession(sessionId, deviceId: vehicleId, locationId: locationId, at: at, counterWh: counterWh) }

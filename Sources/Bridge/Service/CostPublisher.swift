@@ -22,6 +22,8 @@ final class CostPublisher: Service, Sendable {
     /// The configured vehicles by id.
     private let vehicles: [String: VehicleConfig]
     private let currency: String
+    /// What solar energy is priced at in the session's cost (docs/costs.md).
+    private let solarPrice: SolarPrice
     private let ledger: Ledger
     private let writer: LedgerWriter
     private let connection: BrokerConnection
@@ -32,6 +34,9 @@ final class CostPublisher: Service, Sendable {
         tariffs = Locked((config.tariffs, 0))
         vehicles = Dictionary(config.vehicles.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         currency = config.tariff.currency
+        // The configured export price (`location.solar.export_price`), else the tariff's EXPORT
+        // prices, else 0.
+        solarPrice = SolarPrice(fixedPerKWh: config.location.solar?.exportPricePerKWh)
         self.ledger = ledger
         self.writer = writer
         self.connection = connection
@@ -89,7 +94,7 @@ final class CostPublisher: Service, Sendable {
             let pricing = tariffs.value
             // Only the records stored since the vehicle's last refresh are read and priced.
             // Taken out while refreshed, so its arrays are not copied.
-            var running = runningCosts.withLock { $0.removeValue(forKey: vehicleId) } ?? RunningCosts(deviceId: vehicleId, maximumPowerW: vehicle.maxPowerW)
+            var running = runningCosts.withLock { $0.removeValue(forKey: vehicleId) } ?? RunningCosts(deviceId: vehicleId, maximumPowerW: vehicle.maxPowerW, solarPrice: solarPrice)
             let costs = try running.refresh(ledger: ledger, sessionId: sessionId, now: now, tariffs: pricing.set, pricesVersion: pricing.version)
             runningCosts.withLock { $0[vehicleId] = running }
             if let info = costs.info {

@@ -5,10 +5,12 @@ import Tariffs
 /// a corrected price gives a corrected cost the next time it is asked.
 extension Ledger {
     /// The cost of session `id` for `direction`, every record cut at every price change;
-    /// `maximumPowerW` (the car's and charger's limit) caps the savings baseline's power.
+    /// `maximumPowerW` (the car's and charger's limit) caps the savings baseline's power. The
+    /// records' solar energy is priced at `solarPrice` (docs/costs.md), the rest at the tariff.
     /// - Throws: `LedgerError.unknownSession` when the ledger has no record of that session or
     ///   none of that direction.
-    public func sessionCost(_ id: String, direction: EnergyDirection = .import, tariffs: TariffSet, maximumPowerW: Double? = nil) throws -> SessionCost {
+    public func sessionCost(_ id: String, direction: EnergyDirection = .import, tariffs: TariffSet, maximumPowerW: Double? = nil,
+                            solarPrice: SolarPrice = SolarPrice()) throws -> SessionCost {
         let all = try records(session: id)
         let records = all.filter { $0.direction == direction }
         let openedAt = try? session(id).openedAt
@@ -20,7 +22,8 @@ extension Ledger {
         needed.insert(direction)
         let timelines = Self.timelines(needed, from: window.from, to: window.to, tariffs: tariffs)
         return SessionCost(sessionReferenceId: id, direction: direction, records: records, timelines: timelines,
-                           openedAt: openedAt ?? nil, maximumPowerW: maximumPowerW)!
+                           openedAt: openedAt ?? nil, maximumPowerW: maximumPowerW,
+                           solarTimeline: solarPrice.timeline(from: window.from, to: window.to, tariffs: tariffs))!
     }
 
     /// The cost of `direction`'s energy in `[from, to)`, summed per local `period` in the time

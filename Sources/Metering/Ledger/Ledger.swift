@@ -115,6 +115,10 @@ public final class Ledger: Sendable {
                 throw LedgerError.invalidRecord(recordReferenceId: record.recordReferenceId,
                                                 reason: "energy \(record.energyWh) Wh is negative or not finite.")
             }
+            if let solar = record.solarWh, !solar.isFinite || solar < 0 {
+                throw LedgerError.invalidRecord(recordReferenceId: record.recordReferenceId,
+                                                reason: "solar energy \(solar) Wh is negative or not finite.")
+            }
             longestMs = max(longestMs, Self.milliseconds(record.end) - Self.milliseconds(record.start))
         }
         guard !records.isEmpty else { return 0 }
@@ -125,8 +129,8 @@ public final class Ledger: Sendable {
                     let statement = try db.cachedStatement(sql: """
                         INSERT INTO meter_record (record_reference_id, device_id, location_id,
                             session_reference_id, direction, tariff_rate, measurand, start_ms, end_ms, energy_wh,
-                            counter_wh)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            counter_wh, solar_wh)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         ON CONFLICT (record_reference_id) DO NOTHING
                         """)
                     for record in records {
@@ -134,7 +138,7 @@ public final class Ledger: Sendable {
                             record.recordReferenceId, record.deviceId, record.locationId,
                             record.sessionReferenceId, record.direction.rawValue, record.tariffRate.rawValue,
                             record.measurand, Self.milliseconds(record.start), Self.milliseconds(record.end),
-                            record.energyWh, record.counterWh,
+                            record.energyWh, record.counterWh, record.solarWh.map { min($0, record.energyWh) },
                         ])
                         inserted += db.changesCount
                     }
@@ -343,7 +347,7 @@ public final class Ledger: Sendable {
 
     static let recordColumns = """
         SELECT record_reference_id, device_id, location_id, session_reference_id, direction,
-            tariff_rate, measurand, start_ms, end_ms, energy_wh, counter_wh FROM meter_record
+            tariff_rate, measurand, start_ms, end_ms, energy_wh, counter_wh, solar_wh FROM meter_record
         """
 
     static func fetchRecords(_ db: Database, sql: String, arguments: StatementArguments) throws -> [MeterRecord] {
@@ -353,7 +357,7 @@ public final class Ledger: Sendable {
                 deviceId: row[1], locationId: row[2], sessionReferenceId: row[3], recordReferenceId: row[0],
                 direction: EnergyDirection(rawValue: row[4]) ?? .import,
                 tariffRate: EnergyDirection(rawValue: row[5]) ?? .import,
-                measurand: row[6], energyWh: row[9], counterWh: row[10])
+                measurand: row[6], energyWh: row[9], counterWh: row[10], solarWh: row[11])
         }
     }
 
@@ -363,7 +367,8 @@ public final class Ledger: Sendable {
         let row = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT min(start_ms), max(end_ms),
                 total(CASE direction WHEN 'IMPORT' THEN energy_wh END),
-                total(CASE direction WHEN 'EXPORT' THEN energy_wh END), count(*)
+                total(CASE direction WHEN 'EXPORT' THEN energy_wh END), count(*),
+                total(CASE direction WHEN 'IMPORT' THEN min(energy_wh, max(0, coalesce(solar_wh, 0))) END)
             FROM meter_record WHERE session_reference_id = ?
             """), arguments: [id])
         let count: Int = row?[4] ?? 0
@@ -387,7 +392,7 @@ public final class Ledger: Sendable {
         return SessionInfo(
             sessionReferenceId: id, deviceId: device, start: start, end: end, openedAt: openedAt, closedAt: closedAt,
             lastCounterWh: counter ?? opened?["opened_counter_wh"], importEnergyWh: (row?[2] as Double?) ?? 0, exportEnergyWh: (row?[3] as Double?) ?? 0,
-            recordCount: count)
+            recordCount: count, importSolarWh: (row?[5] as Double?) ?? 0)
     }
 
     static func map(_ error: any Error, path: String, busyTimeout: TimeInterval) -> any Error {

@@ -24,8 +24,12 @@ import GRDB
 /// - `spot_price`: day-ahead prices as received, per source (`source`, e.g. `awattar DE-LU`),
 ///   `[start_ms, end_ms)` in the source's unit; rows of one source never overlap (a newer
 ///   row replaces the ones it overlaps).
+///
+/// v5-solar-wh (solar in the money):
+/// - `meter_record.solar_wh`: the part of `energy_wh` a solar surplus covered (the record's
+///   `solar_wh`); NULL where not known (records stored before, imports without it), priced as 0.
 enum LedgerSchema {
-    static let currentVersion = "v4"
+    static let currentVersion = "v5-solar-wh"
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -84,6 +88,9 @@ enum LedgerSchema {
                     PRIMARY KEY (source, start_ms)
                 ) WITHOUT ROWID;
                 """)
+        }
+        migrator.registerMigration("v5-solar-wh") { db in
+            try db.execute(sql: "ALTER TABLE meter_record ADD COLUMN solar_wh REAL")
         }
         return migrator
     }

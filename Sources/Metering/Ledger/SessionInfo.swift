@@ -23,6 +23,8 @@ public struct SessionInfo: Sendable, Hashable {
     public var exportEnergyWh: Double
     /// Number of stored records.
     public var recordCount: Int
+    /// The part of `importEnergyWh` a solar surplus covered (the records' `solar_wh`), Wh.
+    public var importSolarWh: Double = 0
 
     /// Opened and not closed.
     public var isOpen: Bool { openedAt != nil && closedAt == nil }

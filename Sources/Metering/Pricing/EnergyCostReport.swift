@@ -21,6 +21,9 @@ public struct EnergyCostReport: Sendable {
         public var summary: CostSummary
         /// The slice in force when the line is a single priced part.
         public var rate: RateSlice?
+        /// Solar energy priced at the export price (a session with solar energy), else `nil`
+        /// (grid energy: `false` in such a session).
+        public var solar: Bool? = nil
     }
 
     public var objectId: String
@@ -44,13 +47,15 @@ public struct EnergyCostReport: Sendable {
         direction = session.direction
         self.timeZone = timeZone
         self.currency = currency
+        let hasSolar = session.solar.energyWh > 0
         lines = session.parts.map { part in
             var summary = CostSummary()
             summary.add(part.priced)
             return Line(start: part.priced.start, end: part.priced.end, sessionReferenceId: session.sessionReferenceId,
                         recordReferenceId: part.recordReferenceId, deviceId: session.deviceId, summary: summary,
-                        rate: part.priced.rate)
+                        rate: part.priced.rate, solar: hasSolar ? part.solar : nil)
         }
+        if hasSolar { lines.sort { ($0.start, $0.solar == true ? 1 : 0) < ($1.start, $1.solar == true ? 1 : 0) } }
         total = session.total
         self.session = session
         breakdown = includeTariff ? session.breakdown : nil
@@ -146,8 +151,9 @@ public struct EnergyCostReport: Sendable {
         members.append(("tariff", tariff(line.summary)))
         if let rate = line.rate {
             members.append(("rate", .number(round(rate.pricePerKWh, 6))))
-            members.append(("type", .string(rate.type.rawValue)))
+            members.append(("type", .string(line.solar == true ? "solar" : rate.type.rawValue)))
         }
+        if let solar = line.solar { members.append(("source", .string(solar ? "solar" : "grid"))) }
         if !line.summary.isComplete { members.append(("unpriced_energy", unpriced(line.summary, intervals: false))) }
         return .object(members)
     }
@@ -177,7 +183,15 @@ public struct EnergyCostReport: Sendable {
             ("tariff", tariff(session.total)),
             ("average_price", .finiteNumber(session.total.averagePricePerKWh.map { round($0, 6) })),
             ("peak_power", .object([("units", .string("W")), ("value", .number(round(session.peakPowerW, 1)))])),
+            ("solar_wh", .number(round(session.solar.energyWh, 3))),
+            ("solar_share", .number(round(session.solarSharePercentage, 2))),
         ]
+        if session.solar.energyWh > 0 {
+            members.append(("solar", .object([
+                ("energy", .object([("value", .number(round(session.solar.energyWh, 3)))])),
+                ("tariff", tariff(session.solar)),
+            ])))
+        }
         if let baseline = session.baseline {
             members.append(("baseline", tariff(baseline)))
         }
@@ -202,7 +216,7 @@ public struct EnergyCostReport: Sendable {
                 Timestamp.format(line.start), Timestamp.format(line.end), line.sessionReferenceId ?? "",
                 line.recordReferenceId ?? "", line.deviceId ?? "", direction.rawValue,
                 Self.wh(line.summary.energyWh), Self.money(line.summary.cost), currency,
-                line.rate.map { Self.money($0.pricePerKWh) } ?? "", line.rate?.type.rawValue ?? "",
+                line.rate.map { Self.money($0.pricePerKWh) } ?? "", line.solar == true ? "solar" : line.rate?.type.rawValue ?? "",
                 JSONWriter.number(Self.round(line.summary.reportedConfidence, 4)), Self.wh(line.summary.unpricedEnergyWh),
             ]
             out += fields.map(Self.csvField).joined(separator: ",") + "\n"
@@ -219,8 +233,11 @@ public struct EnergyCostReport: Sendable {
             out += "  energy \(Self.wh(session.total.energyWh)) Wh, cost \(Self.money(session.total.cost)) \(currency)"
             if let average = session.total.averagePricePerKWh { out += ", average \(Self.money(average)) \(currency)/kWh" }
             out += "\n"
+            if session.solar.energyWh > 0 {
+                out += "  solar \(Self.wh(session.solar.energyWh)) Wh (\(String(format: "%.1f", session.solarSharePercentage)) %) at the export price: \(Self.money(session.solar.cost)) \(currency)\n"
+            }
             if let baseline = session.baseline, let savings = session.savings {
-                out += "  charged at once at \(Self.wh(session.peakPowerW)) W: \(Self.money(baseline.cost)) \(currency); savings \(Self.money(savings)) \(currency)"
+                out += "  charged at once from the grid at \(Self.wh(session.peakPowerW)) W: \(Self.money(baseline.cost)) \(currency); savings \(Self.money(savings)) \(currency)"
                 if let percentage = session.savingsPercentage { out += " (\(String(format: "%.1f", percentage)) %)" }
                 out += "\n"
             }
@@ -237,7 +254,7 @@ public struct EnergyCostReport: Sendable {
             rows.append([
                 Timestamp.format(line.start), Timestamp.format(line.end), Self.wh(line.summary.energyWh),
                 Self.money(line.summary.cost) + (line.summary.isComplete ? "" : " *"),
-                rate.map(Self.money) ?? "-", line.rate?.type.rawValue ?? (aggregation == nil ? "no price" : "avg"),
+                rate.map(Self.money) ?? "-", line.solar == true ? "solar" : line.rate?.type.rawValue ?? (aggregation == nil ? "no price" : "avg"),
                 String(format: "%.2f", line.summary.reportedConfidence),
             ])
         }

@@ -21,6 +21,8 @@ public struct RunningCosts: Sendable {
     /// default: reading a night's session whole takes some 0.2 s, a thousand cars' every ten
     /// minutes would be a third of a core).
     public let recomputeInterval: TimeInterval
+    /// What the records' solar energy is priced at (as ``Ledger/sessionCost(_:direction:tariffs:maximumPowerW:solarPrice:)``).
+    public let solarPrice: SolarPrice
 
     /// The costs to publish.
     public struct Figures: Sendable {
@@ -29,6 +31,8 @@ public struct RunningCosts: Sendable {
         public var info: SessionInfo?
         /// The session's imported energy and its cost; `nil` without a session or import records.
         public var session: CostSummary?
+        /// The solar part of `session` (energy and its cost at the export price); `nil` as `session`.
+        public var solar: CostSummary?
         /// What charging at once would have cost more (as ``SessionCost/savings``).
         public var savings: Double?
         public var day: CostSummary
@@ -43,6 +47,7 @@ public struct RunningCosts: Sendable {
         var recordsEnd: Date?
         var firstImportStart: Date?
         var total = CostSummary()
+        var solar = CostSummary()
         var peakPowerW = 0.0
     }
 
@@ -59,10 +64,11 @@ public struct RunningCosts: Sendable {
     private var session: Session?
     private var period: Period?
 
-    public init(deviceId: String, maximumPowerW: Double?, recomputeInterval: TimeInterval = 3600) {
+    public init(deviceId: String, maximumPowerW: Double?, recomputeInterval: TimeInterval = 3600, solarPrice: SolarPrice = SolarPrice()) {
         self.deviceId = deviceId
         self.maximumPowerW = maximumPowerW
         self.recomputeInterval = recomputeInterval
+        self.solarPrice = solarPrice
     }
 
     /// Brings the figures of session `sessionId` (`nil`: day and month only) up to `now`.
@@ -87,6 +93,7 @@ public struct RunningCosts: Sendable {
                 info.recordCount = 0
                 info.importEnergyWh = 0
                 info.exportEnergyWh = 0
+                info.importSolarWh = 0
                 info.end = info.start
                 session = Session(info: info)
             }
@@ -95,6 +102,7 @@ public struct RunningCosts: Sendable {
                 figures.info = session.info
                 if session.firstImportStart != nil {
                     figures.session = session.total
+                    figures.solar = session.solar
                     figures.savings = savings(of: session, tariffs: tariffs)
                 }
             }
@@ -129,12 +137,24 @@ public struct RunningCosts: Sendable {
         let imports = fresh.filter { $0.direction == .import }
         if let from = imports.map({ $0.start }).min(), let to = imports.map({ $0.end }).max() {
             let timelines = Ledger.timelines(Set(imports.map { $0.tariffRate }), from: from, to: to, tariffs: tariffs)
+            let solarTimeline = imports.contains { $0.solarEnergyWh > 0 } ? solarPrice.timeline(from: from, to: to, tariffs: tariffs) : nil
             session.firstImportStart = min(session.firstImportStart ?? from, from)
             for record in imports {
                 session.info.importEnergyWh += record.energyWh
                 session.peakPowerW = max(session.peakPowerW, record.averagePowerW)
-                EnergyPricing.forEachPart(start: record.start, end: record.end, energyWh: record.energyWh,
-                                          timeline: timelines[record.tariffRate]) { session.total.add($0) }
+                // As ``SessionCost``: the solar energy at the export price, the rest at the tariff.
+                let solarWh = record.solarEnergyWh
+                session.info.importSolarWh += solarWh
+                if solarWh < record.energyWh || record.energyWh <= 0 {
+                    EnergyPricing.forEachPart(start: record.start, end: record.end, energyWh: record.energyWh - solarWh,
+                                              timeline: timelines[record.tariffRate]) { session.total.add($0) }
+                }
+                if solarWh > 0 {
+                    EnergyPricing.forEachPart(start: record.start, end: record.end, energyWh: solarWh, timeline: solarTimeline) { part in
+                        session.total.add(part)
+                        session.solar.add(part)
+                    }
+                }
             }
         }
         self.session = session

@@ -11,6 +11,8 @@ public struct SessionCost: Sendable {
     public struct Part: Sendable, Hashable {
         public var recordReferenceId: String
         public var priced: PricedEnergy
+        /// Solar energy, priced at the export price (``SolarPrice``); else energy from the grid.
+        public var solar: Bool = false
     }
 
     public var sessionReferenceId: String
@@ -24,10 +26,18 @@ public struct SessionCost: Sendable {
     public var end: Date
     /// Number of records costed.
     public var recordCount: Int
-    /// Every record cut at every price change, in time order.
+    /// Every record cut at every price change, in time order: with solar prices, each record's
+    /// grid energy (at its tariff's prices) and its solar energy (`solar`, at the export price).
     public var parts: [Part]
-    /// Totals over `parts`.
+    /// Totals over `parts`: all the energy, grid and solar, and its cost.
     public var total: CostSummary
+    /// The solar part of `total` (the records' `solar_wh`), priced at the export price.
+    public var solar = CostSummary()
+
+    /// The solar share of the energy, percent (0 without energy).
+    public var solarSharePercentage: Double {
+        total.energyWh > 0 ? solar.energyWh / total.energyWh * 100 : 0
+    }
     /// Energy and cost per tariff type and price level.
     public var breakdown: TariffBreakdown
     /// The highest average power of any record, in watts, capped at `maximumPowerW` when given:
@@ -53,10 +63,12 @@ public struct SessionCost: Sendable {
     /// its `tariffRate`. `nil` when none of the records has that direction. The baseline starts
     /// at `openedAt` (plug-in) when known: a plain charger would have started then, not when a
     /// smart plan first drew energy. `maximumPowerW` (the car's and charger's limit) caps the
-    /// baseline's power.
+    /// baseline's power. With `solarTimeline` (import only), each record's solar energy
+    /// (`solarWh`) is priced on it and the rest on its tariff; without, all of it on its tariff.
     public init?(
         sessionReferenceId: String, direction: EnergyDirection, records: [MeterRecord],
-        timelines: [EnergyDirection: RateTimeline], openedAt: Date? = nil, maximumPowerW: Double? = nil
+        timelines: [EnergyDirection: RateTimeline], openedAt: Date? = nil, maximumPowerW: Double? = nil,
+        solarTimeline: RateTimeline? = nil
     ) {
         let chosen = records.filter { $0.direction == direction }.sorted { ($0.start, $0.end) < ($1.start, $1.end) }
         guard let first = chosen.first else { return nil }
@@ -70,16 +82,29 @@ public struct SessionCost: Sendable {
         var total = CostSummary()
         var breakdown = TariffBreakdown()
         var peak = 0.0
+        var solar = CostSummary()
+        let solarTimeline = direction == .import ? solarTimeline : nil
         for record in chosen {
             peak = max(peak, record.averagePowerW)
-            EnergyPricing.forEachPart(start: record.start, end: record.end, energyWh: record.energyWh,
-                                      timeline: timelines[record.tariffRate]) { part in
-                parts.append(Part(recordReferenceId: record.recordReferenceId, priced: part))
-                total.add(part)
-                breakdown.add(part)
+            let solarWh = solarTimeline == nil ? 0 : record.solarEnergyWh
+            if solarWh < record.energyWh || record.energyWh <= 0 {
+                EnergyPricing.forEachPart(start: record.start, end: record.end, energyWh: record.energyWh - solarWh,
+                                          timeline: timelines[record.tariffRate]) { part in
+                    parts.append(Part(recordReferenceId: record.recordReferenceId, priced: part))
+                    total.add(part)
+                    breakdown.add(part)
+                }
+            }
+            if solarWh > 0 {
+                EnergyPricing.forEachPart(start: record.start, end: record.end, energyWh: solarWh, timeline: solarTimeline) { part in
+                    parts.append(Part(recordReferenceId: record.recordReferenceId, priced: part, solar: true))
+                    total.add(part)
+                    solar.add(part)
+                }
             }
         }
         self.parts = parts
+        self.solar = solar
         self.total = total
         self.breakdown = breakdown
         if let maximumPowerW, maximumPowerW > 0 { peak = min(peak, maximumPowerW) }

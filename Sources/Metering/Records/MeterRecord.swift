@@ -30,12 +30,16 @@ public struct MeterRecord: Sendable, Hashable {
     /// The meter's cumulative counter at `end` in watt-hours, when it has one (kept so that
     /// metering can continue from it after a restart).
     public var counterWh: Double?
+    /// The part of `energyWh` that a solar surplus covered, in watt-hours (the extension field
+    /// `solar_wh`; at most `energyWh`); `nil` when not known (priced as none).
+    public var solarWh: Double?
 
     public init(
         start: Date, end: Date, deviceId: String, locationId: String? = nil,
         sessionReferenceId: String? = nil, recordReferenceId: String,
         direction: EnergyDirection = .import, tariffRate: EnergyDirection? = nil,
-        measurand: String = "TRANSFERRED", energyWh: Double, counterWh: Double? = nil
+        measurand: String = "TRANSFERRED", energyWh: Double, counterWh: Double? = nil,
+        solarWh: Double? = nil
     ) {
         self.start = start
         self.end = end
@@ -48,7 +52,11 @@ public struct MeterRecord: Sendable, Hashable {
         self.measurand = measurand
         self.energyWh = energyWh
         self.counterWh = counterWh
+        self.solarWh = solarWh
     }
+
+    /// The solar part of the energy, Wh: `solarWh` within `0...energyWh`, 0 when not known.
+    public var solarEnergyWh: Double { min(energyWh, max(0, solarWh ?? 0)) }
 
     /// Length of the interval in seconds.
     public var duration: TimeInterval { end.timeIntervalSince(start) }

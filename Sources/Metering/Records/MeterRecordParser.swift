@@ -84,10 +84,31 @@ enum MeterRecordParser {
             guard value >= 0 else { return fail("value \(value) is negative: send exported energy with direction EXPORT.") }
             let energy = unit.energyWh(value: value, seconds: end.timeIntervalSince(start))
             guard energy.isFinite else { return fail("value \(value) is too large.") }
+            // Extension: the part of the energy a solar surplus covered, always Wh.
+            var solar: Double?
+            switch object["solar_wh"] {
+            case nil, .null?:
+                solar = nil
+            case let .number(number)?:
+                solar = number
+            case let .string(string)?:
+                guard let number = Double(string.trimmingCharacters(in: .whitespaces)) else {
+                    return fail("solar_wh \"\(string)\" is not a number.")
+                }
+                solar = number
+            default:
+                return fail("solar_wh must be a number.")
+            }
+            if let solar {
+                guard solar.isFinite, solar >= 0 else { return fail("solar_wh \(solar) is not a finite number of at least 0.") }
+                guard solar <= energy * (1 + 1e-9) + 1e-9 else {
+                    return fail("solar_wh \(solar) is more than the record's energy, \(energy) Wh.")
+                }
+            }
             return .success(MeterRecord(
                 start: start, end: end, deviceId: deviceId, locationId: locationId,
                 sessionReferenceId: sessionId, recordReferenceId: recordId, direction: flow,
-                tariffRate: rate, measurand: measurand, energyWh: energy))
+                tariffRate: rate, measurand: measurand, energyWh: energy, solarWh: solar.map { min($0, energy) }))
         } catch {
             return .failure(error)
         }

@@ -26,6 +26,10 @@ public final class EmulatedSite: Sendable {
         public var socPercent: Double?
         /// Commands received (rejected ones included).
         public var commands: Int
+        /// The part of `counterWh` the PV surplus covered, Wh: at each moment the surplus
+        /// (`max(0, PV - house)`) shared by the drawing chargers in proportion to their draw,
+        /// each at most its own draw (the reference for the bridge's `solar_wh`).
+        public var solarWh: Double = 0
     }
 
     private struct State {
@@ -33,7 +37,8 @@ public final class EmulatedSite: Sendable {
         var status: [String: ChargerStatus]
         var lastAdvance: Date
         var houseW: Double
-        var pvW = 0.0
+        /// What the PV panels produce now, W.
+        var pvW: Double = 0
         var meterSilent = false
         var log = SiteLog()
     }
@@ -163,16 +168,19 @@ public final class EmulatedSite: Sendable {
     public func setHouse(_ watts: Double) {
         let now = clock.now()
         state.withLock { state in
+            Self.advance(&state, to: now) // the solar reference depends on the house
             state.houseW = watts
             state.log.record(.house(watts: watts), at: now)
         }
     }
 
-    /// The PV panels now produce `watts` (the sun, a cloud, the evening). The grid meter's
-    /// readings net it; the inverter publishes it at its next report.
+    /// The PV panels now produce `watts` (the sun came out, a cloud passed): the meter reads
+    /// house + chargers - PV, negative while the home exports; the inverter (``EmulatedPV``)
+    /// publishes it at its next report.
     public func setPV(_ watts: Double) {
         let now = clock.now()
         state.withLock { state in
+            Self.advance(&state, to: now)
             state.pvW = watts
             state.log.record(.pv(watts: watts), at: now)
         }
@@ -238,6 +246,9 @@ public final class EmulatedSite: Sendable {
         let seconds = now.timeIntervalSince(state.lastAdvance)
         guard seconds > 0 else { return }
         state.lastAdvance = now
+        let drawingW = state.status.values.reduce(0) { $0 + $1.drawW }
+        let surplusW = max(0, state.pvW - state.houseW)
+        let solarFraction = drawingW > 0 ? min(1, surplusW / drawingW) : 0
         for (id, var status) in state.status {
             guard let charger = state.chargers[id], status.drawW > 0 else { continue }
             var energyWh = status.drawW * seconds / 3600
@@ -247,6 +258,7 @@ public final class EmulatedSite: Sendable {
                 status.socPercent = min(100, soc + energyWh * battery.efficiency / battery.capacityWh * 100)
             }
             status.counterWh += energyWh
+            status.solarWh += energyWh * solarFraction
             let before = status.drawW
             status.drawW = draw(status, charger: charger)
             state.status[id] = status
