@@ -153,7 +153,7 @@ struct LedgerSessionTests {
         try ledger.openSession("S1", deviceId: "car1", at: instant("2025-10-08T00:00:00Z"))
         #expect(try ledger.openSession(deviceId: "car1")?.sessionReferenceId == "S1")
         let migrations = try DatabaseQueue(path: path).read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") }
-        #expect(migrations == ["v1", "v2", "v3", "v4", "v5-solar-wh"])
+        #expect(migrations == ["v1", "v2", "v3", "v4", "v5-solar-wh", "v6-house-profile"])
     }
 
     @Test func ledgerOfANewerReleaseIsRefused() throws {

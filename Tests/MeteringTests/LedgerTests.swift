@@ -59,7 +59,7 @@ struct LedgerTests {
         let mode = try queue.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         let migrations = try queue.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") }
         #expect(mode == "wal")
-        #expect(migrations == ["v1", "v2", "v3", "v4", "v5-solar-wh"])
+        #expect(migrations == ["v1", "v2", "v3", "v4", "v5-solar-wh", "v6-house-profile"])
     }
 
     @Test func missingLedgerIsAnErrorWhenItMustExist() {

@@ -25,8 +25,12 @@ enum ExhaustiveSearch {
     /// Wh of one unit of energy.
     static func unitWh(cellsPerQuarter: Int) -> Double { unitW * 900 / Double(cellsPerQuarter) / 3600 }
 
-    /// The most energy (units) and, for it, the least cost.
-    static func best(cars: [Car], prices: [Double], siteUnits: Int?, cellsPerQuarter: Int = 3) -> (units: Int, cost: Double) {
+    /// The most energy (units) and, for it, the least cost. `siteUnitsByQuarter`: the limit in
+    /// each quarter where it is not `siteUnits` (nil: `siteUnits` there; at or below 0: nothing
+    /// may run).
+    static func best(
+        cars: [Car], prices: [Double], siteUnits: Int?, siteUnitsByQuarter: [Int?]? = nil, cellsPerQuarter: Int = 3
+    ) -> (units: Int, cost: Double) {
         let radix = cars.map { $0.demand + 1 }
         var stride = [Int](repeating: 1, count: cars.count)
         for c in cars.indices.dropFirst() { stride[c] = stride[c - 1] * radix[c - 1] }
@@ -44,7 +48,8 @@ enum ExhaustiveSearch {
                 let choices = quarter >= car.first && quarter < car.last ? [0] + car.levels : [0]
                 configs = configs.flatMap { config in choices.map { config + [$0] } }
             }
-            configs = configs.filter { config in siteUnits.map { config.reduce(0, +) <= $0 } ?? true }
+            let site = (siteUnitsByQuarter?[quarter] ?? siteUnits).map { max(0, $0) }
+            configs = configs.filter { config in site.map { config.reduce(0, +) <= $0 } ?? true }
             configs = configs.filter { config in
                 !configs.contains { other in other != config && zip(other, config).allSatisfy { $0 >= $1 } }
             }

@@ -72,7 +72,7 @@ func checkConstraints(
                     "adjacent slots of \(r.deviceId) at equal power are not merged", sourceLocation: sourceLocation)
             #expect(start >= r.start.timeIntervalSince1970 - 1e-6 && end <= r.end.timeIntervalSince1970 + 1e-6,
                     "slot of \(r.deviceId) lies outside its window", sourceLocation: sourceLocation)
-            #expect(slot.powerW <= min(r.maxPowerW, request.sitePowerW ?? .infinity) * (1 + 1e-9) + 1e-6,
+            #expect(slot.powerW <= min(r.maxPowerW, max(0, request.highestSiteLimitW(from: r.start, to: r.end))) * (1 + 1e-9) + 1e-6,
                     "slot of \(r.deviceId) above its power limit", sourceLocation: sourceLocation)
             if let charger = r.charger {
                 #expect(charger.canDraw(slot.powerW) && slot.powerW <= charger.maxPowerW * (1 + 1e-9),
@@ -104,7 +104,12 @@ func checkConstraints(
         #expect(abs(device.energyWh + device.shortfallWh - r.energyWh) <= 1e-5 * max(1, r.energyWh),
                 "energy plus shortfall is not what \(r.deviceId) asked", sourceLocation: sourceLocation)
     }
-    if let site = request.sitePowerW {
+    if request.sitePowerW != nil || !request.siteLimits.isEmpty {
+        // The limit changes only at its pieces' ends: check the load there too.
+        for piece in request.siteLimits {
+            events.append((piece.start.timeIntervalSince1970, 0))
+            events.append((piece.end.timeIntervalSince1970, 0))
+        }
         events.sort { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
         var load = 0.0
         var i = 0
@@ -114,7 +119,11 @@ func checkConstraints(
                 load += events[i].1
                 i += 1
             }
-            #expect(load <= site * (1 + 1e-9) + 1e-6, "site load \(load) W above \(site) W at \(instant)",
+            // The limit in force from this instant to the next event.
+            let next = i < events.count ? events[i].0 : instant + 1
+            let middle = Date(timeIntervalSince1970: (instant + next) / 2)
+            let site = request.siteLimits.first { $0.start <= middle && middle < $0.end }?.powerW ?? request.sitePowerW ?? .infinity
+            #expect(load <= max(0, site) * (1 + 1e-9) + 1e-6, "site load \(load) W above \(site) W at \(instant)",
                     sourceLocation: sourceLocation)
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Metering
 import Tariffs
 
 /// What the service must do after an event: the core decides, the service executes.
@@ -18,6 +19,9 @@ public enum BridgeAction: Sendable, Equatable {
     case refreshCosts(vehicleId: String, sessionId: String?)
     /// Store prices received from a live source in the ledger (a restart plans on them).
     case storePrices([SpotPriceSeries.Row], source: String, receivedAt: Date)
+    /// Store a finished quarter-hour of the house's load (the learned profile, docs/site.md);
+    /// quarters older than 7 days before `now` go.
+    case storeHouseQuarter(HouseLoadQuarter, now: Date)
     /// Price costs with these tariffs from now on (the running costs are priced again).
     /// (`indirect`: inline, a tariff set would make every action several times larger).
     indirect case priceCostsWith(TariffSet)

@@ -39,6 +39,21 @@ public struct BridgeCore: Sendable {
     private var onlineSince: Date?
     /// The house load from the grid meter (`location.grid`); nil without one.
     private var house: HouseLoad?
+    /// The house's usual load per quarter-hour, learned from the grid meter; nil without one.
+    private var houseProfile: HouseProfile?
+    /// What the plans in force assumed the house would take: `liveW` (the load when they were
+    /// made) until `liveUntil`, then the usual load (nil: no plan made on the house yet).
+    private var plannedHouse: (liveW: Double, liveUntil: Date)?
+    /// When the plans were last made on the room the meter shows.
+    private var roomPlannedAt: Date?
+    /// Since when every division of the guard gave a planned car less than its plan (the room
+    /// was smaller than the plans assumed); nil when the last one did not.
+    private var planHeldSince: Date?
+    /// Since when every grid reading showed the house below what the plans assumed by more
+    /// than the threshold (more room than planned on); nil when the last one did not.
+    private var moreRoomSince: Date?
+    /// How many plans the core made (tests: no re-plan storm).
+    private(set) var plansMade = 0
     /// A bad grid payload was logged (logged again only after a good one).
     private var gridPayloadLogged = false
     /// The PV production at its last reading (`location.solar.pv_topic`), W, and when it came.
@@ -86,6 +101,7 @@ public struct BridgeCore: Sendable {
         if let grid = config.location.grid {
             routes[grid.topic, default: []].append((0, .grid))
             house = HouseLoad(staleAfter: config.metering.powerStaleAfterSeconds)
+            houseProfile = HouseProfile(timeZone: config.tariff.timeZone)
         }
         if let pvTopic = config.location.solar?.pvTopic {
             routes[pvTopic, default: []].append((0, .pv))
@@ -127,6 +143,7 @@ public struct BridgeCore: Sendable {
             }
             if gridReading {
                 // The room may have shrunk: the guard divides again now, not at the next tick.
+                if houseMovedFromPlan(now: now) { replanNeeded = true }
                 step(now: now, touched: nil, actions: &actions)
                 return actions
             }
@@ -173,6 +190,8 @@ public struct BridgeCore: Sendable {
             if !roomShrank(now: now) { return actions }
         case let .pricesRestored(stored):
             if prices.restore(stored, now: now, actions: &actions) { pricesChanged(actions: &actions) }
+        case let .houseLoadRestored(quarters):
+            houseProfile?.restore(quarters, now: now)
         case let .sessionRestored(vehicleId, restored):
             guard let index = vehicles.firstIndex(where: { $0.config.id == vehicleId }) else { break }
             vehicles[index].session = .init(id: restored.sessionId, startedAt: restored.startedAt, energyWh: restored.energyWh)
@@ -373,6 +392,11 @@ public struct BridgeCore: Sendable {
                 replanVehicles.insert(index)
             }
         }
+        if let held = planHeldSince, now.timeIntervalSince(held) >= Self.moreRoomReplanSeconds,
+           let at = roomPlannedAt, now.timeIntervalSince(at) >= Self.moreRoomReplanSeconds {
+            // The guard held a planned car below its plan: plan again on the room there is.
+            replanNeeded = true
+        }
         if online, replanNeeded || !replanVehicles.isEmpty {
             // With a shared site limit every plan depends on the others: plan them all jointly.
             let all = replanNeeded || config.location.maxPowerW != nil
@@ -457,8 +481,13 @@ public struct BridgeCore: Sendable {
             ))
         }
         guard !members.isEmpty else { return }
+        // With a grid meter the house takes its live load to the end of this quarter-hour, then
+        // its usual one (docs/site.md, "Plans on the room").
+        let liveHouseW = house.map { $0.houseW(at: now) ?? houseProfile?.usualW(at: now) ?? HouseProfile.defaultW }
+        // A quarter-hour with no history: the house as it is now (a plan that counted on an
+        // empty house later would put off every flexible car to a room that may not come).
         let sitePower = config.location.maxPowerW.map { limit in
-            limit - SiteGuard.divide(immediate, roomW: limit).reduce(0, +)
+            limit - SiteGuard.divide(immediate, roomW: limit - (liveHouseW ?? 0)).reduce(0, +)
         }
         if let sitePower, sitePower <= 0 {
             // Vehicles charging at full power take the whole connection: the others wait.
@@ -470,8 +499,18 @@ public struct BridgeCore: Sendable {
         }
         let end = requests.map(\.end).max()!
         let timeline = tariff.rates(from: now, to: end)
+        var siteLimits: [ChargeRequest.SiteLimit] = []
+        if let sitePower, let liveHouseW, let profile = houseProfile {
+            siteLimits = Self.siteLimits(sitePowerW: sitePower, liveHouseW: liveHouseW, profile: profile, from: now, to: end)
+            plannedHouse = (liveHouseW, siteLimits[0].end)
+            roomPlannedAt = now
+            planHeldSince = nil
+            moreRoomSince = nil
+        }
+        plansMade += 1
         do {
-            let plan = try Planner.plan(ChargeRequest(sitePowerW: sitePower, devices: requests), slices: timeline.slices, tariffCapPerKWh: tariff.offPeakChargingCap)
+            let request = ChargeRequest(sitePowerW: sitePower, siteLimits: siteLimits, devices: requests)
+            let plan = try Planner.plan(request, slices: timeline.slices, tariffCapPerKWh: tariff.offPeakChargingCap)
             for (index, devicePlan) in zip(members, plan.devices) {
                 vehicles[index].plan = devicePlan
                 vehicles[index].planProblem = nil
@@ -493,6 +532,58 @@ public struct BridgeCore: Sendable {
                 vehicles[index].planProblem = "\(error)"
             }
         }
+    }
+
+    /// A re-plan on the room waits at least this long after the last plan when the house left
+    /// less room than the plan assumed, s (the guard protects the fuse meanwhile; a meter that
+    /// jumps up and down does not re-plan at every reading).
+    static let lessRoomReplanSeconds: TimeInterval = 10
+    /// ... and when it left more, or the guard held a planned car below its plan, that must
+    /// have lasted this long, s (a noisy meter, or the guard's rounding, is not a reason).
+    static let moreRoomReplanSeconds: TimeInterval = 60
+    /// The house must move this far from what the plans assumed for now to re-plan, W, or
+    /// ``houseReplanShare`` of the limit when that is more.
+    static let houseReplanMinimumW: Double = 500
+    static let houseReplanShare = 0.05
+
+    /// The location's limit per quarter-hour for a plan from `from` to `to`: `sitePowerW` less
+    /// the live house load to the end of this quarter-hour, then less the usual load of each
+    /// quarter-hour (neighbours of one limit merged).
+    static func siteLimits(
+        sitePowerW: Double, liveHouseW: Double, profile: HouseProfile, from: Date, to: Date
+    ) -> [ChargeRequest.SiteLimit] {
+        let first = HouseProfile.quarterStart(from).addingTimeInterval(900)
+        var limits = [ChargeRequest.SiteLimit(start: from, end: first, powerW: sitePowerW - liveHouseW)]
+        var start = first
+        while start < to {
+            let end = start.addingTimeInterval(900)
+            let power = sitePowerW - (profile.usualW(at: start) ?? liveHouseW)
+            if limits.count > 1, limits[limits.count - 1].powerW == power {
+                limits[limits.count - 1].end = end
+            } else {
+                limits.append(.init(start: start, end: end, powerW: power))
+            }
+            start = end
+        }
+        return limits
+    }
+
+    /// Whether the live house load moved from what the plans in force assumed for `now` by more
+    /// than the threshold: at once (10 s after the last plan at the earliest) when it leaves less
+    /// room, after it has left more room for a minute when it leaves more.
+    private mutating func houseMovedFromPlan(now: Date) -> Bool {
+        guard let limit = config.location.maxPowerW, let assumed = plannedHouse, let profile = houseProfile,
+              let live = house?.houseW(at: now), let at = roomPlannedAt,
+              vehicles.contains(where: { $0.plan != nil }) else { return false }
+        let expected = now < assumed.liveUntil ? assumed.liveW : profile.usualW(at: now) ?? assumed.liveW
+        let threshold = max(Self.houseReplanMinimumW, Self.houseReplanShare * limit)
+        if live < expected - threshold {
+            let since = moreRoomSince ?? now
+            moreRoomSince = since
+            return now.timeIntervalSince(since) >= Self.moreRoomReplanSeconds
+        }
+        moreRoomSince = nil
+        return live > expected + threshold && now.timeIntervalSince(at) >= Self.lessRoomReplanSeconds
     }
 
     /// The price in force now on `<base>/price` (retained), when it changes. Returns where
@@ -548,7 +639,16 @@ public struct BridgeCore: Sendable {
         let room = waiting ? config.location.maxPowerW : roomW(now: now)
         dividedRoomW = waiting ? nil : room
         if !demands.isEmpty {
-            for (position, power) in zip(owners, SiteGuard.divide(demands, roomW: room)) { powers[position] = power }
+            let divided = SiteGuard.divide(demands, roomW: room)
+            for (position, power) in zip(owners, divided) { powers[position] = power }
+            if house != nil {
+                // A planned car given less than its plan (not for a hold): the plan promised room there is not.
+                let held = zip(demands, divided).contains { demand, power in
+                    demand.priority == .plan && (demand.mayStart || demand.currentW > 0)
+                        && power < SiteGuard.drawableCeiling(demand) - 1e-6
+                }
+                planHeldSince = held ? planHeldSince ?? now : nil
+            }
         }
         let undecided = followSurplus(indices, powers: &powers, demanded: owners, roomW: room, waiting: waiting, now: now, actions: &actions)
         // Holds on running chargers: a raise waits 10 s after a reduction, and a change smaller
@@ -677,6 +777,9 @@ public struct BridgeCore: Sendable {
             let chargers = chargersW(now: now, forHouseLoad: true)
             house?.reading(gridW: grid.exportPositive ? -reading : reading, chargersW: chargers, at: now)
             updateSolar(now: now)
+            if let houseW = house?.latestW, let finished = houseProfile?.reading(houseW: houseW, at: now) {
+                actions.append(.storeHouseQuarter(finished, now: now))
+            }
             if gridSilenceLogged {
                 gridSilenceLogged = false
                 actions.append(.log(level: .notice, message: "grid meter: readings on \(topic) again"))

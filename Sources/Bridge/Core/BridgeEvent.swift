@@ -1,4 +1,5 @@
 import Foundation
+import Metering
 import PriceSources
 import Tariffs
 
@@ -24,6 +25,9 @@ public enum BridgeEvent: Sendable, Equatable {
     /// The prices the ledger holds from earlier runs, by source, read at start-up (empty when
     /// none): planned with until the sources speak again.
     case pricesRestored([PriceSourceSpec: SpotPriceSeries])
+    /// The house's quarter-hour loads the ledger holds from the last 7 days, read at start-up:
+    /// the learned usual load survives a restart.
+    case houseLoadRestored([HouseLoadQuarter])
     /// An open session found in the ledger at start-up, to continue under the same id.
     case sessionRestored(vehicleId: String, RestoredSession)
 }

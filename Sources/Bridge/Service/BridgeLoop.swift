@@ -26,6 +26,14 @@ struct BridgeLoop: Service {
     func run() async throws {
         var core = core
         await execute(core.handle(.pricesRestored(storedPrices), now: clock.now()))
+        if core.config.location.grid != nil {
+            do {
+                let since = clock.now().addingTimeInterval(-Ledger.houseQuartersKeptSeconds)
+                await execute(core.handle(.houseLoadRestored(try ledger.houseQuarters(since: since)), now: clock.now()))
+            } catch {
+                logger.error("ledger: \(error)")
+            }
+        }
         for vehicle in core.config.vehicles {
             if let open = try ledger.openSession(deviceId: vehicle.id) {
                 let restored = RestoredSession(
@@ -80,6 +88,8 @@ struct BridgeLoop: Service {
                 costs.request(vehicleId: vehicleId, sessionId: sessionId)
             case let .storePrices(rows, source, receivedAt):
                 writer.write { try $0.storeSpotPrices(rows, source: source, receivedAt: receivedAt) }
+            case let .storeHouseQuarter(quarter, now):
+                writer.write { try $0.storeHouseQuarter(quarter, now: now) }
             case let .priceCostsWith(tariffs):
                 costs.price(with: tariffs)
             case let .log(level, message):

@@ -28,8 +28,12 @@ import GRDB
 /// v5-solar-wh (solar in the money):
 /// - `meter_record.solar_wh`: the part of `energy_wh` a solar surplus covered (the record's
 ///   `solar_wh`); NULL where not known (records stored before, imports without it), priced as 0.
+///
+/// v6-house-profile (plans on the room the grid meter shows, docs/site.md):
+/// - `house_quarter`: the house's average load per quarter-hour (`start_ms`), W, and how many
+///   grid readings it is of; the bridge keeps 7 days and learns its usual load from them.
 enum LedgerSchema {
-    static let currentVersion = "v5-solar-wh"
+    static let currentVersion = "v6-house-profile"
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -91,6 +95,15 @@ enum LedgerSchema {
         }
         migrator.registerMigration("v5-solar-wh") { db in
             try db.execute(sql: "ALTER TABLE meter_record ADD COLUMN solar_wh REAL")
+        }
+        migrator.registerMigration("v6-house-profile") { db in
+            try db.execute(sql: """
+                CREATE TABLE house_quarter (
+                    start_ms INTEGER PRIMARY KEY NOT NULL,
+                    average_w REAL NOT NULL,
+                    readings INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                """)
         }
         return migrator
     }

@@ -33,7 +33,8 @@ extension ChargeRequest {
             }
             devices.append(try decodeDevice(device, field: field, sitePowerW: sitePowerW, index: index))
         }
-        let request = ChargeRequest(sitePowerW: sitePowerW, devices: devices)
+        let siteLimits = try JSONField.powerPieces(object["max_power"], field: "max_power")
+        let request = ChargeRequest(sitePowerW: sitePowerW, siteLimits: siteLimits, devices: devices)
         try request.validate()
         return request
     }
@@ -235,6 +236,26 @@ enum JSONField {
             throw PlanningError("\(field).value: missing")
         }
         return value * scale
+    }
+
+    /// A power object's `pieces` (`[{"start_time", "end_time", "value"}]`, in the object's
+    /// units): the limit where it differs from the object's `value`.
+    static func powerPieces(_ raw: DocumentValue?, field: String) throws(PlanningError) -> [ChargeRequest.SiteLimit] {
+        guard let object = raw?.membersByKey, let list = object["pieces"], list != .null else { return [] }
+        guard case let .array(items) = list else { throw PlanningError("\(field).pieces: not an array") }
+        let scale = object["units"]?.text?.uppercased() == "KW" ? 1000.0 : 1
+        var pieces: [ChargeRequest.SiteLimit] = []
+        for (index, item) in items.enumerated() {
+            let at = "\(field).pieces[\(index)]"
+            guard let piece = item.membersByKey else { throw PlanningError("\(at): not an object") }
+            let start = try instant(piece["start_time"], field: "\(at).start_time")
+            let end = try instant(piece["end_time"], field: "\(at).end_time")
+            guard let value = try number(piece["value"], field: "\(at).value") else {
+                throw PlanningError("\(at).value: missing")
+            }
+            pieces.append(.init(start: start, end: end, powerW: value * scale))
+        }
+        return pieces
     }
 
     /// Wh per unit of an energy's `units` (`WH` or `KWH`, default `WH`).

@@ -4,20 +4,64 @@ import Tariffs
 /// A schedule request: one device or several sharing the location's power limit
 /// (docs/schedules.md). Decode one from JSON with ``ChargeRequest/decode(json:)``.
 public struct ChargeRequest: Sendable, Hashable {
-    /// The location's limit in W shared by all devices; `nil` when there is none.
+    /// The location's limit in W shared by all devices; `nil` when there is none. The default
+    /// outside ``siteLimits``.
     public var sitePowerW: Double?
+    /// The location's limit where it differs from ``sitePowerW`` (say the connection less the
+    /// house load the bridge expects): sorted, not overlapping; inside a piece its power
+    /// replaces ``sitePowerW``. A piece at or below 0 W leaves no room: nothing charges there.
+    public var siteLimits: [SiteLimit]
     /// The devices, in the order of the request's `data` array.
     public var devices: [DeviceRequest]
 
-    public init(sitePowerW: Double? = nil, devices: [DeviceRequest]) {
+    public init(sitePowerW: Double? = nil, siteLimits: [SiteLimit] = [], devices: [DeviceRequest]) {
         self.sitePowerW = sitePowerW
+        self.siteLimits = siteLimits
         self.devices = devices
+    }
+
+    /// The location's limit over `[start, end)`, W.
+    public struct SiteLimit: Sendable, Hashable {
+        public var start: Date
+        public var end: Date
+        public var powerW: Double
+
+        public init(start: Date, end: Date, powerW: Double) {
+            self.start = start
+            self.end = end
+            self.powerW = powerW
+        }
+    }
+
+    /// The highest limit in force anywhere in `[from, to)`, W (infinity: none somewhere there).
+    func highestSiteLimitW(from: Date, to: Date) -> Double {
+        var highest = -Double.infinity
+        var covered = from
+        for piece in siteLimits where piece.end > from && piece.start < to {
+            if piece.start > covered { highest = max(highest, sitePowerW ?? .infinity) }
+            highest = max(highest, piece.powerW)
+            covered = max(covered, piece.end)
+        }
+        if covered < to { highest = max(highest, sitePowerW ?? .infinity) }
+        return highest
     }
 
     /// Checks what can be checked without prices; throws one sentence naming the field.
     public func validate() throws(PlanningError) {
         if let sitePowerW, !(sitePowerW.isFinite && sitePowerW > 0) {
             throw PlanningError("max_power.value: \(sitePowerW) W is not a positive power")
+        }
+        for (index, piece) in siteLimits.enumerated() {
+            let field = "max_power.pieces[\(index)]"
+            if !piece.powerW.isFinite {
+                throw PlanningError("\(field).value: \(piece.powerW) W is not a power")
+            }
+            if piece.end <= piece.start {
+                throw PlanningError("\(field).end_time: \(Timestamp.format(piece.end)) is not after start_time \(Timestamp.format(piece.start))")
+            }
+            if index > 0, piece.start < siteLimits[index - 1].end {
+                throw PlanningError("\(field).start_time: \(Timestamp.format(piece.start)) is before the end of the piece before it")
+            }
         }
         if devices.isEmpty {
             throw PlanningError("data: the request has no devices")

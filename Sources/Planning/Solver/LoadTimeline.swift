@@ -8,6 +8,8 @@ struct LoadTimeline {
     private(set) var times: [Double]
     /// Power already committed in each piece, in W.
     var loadW: [Double]
+    /// The location's limit in each piece, in W (infinity: none).
+    private(set) var limitW: [Double]
     /// Index into the solver's slices of the price in force in each piece; -1 for a gap.
     private(set) var slice: [Int]
 
@@ -32,8 +34,20 @@ struct LoadTimeline {
             slice.append(index)
         }
         loadW = [Double](repeating: 0, count: slice.count)
+        limitW = [Double](repeating: .infinity, count: slice.count)
         for instant in extraBreaks {
             _ = split(at: instant)
+        }
+    }
+
+    /// Sets the limit: `defaultW` everywhere but in `pieces` (sorted, not overlapping), split
+    /// at their ends.
+    mutating func setLimit(_ defaultW: Double, pieces: [(start: Double, end: Double, powerW: Double)]) {
+        for i in limitW.indices { limitW[i] = defaultW }
+        for piece in pieces {
+            let first = split(at: piece.start)
+            let last = split(at: piece.end)
+            for i in first..<last { limitW[i] = piece.powerW }
         }
     }
 
@@ -51,6 +65,7 @@ struct LoadTimeline {
         if low >= times.count { return count }
         times.insert(instant, at: low)
         loadW.insert(loadW[low - 1], at: low)
+        limitW.insert(limitW[low - 1], at: low)
         slice.insert(slice[low - 1], at: low)
         return low
     }

@@ -101,7 +101,7 @@ public enum Planner {
                 cap = min(cap ?? tariffCap, tariffCap)
             }
             // Full power: the highest the charger can draw under the device's and the site's limits.
-            var powerW = min(device.maxPowerW, request.sitePowerW ?? .infinity)
+            var powerW = max(0, min(device.maxPowerW, request.highestSiteLimitW(from: device.start, to: device.end)))
             if let charger = device.charger {
                 powerW = charger.highestPower(atMost: min(powerW, charger.maxPowerW))
             }
@@ -110,7 +110,10 @@ public enum Planner {
                 energyWh: device.energyWh, minEnergyWh: device.minEnergyWh, continuous: device.continuous,
                 preconditionSeconds: device.preconditionMinutes * 60, effectiveCap: cap, charger: device.charger))
         }
-        var solver = ScheduleSolver(slices: slices, siteW: request.sitePowerW, devices: devices)
+        let limits = request.siteLimits.map {
+            (start: $0.start.timeIntervalSince1970, end: $0.end.timeIntervalSince1970, powerW: $0.powerW)
+        }
+        var solver = ScheduleSolver(slices: slices, siteW: request.sitePowerW, siteLimits: limits, devices: devices)
         let pieces = solver.solve()
         var plans: [DevicePlan] = []
         for (index, member) in members.enumerated() {

@@ -46,7 +46,8 @@ struct ScheduleSolver {
     }
 
     let slices: [PriceSlice]
-    let siteW: Double?
+    /// Whether the location has a limit somewhere (the timeline's `limitW` is finite there).
+    let siteLimited: Bool
     let devices: [Device]
 
     var timeline: LoadTimeline
@@ -60,9 +61,13 @@ struct ScheduleSolver {
 
     static let epsilonWh = 1e-9
 
-    init(slices: [PriceSlice], siteW: Double?, devices: [Device]) {
+    /// - Parameters:
+    ///   - siteW: the location's limit (nil: none), except in `siteLimits`.
+    ///   - siteLimits: where the limit is another, sorted and not overlapping (a piece at or
+    ///     below 0 W leaves no room).
+    init(slices: [PriceSlice], siteW: Double?, siteLimits: [(start: Double, end: Double, powerW: Double)] = [], devices: [Device]) {
         self.slices = slices
-        self.siteW = siteW
+        self.siteLimited = siteW != nil || !siteLimits.isEmpty
         self.devices = devices
         var breaks: [Double] = []
         breaks.reserveCapacity(devices.count * 2)
@@ -71,6 +76,7 @@ struct ScheduleSolver {
             breaks.append(device.end)
         }
         timeline = LoadTimeline(slices: slices, extraBreaks: breaks)
+        if siteLimited { timeline.setLimit(siteW ?? .infinity, pieces: siteLimits) }
         fixed = Array(repeating: [], count: devices.count)
         remainingWh = devices.map(\.energyWh)
     }
@@ -175,7 +181,7 @@ struct ScheduleSolver {
 
     private mutating func placeBlock(_ j: Int, from: Double, to: Double) {
         let device = devices[j]
-        guard to > from else { return }
+        guard to > from, device.powerW > 1e-9 else { return }
         var runs: [[CheapestWindow.Piece]] = []
         var run: [CheapestWindow.Piece] = []
         _ = timeline.split(at: to)
@@ -217,7 +223,7 @@ struct ScheduleSolver {
         var siteCapWh = [Double](repeating: 0, count: count)
         var price = [Double](repeating: 0, count: count)
         for i in 0..<count where timeline.slice[i] >= 0 {
-            siteCapWh[i] = siteW.map { max(0, $0 - timeline.loadW[i]) * timeline.length(i) / 3600 } ?? .infinity
+            siteCapWh[i] = siteLimited ? max(0, headroomW(i)) * timeline.length(i) / 3600 : .infinity
             price[i] = slices[timeline.slice[i]].effectivePrice
         }
         // Per device: its segment range, its own committed power there, and its capacity.
@@ -251,7 +257,9 @@ struct ScheduleSolver {
                     // A charger runs at one drawable power: none of the flexible part where a
                     // fixed part already runs.
                     if device.charger != nil, own[i - lo] > 1e-9 { continue }
-                    caps[i - lo] = max(0, device.powerW - own[i - lo]) * timeline.length(i) / 3600
+                    // Never above the highest power its charger can draw in the room there.
+                    let spareW = min(device.powerW - own[i - lo], device.floorPower(headroomW(i) + own[i - lo]) - own[i - lo])
+                    caps[i - lo] = max(0, spareW) * timeline.length(i) / 3600
                 }
             }
             inputs.append((lo, caps, remainingWh[j]))
@@ -293,7 +301,7 @@ struct ScheduleSolver {
         var fullPowerW = [Double](repeating: 0, count: count)
         var saturatedW = [Double](repeating: 0, count: count)
         var partialCount = [Int](repeating: 0, count: count)
-        if siteW != nil {
+        if siteLimited {
             for (j, range) in ranges.enumerated() {
                 for i in range {
                     let flow = allocator.flow(device: j, segment: i)
@@ -338,9 +346,10 @@ struct ScheduleSolver {
                 }
                 var spareW = device.powerW - own
                 let capacity = spareW * length / 3600
-                if let siteW, fullPowerW[i] > siteW - timeline.loadW[i] + 1e-6 {
-                    // The limit binds here: alone among partial devices, take what the others leave.
-                    spareW = partialCount[i] == 1 ? min(spareW, siteW - timeline.loadW[i] - saturatedW[i]) : 0
+                if fullPowerW[i] > headroomW(i) + 1e-6 {
+                    // The limit binds here: alone among partial devices, take what the others
+                    // leave (at a power its charger can draw).
+                    spareW = partialCount[i] == 1 ? device.floorPower(min(spareW, headroomW(i) - saturatedW[i]) + own) - own : 0
                 }
                 let flatW = flow * 3600 / length
                 if flow >= capacity - Self.epsilonWh || spareW <= flatW + 1e-9 {
@@ -373,8 +382,7 @@ struct ScheduleSolver {
 
     /// Power the location still allows in piece `i`.
     func headroomW(_ i: Int) -> Double {
-        guard let siteW else { return .infinity }
-        return siteW - timeline.loadW[i]
+        timeline.limitW[i] - timeline.loadW[i]
     }
 
     /// Whether `device` may charge in piece `i` outside its minimum: priced and within its cap.
