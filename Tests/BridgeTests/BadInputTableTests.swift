@@ -84,7 +84,7 @@ import Testing
         (.soc, "$.data[0].soc", "{\"data\": []}", "the JSON has no $.data[0].soc"),
         (.soc, "$.soc", #"{"soc": "\ud800\u0041"}"#, "expected JSON with $.soc, got '{\"soc\": \"\\ud800\\u0041\"}'"),
         (.power, nil, "-2000000", "power -2000000 is outside -1000000...1000000"),
-        (.mode, nil, "turbo", "'turbo' is not a mode (smart, fast or off)"),
+        (.mode, nil, "turbo", "'turbo' is not a mode (smart, fast, solar, min_solar or off)"),
         (.readyBy, nil, "25:00", "'25:00' is not a time between 00:00 and 23:59"),
         (.readyBy, nil, "2020-01-01T07:00:00Z", "ready-by 2020-01-01T07:00:00Z is in the past"),
         (.readyBy, nil, "tomorrow", "'tomorrow' is not a ready-by time (HH:MM or an ISO 8601 instant)"),

@@ -347,6 +347,6 @@ import Tariffs
         }
         let mode = try #require(configs.first { $0.0.contains("/select/") }?.1)
         #expect(mode["command_topic"] as? String == "chargebridge/car1/mode/set")
-        #expect(mode["options"] as? [String] == ["smart", "fast", "off"])
+        #expect(mode["options"] as? [String] == ["smart", "fast", "solar", "min_solar", "off"])
     }
 }

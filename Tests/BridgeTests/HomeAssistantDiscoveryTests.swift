@@ -100,7 +100,7 @@ import Testing
                 #expect(Self.binarySensorClasses.contains(deviceClass), "\(topic)")
             }
             if topic.contains("/select/") {
-                #expect(object["options"] as? [String] == ["smart", "fast", "off"])
+                #expect(object["options"] as? [String] == ["smart", "fast", "solar", "min_solar", "off"])
                 #expect((object["command_topic"] as? String)?.hasSuffix("/mode/set") == true)
             }
             if topic.contains("/number/") {

@@ -236,7 +236,9 @@ final class SiteRig: @unchecked Sendable {
     /// `kilowattsExportPositive`: the meter publishes a bare number in kW, export positive,
     /// instead of JSON in W, import positive.
     /// `tariff`: the configuration's tariff (inline), instead of the example time-of-use file.
-    static func start(houseW: Double, kilowattsExportPositive: Bool = false, at start: Date = evening, tariff inline: String? = nil) async throws -> SiteRig {
+    /// `solar`: `location.solar` (YAML), with `pv` the panels' inverter on the site.
+    static func start(houseW: Double, kilowattsExportPositive: Bool = false, at start: Date = evening, tariff inline: String? = nil,
+                      solar: String? = nil, pv: EmulatedPV? = nil) async throws -> SiteRig {
         let broker = try await MosquittoBroker.start()
         let folder = try BridgeServiceTests.temporaryFolder()
         let tariff = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -249,6 +251,7 @@ final class SiteRig: @unchecked Sendable {
           id: home
           max_power_w: \(Int(SiteGuardEndToEndTests.limitW))
           grid: \(kilowattsExportPositive ? "{topic: meter/grid, units: kW, export_positive: true}" : "{topic: meter/grid, path: $.power}")
+          \(solar.map { "solar: \($0)" } ?? "")
         tariff: \(inline ?? "\"\(tariff)\"")
         database: ledger.sqlite
         metering: {flush_interval_s: 1, publish_interval_s: 60, power_stale_after_s: \(Int(SiteGuardEndToEndTests.staleSeconds))}
@@ -301,7 +304,7 @@ final class SiteRig: @unchecked Sendable {
                       start: #"{"state": "ON"}"#, stop: #"{"state": "OFF"}"#, battery: .init(capacityWh: 40_000, socPercent: 40)),
         ], meter: kilowattsExportPositive ? EmulatedGridMeter(topic: "meter/grid", everySeconds: 5, kilowatts: true, exportPositive: true)
                                           : EmulatedGridMeter(topic: "meter/grid", everySeconds: 5, jsonKey: "power"), houseW: houseW,
-           reportEverySeconds: 20, clock: devices)
+           pv: pv, reportEverySeconds: 20, clock: devices)
         try await site.start()
         let probe = try await Probe.start(url: broker.url, filter: "chargebridge/#")
         let services = try BridgeServices(config: config, logger: BridgeServiceTests.logger, clock: clock)

@@ -61,6 +61,16 @@ import TestSupport
 
     static func total(_ core: BridgeCore) -> Double { core.toldPowers().reduce(0) { $0 + $1.powerW } }
 
+    /// Whether `powerW` (above 0) is one `charger` can draw: a switch's full power, a current
+    /// charger's step, a power charger's whole watts within its range.
+    static func drawable(_ powerW: Double, by charger: Charger) -> Bool {
+        switch charger.kind {
+        case .switch: powerW == charger.maxPowerW
+        case .current: charger.steps!.contains { abs($0 - powerW) < 1e-6 }
+        case .power: powerW >= charger.minPowerW && powerW <= charger.maxPowerW && powerW == powerW.rounded()
+        }
+    }
+
     @Test func twoFastCarsUnderElevenKilowattsShareFairlyAtDrawableCurrents() throws {
         let config = try Self.config(Self.currentCar("car1") + "\n" + Self.currentCar("car2"), chargers: ["car1": Self.wallbox, "car2": Self.wallbox])
         var driver = CoreDriver(config: config, start: evening)
@@ -515,12 +525,7 @@ import TestSupport
             let room = try #require(driver.core.guardRoomW(now: driver.now))
             #expect(total <= max(0, room) + 1e-6, "seed \(seed) at \(Timestamp.format(driver.now)): \(total) W told, room \(room) W after \(event)")
             for told in after where told.powerW > 0 {
-                let drawable: Bool = switch told.charger.kind {
-                case .switch: told.powerW == told.charger.maxPowerW
-                case .current: told.charger.steps!.contains { abs($0 - told.powerW) < 1e-6 }
-                case .power: told.powerW >= told.charger.minPowerW && told.powerW <= told.charger.maxPowerW && told.powerW == told.powerW.rounded()
-                }
-                #expect(drawable, "seed \(seed): \(told.vehicleId) told \(told.powerW) W")
+                #expect(Self.drawable(told.powerW, by: told.charger), "seed \(seed): \(told.vehicleId) told \(told.powerW) W")
             }
             // <base>/site: at most once a second (a reconnect publishes it again at once).
             if case .connected = event { sitePublished = nil }

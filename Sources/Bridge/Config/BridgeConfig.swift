@@ -44,6 +44,8 @@ public struct BridgeConfig: Sendable {
         public var maxPowerW: Double?
         /// The home's meter at the connection (`location.grid`), if there is one.
         public var grid: GridMeter? = nil
+        /// The home's PV (`location.solar`), if the solar modes are set up; needs ``grid``.
+        public var solar: SolarConfig? = nil
     }
 
     /// The home's meter at the connection (docs/site.md): W now, import positive.

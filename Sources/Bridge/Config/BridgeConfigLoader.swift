@@ -66,10 +66,11 @@ struct Reader {
         var locationZone: String?
         var locationCurrency: String?
         if let value = root["location"], !value.isNull {
-            try known(value, "location", ["id", "max_power_w", "time_zone", "timezone", "currency", "grid"])
+            try known(value, "location", ["id", "max_power_w", "time_zone", "timezone", "currency", "grid", "solar"])
             location.id = try identifier(value["id"], "location.id") ?? "home"
             location.maxPowerW = try number(value["max_power_w"], "location.max_power_w", positive: true)
             location.grid = try gridMeter(value["grid"], "location.grid")
+            location.solar = try solar(value["solar"], "location.solar", grid: location.grid)
             locationZone = try string(value["time_zone"] ?? value["timezone"], "location.time_zone")
             locationCurrency = try string(value["currency"], "location.currency")
         }
@@ -246,6 +247,46 @@ struct Reader {
         }
         let exportPositive = try bool(value["export_positive"], "\(path).export_positive") ?? false
         return BridgeConfig.GridMeter(topic: topic, path: jsonPath, scale: scale, exportPositive: exportPositive)
+    }
+
+    /// `location.solar`: the PV and the solar modes' delays (docs/site.md, "Solar"); it needs
+    /// the grid meter, whose export is the surplus.
+    func solar(_ value: DocumentValue?, _ path: String, grid: BridgeConfig.GridMeter?) throws -> SolarConfig? {
+        guard let value, !value.isNull else { return nil }
+        guard case .object = value else { throw ConfigError(key: path, problem: "must be a mapping, e.g. {export_price: 0.08, pv_topic: solar/power}") }
+        try known(value, path, ["export_price", "forecast_topic", "pv_topic", "pv_path", "pv_units", "house_base_w", "enable_delay_s", "disable_delay_s"])
+        guard grid != nil else {
+            throw ConfigError(key: path, problem: "needs location.grid (the grid meter): the surplus the solar modes follow is what it shows being exported")
+        }
+        var solar = SolarConfig()
+        solar.exportPricePerKWh = try number(value["export_price"], "\(path).export_price", positive: false)
+        for key in ["forecast_topic", "pv_topic"] {
+            guard let topic = try string(value[key], "\(path).\(key)") else { continue }
+            try checkTopic(topic, "\(path).\(key)")
+            if key == "pv_topic" { solar.pvTopic = topic } else { solar.forecastTopic = topic }
+        }
+        if let text = try string(value["pv_path"], "\(path).pv_path") {
+            guard solar.pvTopic != nil else { throw ConfigError(key: "\(path).pv_path", problem: "needs \(path).pv_topic (the topic it reads the PV power from)") }
+            guard JSONPath(text) != nil else { throw ConfigError(key: "\(path).pv_path", problem: "'\(text)' must be a JSON path such as $.power") }
+            solar.pvPath = text
+        }
+        if let units = try string(value["pv_units"], "\(path).pv_units") {
+            switch units.uppercased() {
+            case "W": solar.pvScale = 1
+            case "KW": solar.pvScale = 1000
+            default: throw ConfigError(key: "\(path).pv_units", problem: "'\(units)' must be W or kW")
+            }
+        }
+        if let base = try number(value["house_base_w"], "\(path).house_base_w", positive: false) {
+            guard base >= 0 else { throw ConfigError(key: "\(path).house_base_w", problem: "must be 0 or more watts") }
+            solar.houseBaseW = base
+        }
+        for key in ["enable_delay_s", "disable_delay_s"] {
+            guard let seconds = try number(value[key], "\(path).\(key)", positive: false) else { continue }
+            guard seconds >= 0 else { throw ConfigError(key: "\(path).\(key)", problem: "must be 0 or more seconds") }
+            if key == "enable_delay_s" { solar.enableDelaySeconds = seconds } else { solar.disableDelaySeconds = seconds }
+        }
+        return solar
     }
 
     func vehicle(_ value: DocumentValue, _ path: String, baseTopic: String, siteLimit: Double?) throws -> VehicleConfig {

@@ -56,6 +56,10 @@ public struct BridgeCore: Sendable {
     private(set) var plansMade = 0
     /// A bad grid payload was logged (logged again only after a good one).
     private var gridPayloadLogged = false
+    /// The PV production at its last reading (`location.solar.pv_topic`), W, and when it came.
+    private var pv: (watts: Double, at: Date)?
+    /// A bad PV payload was logged (logged again only after a good one).
+    private var pvPayloadLogged = false
     /// The meter was silent since start-up for longer than its staleness limit (logged once).
     private var gridSilenceLogged = false
     /// Some car's meter counts a share of its power as solar (see ``updateSolar(now:)``).
@@ -74,6 +78,8 @@ public struct BridgeCore: Sendable {
         case ownState
         /// The home's grid meter (`location.grid`).
         case grid
+        /// The PV production now (`location.solar.pv_topic`).
+        case pv
     }
 
     /// - Parameter pollingPolicy: when prices count as complete (those on a price topic).
@@ -96,6 +102,9 @@ public struct BridgeCore: Sendable {
             routes[grid.topic, default: []].append((0, .grid))
             house = HouseLoad(staleAfter: config.metering.powerStaleAfterSeconds)
             houseProfile = HouseProfile(timeZone: config.tariff.timeZone)
+        }
+        if let pvTopic = config.location.solar?.pvTopic {
+            routes[pvTopic, default: []].append((0, .pv))
         }
         self.routes = routes
     }
@@ -126,6 +135,8 @@ public struct BridgeCore: Sendable {
             for route in routed {
                 if route.input == .grid {
                     gridReading = receiveGrid(payload, topic: topic, now: now, actions: &actions)
+                } else if route.input == .pv {
+                    receivePV(payload, topic: topic, now: now, actions: &actions)
                 } else {
                     receive(payload, topic: topic, route: route.input, vehicle: route.index, now: now, actions: &actions)
                 }
@@ -139,7 +150,8 @@ public struct BridgeCore: Sendable {
             // A power or counter reading only feeds the meter: flushing, commands and state
             // follow at the next tick (every half flush interval). Anything else is handled now,
             // for its own vehicles (and those re-planned with them); ticks handle all of them.
-            if routed.allSatisfy({ $0.input == .input(.power) || $0.input == .input(.energy) || $0.input == .input(.commandResult) }), !replanNeeded, replanVehicles.isEmpty,
+            if routed.allSatisfy({ $0.input == .input(.power) || $0.input == .input(.energy) || $0.input == .input(.commandResult) || $0.input == .pv }),
+               !replanNeeded, replanVehicles.isEmpty,
                !roomShrank(now: now) {
                 return actions
             }
@@ -225,7 +237,7 @@ public struct BridgeCore: Sendable {
             case .ownState:
                 restoreWishes(from: payload, vehicle: index)
                 return
-            case .grid:
+            case .grid, .pv:
                 return
             case let .input(input):
                 switch input {
@@ -445,6 +457,10 @@ public struct BridgeCore: Sendable {
             if vehicle.chargesImmediately {
                 immediate.append(SiteGuard.Demand(priority: vehicle.boost ? .boost : .fast, charger: vehicle.config.charger,
                                                   ceilingW: vehicle.config.maxPowerW, currentW: vehicle.toldW))
+            } else if vehicle.plugged, vehicle.mode == .minSolar, !vehicle.targetReached {
+                // The grid supplies a min_solar car's minimum: the plans leave it that.
+                immediate.append(SiteGuard.Demand(priority: .minimumSoc, charger: vehicle.config.charger,
+                                                  ceilingW: vehicle.config.charger.minPowerW, currentW: vehicle.toldW))
             }
             guard vehicle.wantsPlan else {
                 vehicles[index].plan = nil
@@ -637,6 +653,7 @@ public struct BridgeCore: Sendable {
                 planHeldSince = held ? planHeldSince ?? now : nil
             }
         }
+        let undecided = followSurplus(indices, powers: &powers, demanded: owners, roomW: room, waiting: waiting, now: now, actions: &actions)
         // Holds on running chargers: a raise waits 10 s after a reduction, and a change smaller
         // than the deadband is not sent (a re-plan's jitter). A tiny reduction is held only while
         // the room still takes the held power: the fuse overrides the deadband.
@@ -670,6 +687,7 @@ public struct BridgeCore: Sendable {
         for (position, index) in indices.enumerated() {
             let power = powers[position]
             let told = vehicles[index].toldW
+            if undecided.contains(index) { continue }
             let wanted: ChargerCommand = power > 0 ? .start(powerW: power) : .stop
             // The same command gives the same payload: nothing to compare (most vehicles, most ticks).
             let previous = vehicles[index].commanded
@@ -779,15 +797,131 @@ public struct BridgeCore: Sendable {
         }
     }
 
-    // MARK: Solar
-
-    /// The surplus the chargers may count as solar at `now`, W: what the house exported at the
-    /// last fresh grid reading (the house load taken as it was then); 0 without a grid meter or
-    /// with a stale reading.
-    private func surplusW(now: Date) -> Double {
-        guard let house, house.isFresh(at: now), let houseW = house.latestW else { return 0 }
-        return SolarShare.surplusW(houseW: houseW)
+    /// A PV reading (`location.solar.pv_topic`): kept for the house's true consumption (grid +
+    /// PV - chargers) and `<base>/site`; the guard does not need it (the grid meter nets the PV).
+    /// A bad payload is logged once.
+    private mutating func receivePV(_ payload: [UInt8], topic: String, now: Date, actions: inout [BridgeAction]) {
+        guard let solar = config.location.solar else { return }
+        do {
+            // An inverter's own draw at night may read a few watts below 0: taken as it is.
+            let reading = try PayloadParser.number(payload, path: solar.pvPath, range: -1e9...1e9, what: "PV power") * solar.pvScale
+            pv = (reading, now)
+            pvPayloadLogged = false
+        } catch {
+            if !pvPayloadLogged {
+                pvPayloadLogged = true
+                actions.append(.log(level: .warning, message: "PV: ignored a payload on \(topic): \(error)"))
+            }
+        }
     }
+
+    /// The cars that follow the solar surplus (docs/site.md, "Solar"), after the guard divided
+    /// the room among the others (`powers`, by position in `indices`; `demanded`: the positions
+    /// that asked for power there): `solar` cars, `min_solar` cars above the minimum the guard
+    /// granted them, and, with `location.solar`, smart cars outside their plan's slots. They
+    /// share what would be exported with none of them charging, less what the others were
+    /// given, within the room the others left; each switches on and off with its hysteresis.
+    /// Returns the vehicles left as they are for now: after a start, a car that this run has
+    /// not told anything and whose charger has not reported its power yet (whether it is
+    /// drawing decides whether it may go on), up to `metering.power_stale_after_s`.
+    private mutating func followSurplus(_ indices: [Int], powers: inout [Double], demanded owners: [Int], roomW room: Double?,
+                                        waiting: Bool, now: Date, actions: inout [BridgeAction]) -> Set<Int> {
+        guard let house else {
+            // No grid meter: no surplus to see. `solar` charges nothing, `min_solar` its minimum.
+            for index in indices where vehicles[index].plugged && vehicles[index].mode.followsSurplus && !vehicles[index].solarWithoutMeterLogged {
+                vehicles[index].solarWithoutMeterLogged = true
+                let vehicle = vehicles[index]
+                let does = vehicle.mode == .solar ? "charges nothing" : "charges at its minimum only"
+                actions.append(.log(level: .warning, message: "\(vehicle.config.id): \(vehicle.mode.rawValue) needs a grid meter (location.grid) to see the surplus; it \(does)"))
+            }
+            return []
+        }
+        let demanded = config.location.solar == nil ? [] : Set(owners)
+        var undecided: Set<Int> = []
+        var positions: [Int] = []
+        var candidates: [SiteGuard.SurplusCandidate] = []
+        for (position, index) in indices.enumerated() {
+            // Read in place: most vehicles, most ticks, follow nothing (a copy of each was measurable).
+            let follows: Bool
+            var keepsMinimum = false
+            if vehicles[index].plugged, !vehicles[index].boost, vehicles[index].mode.followsSurplus, !vehicles[index].targetReached {
+                keepsMinimum = vehicles[index].mode == .minSolar
+                follows = vehicles[index].mode == .solar || powers[position] > 0
+            } else {
+                follows = config.location.solar != nil && !demanded.contains(position) && vehicles[index].takesSurplusBeyondPlan
+            }
+            guard follows else {
+                if vehicles[index].solar != SolarFollower() { vehicles[index].solar.reset() }
+                continue
+            }
+            let vehicle = vehicles[index]
+            let stale = config.metering.powerStaleAfterSeconds
+            let measured = vehicle.meter.lastPowerAt.flatMap { now.timeIntervalSince($0) <= stale ? vehicle.meter.lastPowerW : nil }
+            if !vehicle.toldThisRun, measured == nil, !keepsMinimum, let since = onlineSince, now.timeIntervalSince(since) < stale {
+                undecided.insert(index)
+                powers[position] = 0
+                continue
+            }
+            let measuredW = measured ?? 0
+            let mayStart = vehicle.switchedOffAt.map { now.timeIntervalSince($0) >= SiteGuard.minimumOffSeconds } ?? true
+            positions.append(position)
+            candidates.append(SiteGuard.SurplusCandidate(
+                charger: vehicle.config.charger, ceilingW: vehicle.config.maxPowerW, currentW: vehicle.toldW,
+                running: vehicle.toldW > 0 || (!vehicle.toldThisRun && measuredW > 0), mayStart: mayStart,
+                keepsMinimum: keepsMinimum, follower: vehicle.solar
+            ))
+        }
+        guard !candidates.isEmpty || config.location.solar != nil else { return undecided }
+        if waiting {
+            // Before the meter's first reading nothing starts, and a car found charging (a
+            // restart) keeps going: a power above 0 is not sent while waiting.
+            for (position, candidate) in zip(positions, candidates) where candidate.running {
+                powers[position] = Swift.max(powers[position], candidate.charger.minPowerW)
+            }
+            return undecided
+        }
+        let following = Set(positions)
+        let others = indices.indices.filter { !following.contains($0) }.reduce(0.0) { $0 + powers[$1] }
+        let solar = config.location.solar ?? SolarConfig()
+        let divided = SiteGuard.divideSurplus(candidates, surplusW: Swift.max(0, house.surplusW(at: now) - others),
+                                              roomW: room.map { $0 - others }, at: now,
+                                              enableDelay: solar.enableDelaySeconds, disableDelay: solar.disableDelaySeconds)
+        for (slot, position) in positions.enumerated() {
+            powers[position] = divided.powers[slot]
+            vehicles[indices[position]].solar = divided.followers[slot]
+        }
+        if config.location.solar != nil {
+            let followersW = divided.powers.reduce(0, +)
+            topUpPlans(indices, powers: &powers, demanded: demanded, surplusW: house.surplusW(at: now) - others - followersW,
+                       roomW: room.map { $0 - others - followersW })
+        }
+        return undecided
+    }
+
+    /// Smart cars in a slot of their plan, below their target, take what the surplus still holds
+    /// beyond the cars that follow it (docs/site.md, "Solar"): each on top of its slot's power,
+    /// in equal shares, at powers its charger can draw, within the room; never less than the slot.
+    private func topUpPlans(_ indices: [Int], powers: inout [Double], demanded: Set<Int>, surplusW: Double, roomW: Double?) {
+        var leftW = Swift.max(0, Swift.min(surplusW, roomW ?? .infinity))
+        guard leftW > 0 else { return }
+        var planned = indices.indices.filter { position in
+            let vehicle = vehicles[indices[position]]
+            return demanded.contains(position) && powers[position] > 0 && vehicle.takesSurplusBeyondPlan
+                && vehicle.minimumEnergyWh <= 0.5 && vehicle.config.charger.kind != .switch
+        }
+        while !planned.isEmpty, leftW > 0 {
+            let position = planned.removeFirst()
+            let charger = vehicles[indices[position]].config.charger
+            let share = leftW / Double(planned.count + 1)
+            var power = charger.highestPower(atMost: Swift.min(charger.maxPowerW, powers[position] + share))
+            if charger.kind == .power { power = SiteGuard.wholeWatts(power, charger: charger) }
+            guard power > powers[position] else { continue }
+            leftW -= power - powers[position]
+            powers[position] = power
+        }
+    }
+
+    // MARK: Solar
 
     /// Tells every metering car's meter which share of its power is solar from `now` on (each
     /// meter integrates what came before with the share before): the surplus divided over the
@@ -813,8 +947,6 @@ public struct BridgeCore: Sendable {
         let chargers = chargersW(now: now)
         let houseNow: Double? = house == nil ? 0 : house?.houseW(at: now)
         let limit = config.location.maxPowerW
-        let fresh = house?.isFresh(at: now) ?? false
-        let gridNow = fresh ? house?.gridW : nil
         func watts(_ value: Double?) -> DocumentValue { value.map { .number(($0).rounded()) } ?? .null }
         let payload = JSONWriter(sortsKeys: true).text(.object([
             ("limit_w", watts(limit)),
@@ -822,8 +954,8 @@ public struct BridgeCore: Sendable {
             ("house_w", watts(houseNow)),
             ("chargers_w", watts(chargers)),
             ("available_w", watts(limit.map { limit in max(0, limit - (houseNow ?? limit)) })),
-            ("surplus_w", watts(gridNow.map { max(0, -($0 - chargers)) } ?? 0)),
-        ]))
+            ("surplus_w", watts(surplusW(now: now))),
+        ] + (config.location.solar?.pvTopic == nil ? [] : [("pv_w", watts(pvW(now: now)))])))
         guard payload != publishedSite else { return }
         publishedSite = payload
         sitePublishedAt = now
@@ -900,6 +1032,20 @@ public struct BridgeCore: Sendable {
     /// charger (for tests of the site guard).
     func toldPowers() -> [(vehicleId: String, powerW: Double, charger: Charger)] {
         vehicles.map { ($0.config.id, $0.commanded?.powerW ?? 0, $0.config.charger) }
+    }
+
+    /// The solar surplus at `now`, W: what the home would export with no car charging, from the
+    /// grid meter's last reading less what the chargers drew then (each at most what it was
+    /// told), `max(0, -(grid - chargers))`; 0 without a grid meter or a fresh reading.
+    public func surplusW(now: Date) -> Double {
+        house?.surplusW(at: now) ?? 0
+    }
+
+    /// The PV production at its last reading, W, while fresh (`metering.power_stale_after_s`);
+    /// nil without `location.solar.pv_topic`, before its first reading or when it is stale.
+    public func pvW(now: Date) -> Double? {
+        guard let pv, now.timeIntervalSince(pv.at) <= config.metering.powerStaleAfterSeconds else { return nil }
+        return pv.watts
     }
 
     /// The power the chargers may draw together at `now` as the guard sees it, W (tests).

@@ -40,6 +40,14 @@ struct HouseLoad: Sendable {
         return now.timeIntervalSince(readAt) <= staleAfter
     }
 
+    /// The solar surplus at `now`, W: what the home would export with no car charging at the
+    /// last reading, `max(0, -(grid - chargers))`; 0 when the reading is stale (a silent meter
+    /// does not count on panels that may have stopped) or there is none.
+    func surplusW(at now: Date) -> Double {
+        guard let latestW, isFresh(at: now) else { return 0 }
+        return Swift.max(0, -latestW)
+    }
+
     /// The house load the guard counts with at `now`, W: the latest when fresh (below 0 while
     /// solar exports), else the highest of the hour up to the last reading, never below 0 (a
     /// silent meter does not count on panels that may have stopped); nil when the meter has

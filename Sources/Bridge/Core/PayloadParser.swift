@@ -33,7 +33,7 @@ public enum PayloadParser {
     public static func mode(_ payload: [UInt8]) throws -> ChargingMode {
         let text = String(decoding: payload, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         guard let mode = ChargingMode(rawValue: text) else {
-            throw PayloadError("'\(text)' is not a mode (smart, fast or off)")
+            throw PayloadError("'\(text)' is not a mode (smart, fast, solar, min_solar or off)")
         }
         return mode
     }

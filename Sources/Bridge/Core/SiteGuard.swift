@@ -6,7 +6,7 @@ import Planning
 /// the same powers.
 ///
 /// The power goes by priority (``Priority``: boost, then fast, then a smart car's `min_soc`
-/// energy, then smart plans). Within a priority the chargers already running keep their place
+/// energy and a `min_solar` car's minimum, then smart plans, then the solar surplus). Within a priority the chargers already running keep their place
 /// first (a newcomer does not push a running car off), then the others in configuration
 /// order are let in while their minimum powers fit; those let in share what is left fairly
 /// (the same level for all, capped by what each wants), each rounded down to a power its
@@ -24,6 +24,9 @@ struct SiteGuard: Sendable {
         case minimumSoc
         /// A smart car's plan: at most its slot's power.
         case plan
+        /// Power from the solar surplus (`solar`, `min_solar` above its minimum, a smart car
+        /// outside its plan's slots): only what would be exported (``divideSurplus``).
+        case surplus
 
         static func < (a: Priority, b: Priority) -> Bool { a.rawValue < b.rawValue }
     }

@@ -49,6 +49,10 @@ struct VehicleState: Sendable {
     var switchedOnAt: Date?
     var switchedOffAt: Date?
     var reducedAt: Date?
+    /// Its switching on the solar surplus (`solar`, and `smart` outside its plan's slots).
+    var solar = SolarFollower()
+    /// A solar mode without a grid meter was logged (logged again after another mode).
+    var solarWithoutMeterLogged = false
     var lastCostRefresh: Date?
     var costsStale = false
     /// Topics whose bad payloads were already logged (logged once until a good one arrives).
@@ -141,14 +145,22 @@ struct VehicleState: Sendable {
         plugged && (boost || mode == .fast) && !targetReached
     }
 
+    /// May charge from the solar surplus beyond its plan: a smart car below its target with
+    /// energy still to charge (the core asks only outside the plan's slots, with `location.solar`).
+    var takesSurplusBeyondPlan: Bool {
+        plugged && mode == .smart && !boost && plan != nil && !targetReached && energyNeededWh > 0.5
+    }
+
     /// Takes part in smart planning.
     var wantsPlan: Bool {
         plugged && mode == .smart && !boost
     }
 
     /// What this vehicle asks of the site guard at `now` (docs/site.md), or nil when it should
-    /// not charge. Boost and fast want full power; so does a smart car that cannot plan (no
-    /// prices) and, at a lower priority, one below `min_soc`; a smart car's plan at most its
+    /// not charge (or only from the solar surplus, which the core divides after the others:
+    /// `solar`, and a smart car outside its slots). Boost and fast want full power; so does a
+    /// smart car that cannot plan (no prices) and, at a lower priority, one below `min_soc`, and
+    /// a `min_solar` car its charger's minimum; a smart car's plan at most its
     /// slot's power (a switch charger: its full power in a slot). A smart car whose plan stops
     /// it within ``SiteGuard/minimumOnSeconds`` of its start keeps its power until then, room
     /// permitting.
@@ -161,6 +173,12 @@ struct VehicleState: Sendable {
         }
         if boost || mode == .fast {
             return targetReached ? nil : demand(boost ? .boost : .fast, config.maxPowerW)
+        }
+        // The solar modes: the surplus is divided after everything else (SiteGuard.divideSurplus);
+        // here only `min_solar`'s minimum, which the grid supplies when the sun does not.
+        if mode == .solar { return nil }
+        if mode == .minSolar {
+            return targetReached ? nil : demand(.minimumSoc, charger.minPowerW)
         }
         let wanted = wantedCommand(at: now, priceStretchEnd: priceStretchEnd)
         guard plan != nil else {

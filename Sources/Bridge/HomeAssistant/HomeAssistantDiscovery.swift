@@ -66,7 +66,8 @@ public struct HomeAssistantDiscovery: Sendable {
     }
 
     /// The site's power sensors: W, power device class, measurement; the limit and what it
-    /// leaves for the chargers with a limit, the grid and the surplus with a grid meter.
+    /// leaves for the chargers with a limit, the grid and the surplus with a grid meter, the PV
+    /// production with `location.solar.pv_topic`.
     func siteEntities() -> [Entity] {
         let hasLimit = config.location.maxPowerW != nil
         let hasMeter = config.location.grid != nil
@@ -87,6 +88,7 @@ public struct HomeAssistantDiscovery: Sendable {
         list.append(power("chargers", "Chargers", key: "chargers_w", icon: "mdi:ev-station"))
         if hasLimit { list.append(power("available", "Available for charging", key: "available_w", icon: "mdi:gauge")) }
         if hasMeter { list.append(power("surplus", "Surplus", key: "surplus_w", icon: "mdi:solar-power")) }
+        if config.location.solar?.pvTopic != nil { list.append(power("pv", "Solar power", key: "pv_w", icon: "mdi:solar-panel")) }
         return list
     }
 

@@ -34,9 +34,9 @@ final class CostPublisher: Service, Sendable {
         tariffs = Locked((config.tariffs, 0))
         vehicles = Dictionary(config.vehicles.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         currency = config.tariff.currency
-        // MERGE(solar): the configured export price, `config.location.solar?.exportPricePerKWh`,
-        // goes here when `location.solar` lands; until then the tariff's EXPORT prices, else 0.
-        solarPrice = SolarPrice(fixedPerKWh: nil)
+        // The configured export price (`location.solar.export_price`), else the tariff's EXPORT
+        // prices, else 0.
+        solarPrice = SolarPrice(fixedPerKWh: config.location.solar?.exportPricePerKWh)
         self.ledger = ledger
         self.writer = writer
         self.connection = connection

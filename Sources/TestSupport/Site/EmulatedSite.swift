@@ -5,7 +5,8 @@ import MQTT
 
 /// A home on a real broker: emulated chargers (``EmulatedCharger``) that do exactly what they
 /// are told and report their power and energy, cars plugged into them, a house load a test
-/// scripts, and a grid meter (``EmulatedGridMeter``) that publishes the house plus the chargers.
+/// scripts, PV panels (``EmulatedPV``) producing what a test scripts, and a grid meter
+/// (``EmulatedGridMeter``) that publishes the house plus the chargers less the PV production.
 /// Everything is recorded in one ``SiteLog``.
 ///
 /// All devices share one MQTT connection, as the devices behind one Zigbee2MQTT or Shelly
@@ -44,6 +45,8 @@ public final class EmulatedSite: Sendable {
 
     public let chargers: [EmulatedCharger]
     public let meter: EmulatedGridMeter?
+    /// The PV inverter's production topic, if the site has panels that report.
+    public let pv: EmulatedPV?
     /// How often the chargers report power, energy and the car's state of charge, clock seconds.
     public let reportEverySeconds: Double
     private let clock: DeviceClock
@@ -53,10 +56,11 @@ public final class EmulatedSite: Sendable {
 
     /// Prepares the site (nothing is connected yet); the house draws `houseW` from the start.
     public init(brokerURL: String, chargers: [EmulatedCharger], meter: EmulatedGridMeter?, houseW: Double = 0,
-                reportEverySeconds: Double = 10, clock: DeviceClock = .wall, clientID: String = "emulated-site",
+                pv: EmulatedPV? = nil, reportEverySeconds: Double = 10, clock: DeviceClock = .wall, clientID: String = "emulated-site",
                 logger: Logger? = nil) throws {
         self.chargers = chargers
         self.meter = meter
+        self.pv = pv
         self.reportEverySeconds = reportEverySeconds
         self.clock = clock
         var configuration = try MQTTConfiguration(url: brokerURL, clientID: clientID)
@@ -85,6 +89,9 @@ public final class EmulatedSite: Sendable {
 
     /// The house load now, W.
     public var houseW: Double { state.value.houseW }
+
+    /// The PV production now, W.
+    public var pvW: Double { state.value.pvW }
 
     /// What the chargers draw together now, W.
     public var chargersW: Double { state.value.status.values.reduce(0) { $0 + $1.drawW } }
@@ -119,6 +126,14 @@ public final class EmulatedSite: Sendable {
                 while !Task.isCancelled {
                     try? await publishReading(meter)
                     do { try await clock.sleep(meter.everySeconds) } catch { return }
+                }
+            })
+        }
+        if let pv {
+            started.append(Task {
+                while !Task.isCancelled {
+                    try? await publishPV(pv)
+                    do { try await clock.sleep(pv.everySeconds) } catch { return }
                 }
             })
         }
@@ -160,17 +175,16 @@ public final class EmulatedSite: Sendable {
     }
 
     /// The PV panels now produce `watts` (the sun came out, a cloud passed): the meter reads
-    /// house + chargers - PV, negative while the home exports.
+    /// house + chargers - PV, negative while the home exports; the inverter (``EmulatedPV``)
+    /// publishes it at its next report.
     public func setPV(_ watts: Double) {
         let now = clock.now()
         state.withLock { state in
             Self.advance(&state, to: now)
             state.pvW = watts
+            state.log.record(.pv(watts: watts), at: now)
         }
     }
-
-    /// What the PV panels produce now, W.
-    public var pvW: Double { state.value.pvW }
 
     /// The grid meter stops (true) or resumes (false) publishing.
     public func silenceMeter(_ silent: Bool) {
@@ -281,5 +295,10 @@ public final class EmulatedSite: Sendable {
         }
         guard let reading else { return }
         try await client.publish(meter.payload(gridW: reading), to: meter.topic, waitForAcknowledgement: false)
+    }
+
+    private func publishPV(_ pv: EmulatedPV) async throws {
+        let watts = state.value.pvW
+        try await client.publish(pv.payload(watts: watts), to: pv.topic, waitForAcknowledgement: false)
     }
 }

@@ -8,6 +8,8 @@ public struct SiteLog: Sendable {
     public enum What: Sendable, Equatable {
         /// The house (everything but the chargers) now draws this, W.
         case house(watts: Double)
+        /// The PV panels now produce this, W (the grid sees the house and the chargers less it).
+        case pv(watts: Double)
         /// Charger `id` now draws this, W (`cause`: the command, plug, unplug, full).
         case draw(id: String, watts: Double, cause: String)
         /// Charger `id` was sent `payload`, and took it so.
@@ -80,17 +82,21 @@ public struct SiteLog: Sendable {
         entries.append(Entry(at: at, real: real, what: what))
     }
 
-    /// The house load and every charger's draw after each entry, W: (entry, house, chargers total).
+    /// The house load net of the PV production and every charger's draw after each entry, W:
+    /// (entry, house less PV, chargers total). The house plus the chargers is what the grid
+    /// connection carries (negative: export).
     public func totals() -> [(entry: Entry, houseW: Double, chargersW: Double)] {
         var house = 0.0
+        var pv = 0.0
         var draws: [String: Double] = [:]
         return entries.map { entry in
             switch entry.what {
             case let .house(watts): house = watts
+            case let .pv(watts): pv = watts
             case let .draw(id, watts, _): draws[id] = watts
             default: break
             }
-            return (entry, house, draws.values.reduce(0, +))
+            return (entry, house - pv, draws.values.reduce(0, +))
         }
     }
 
@@ -107,7 +113,10 @@ public struct SiteLog: Sendable {
             if over {
                 if current == nil {
                     var isHouse = false
-                    if case .house = entry.what { isHouse = true }
+                    switch entry.what {
+                    case .house, .pv: isHouse = true // the house rose or the sun went: the bridge sees it at the next reading
+                    default: break
+                    }
                     current = Excursion(start: entry, end: nil, peakW: total, worstRoomW: limitW - total, startedByHouse: isHouse,
                                         increasedInside: false,
                                         firstReading: entries[index...].first { if case .reading = $0.what { return true } else { return false } })
