@@ -17,7 +17,8 @@ import Testing
         driver.message("openevse/session_energy", "0")
         driver.message("openevse/vehicle", "1")
         #expect(driver.core.isPlugged(vehicleId: "leaf"))
-        #expect(driver.actions.published("openevse/override/set") == [#"{"state": "disabled"}"#])
+        // Stopped on connect, and again at the plug-in: OpenEVSE without an override charges at once.
+        #expect(driver.actions.published("openevse/override/set") == [#"{"state": "disabled"}"#, #"{"state": "disabled"}"#])
         // A current charger of 6-32 A on one phase: fast asks for all of its 32 A.
         #expect(config.vehicles[0].charger == .current(phases: 1, minCurrentA: 6, maxCurrentA: 32, stepA: 1))
         let fast = driver.message("chargebridge/leaf/mode/set", "fast")
@@ -37,7 +38,9 @@ import Testing
         var driver = CoreDriver(config: config, start: evening)
         driver.send(.connected)
         driver.message("zigbee2mqtt/garage_charger", #"{"state": "OFF", "power": 0, "energy": 123.45, "linkquality": 120}"#)
-        driver.message("car/zoe/state", #"{"plugged": true, "battery": {"level": 54}}"#)
+        // The car's plug and battery from Home Assistant (Examples/home-assistant/car-to-chargebridge.yaml).
+        driver.message("chargebridge/zoe/soc", "54")
+        driver.message("chargebridge/zoe/plug", "on")
         #expect(driver.core.isPlugged(vehicleId: "zoe"))
         // 54 % -> 90 % of 52 kWh at 85 %: the plan asks for 22.02 kWh from the grid.
         let plan = try #require(driver.core.plan(vehicleId: "zoe"))
