@@ -19,10 +19,7 @@ import TestSupport
         let evse = try EmulatedOpenEVSE(brokerURL: rig.broker.url, baseTopic: "openevse", ratingA: 32, car: car, clock: rig.devices)
         // The wallbox sees the car: Home Assistant forwards the level only.
         let home = try EmulatedHomeAssistantForwarder(brokerURL: rig.broker.url, vehicleID: "leaf", car: car, forwardsPlug: false, clock: rig.devices)
-        rig.onStop { await evse.stop(); await home.stop() }
-        try await evse.start()
-        try await home.start()
-        try await rig.run(minutes: 1)
+        try await rig.start(evse, home)
 
         // Plug-in: a session, a schedule, and the stop payload at once (OpenEVSE without an
         // override would charge at its full 32 A).
@@ -68,10 +65,7 @@ import TestSupport
         let relay = try EmulatedTasmota(brokerURL: rig.broker.url, topic: "garage_plug", chargerW: 2_300, car: car,
                                         telePeriodSeconds: 30, clock: rig.devices)
         let home = try EmulatedHomeAssistantForwarder(brokerURL: rig.broker.url, vehicleID: "ioniq", car: car, clock: rig.devices)
-        rig.onStop { await relay.stop(); await home.stop() }
-        try await relay.start()
-        try await home.start()
-        try await rig.run(minutes: 1)
+        try await rig.start(relay, home)
 
         let before = Self.tasmotaTotalWh(relay.status.totalWh)
         car.setPlugged(true)
@@ -111,10 +105,7 @@ import TestSupport
         let relay = try EmulatedTasmota(brokerURL: rig.broker.url, topic: "garage_plug", chargerW: 3_680, car: car,
                                         telePeriodSeconds: 30, clock: rig.devices)
         let teslamate = try EmulatedTeslaMate(brokerURL: rig.broker.url, carID: 1, car: car, clock: rig.devices) { relay.status.drawW }
-        rig.onStop { await relay.stop(); await teslamate.stop() }
-        try await relay.start()
-        try await teslamate.start()
-        try await rig.run(minutes: 1)
+        try await rig.start(relay, teslamate)
 
         let before = Self.tasmotaTotalWh(relay.status.totalWh)
         car.setPlugged(true)
@@ -158,10 +149,7 @@ import TestSupport
         let plug = try EmulatedZigbeePlug(brokerURL: rig.broker.url, friendlyName: "garage_charger", chargerW: 2_300, car: car,
                                           reportEverySeconds: 60, clock: rig.devices)
         let home = try EmulatedHomeAssistantForwarder(brokerURL: rig.broker.url, vehicleID: "zoe", car: car, clock: rig.devices)
-        rig.onStop { await plug.stop(); await home.stop() }
-        try await plug.start()
-        try await home.start()
-        try await rig.run(minutes: 1)
+        try await rig.start(plug, home)
 
         let before = Self.zigbeeEnergyWh(plug.status.energyWh)
         car.setPlugged(true)
@@ -203,11 +191,10 @@ import TestSupport
 /// One example on its own broker: the example's configuration with the test's broker and ledger,
 /// the bridge's services on an accelerated clock, a probe on every topic.
 final class DeviceRig: @unchecked Sendable {
-    static let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Examples/chargers")
+    static let examples = ChargerMappingTests.examples
     /// Wednesday 2026-05-20, 18:00 in Amsterdam and Berlin: within the real prices of
     /// Examples/prices, at the time-of-use tariff's peak.
-    static let evening = Date(timeIntervalSince1970: 1_779_292_800)
+    static let evening = SiteRig.evening
     static let speed = 120.0
 
     let broker: MosquittoBroker
@@ -264,7 +251,14 @@ final class DeviceRig: @unchecked Sendable {
         }
     }
 
-    func onStop(_ cleanup: @escaping @Sendable () async -> Void) { cleanups.append(cleanup) }
+    /// Starts the devices (stopped with the rig) and lets a minute pass: their first reports are in.
+    func start(_ devices: any EmulatedDevice...) async throws {
+        for device in devices {
+            try await device.start()
+            cleanups.append { await device.stop() }
+        }
+        try await run(minutes: 1)
+    }
 
     /// Lets `minutes` of the clock pass.
     func run(minutes: Double) async throws {

@@ -3,6 +3,12 @@ import Locking
 import Logging
 import MQTT
 
+/// An emulated device on its own MQTT connection: started (connected, reporting) and stopped.
+public protocol EmulatedDevice: Sendable {
+    func start() async throws
+    func stop() async
+}
+
 /// One command an emulated device received, and what it made of it.
 public struct DeviceCommand: Sendable, Equatable, CustomStringConvertible {
     public var topic: String

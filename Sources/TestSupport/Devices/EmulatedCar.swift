@@ -60,3 +60,36 @@ public final class EmulatedCar: Sendable {
         }
     }
 }
+
+/// What feeds a car through a device (a wallbox's relay, a smart plug): whether it is closed,
+/// what it draws, and the device's energy counter, which counts what the car really took.
+public struct CarFeed: Sendable, Equatable {
+    public var closed = false
+    public var drawW = 0.0
+    public var counterWh: Double
+    var lastAdvance: Date
+
+    init(counterWh: Double, at start: Date) {
+        self.counterWh = counterWh
+        lastAdvance = start
+    }
+
+    /// Integrates the draw up to `now` into the car and the counter; returns the Wh the car took.
+    /// A car that became full stops drawing.
+    @discardableResult
+    mutating func advance(to now: Date, car: EmulatedCar) -> Double {
+        let seconds = now.timeIntervalSince(lastAdvance)
+        guard seconds > 0 else { return 0 }
+        lastAdvance = now
+        guard drawW > 0 else { return 0 }
+        let taken = car.charge(gridWh: drawW * seconds / 3600)
+        counterWh += taken
+        drawW = car.draw(offeredW: drawW)
+        return taken
+    }
+
+    /// What it draws now: what the car takes of `offeredW` while closed.
+    mutating func settle(offeredW: Double, car: EmulatedCar) {
+        drawW = closed ? car.draw(offeredW: offeredW) : 0
+    }
+}

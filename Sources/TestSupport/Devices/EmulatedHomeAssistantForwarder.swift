@@ -8,7 +8,7 @@ import MQTT
 /// (home-assistant.io/integrations/mqtt, action `mqtt.publish`, retained). The automation passes
 /// on only `on`, `off` and numbers; `forwardRaw` publishes a state as it is, as an automation
 /// without that condition would (`unavailable` while the car's cloud is down).
-public final class EmulatedHomeAssistantForwarder: Sendable {
+public final class EmulatedHomeAssistantForwarder: EmulatedDevice {
     public let vehicleID: String
     public let baseTopic: String
     public let car: EmulatedCar

@@ -24,19 +24,19 @@ import MQTT
 /// maximum current. The pilot is the override's `charge_current` (or its `max_current`), within
 /// 6 A (IEC 61851) and the wallbox's rating. An error (states 4-11) stops the charge; the
 /// vehicle flag is the controller's EV-connected flag, so it still reads `1` while a car is in.
-public final class EmulatedOpenEVSE: Sendable {
+public final class EmulatedOpenEVSE: EmulatedDevice {
     public struct Status: Sendable, Equatable {
         public var overrideState: String?
         public var overrideCurrentA: Double?
         public var overrideMaxCurrentA: Double?
         public var errorState: Int?
-        public var drawW: Double
+        /// The wallbox's relay; its counter is `total_energy` (reported in kWh).
+        public var feed: CarFeed
         /// Wh since the plug-in (what `session_energy` reports).
-        public var sessionWh: Double
-        /// Wh over the wallbox's life (what `total_energy` reports, in kWh).
-        public var totalWh: Double
-        public var sessionSeconds: Double
-        public var lastAdvance: Date
+        public var sessionWh = 0.0
+        public var sessionSeconds = 0.0
+        public var drawW: Double { feed.drawW }
+        public var totalWh: Double { feed.counterWh }
     }
 
     public let baseTopic: String
@@ -64,7 +64,7 @@ public final class EmulatedOpenEVSE: Sendable {
         link = try DeviceLink(brokerURL: brokerURL, clientID: "openevse-\(deviceID.suffix(4))",
                               will: MQTTWill(topic: announce, text: #"{"state":"disconnected","id":"\#(deviceID)","name":"openevse-\#(deviceID.suffix(4))"}"#),
                               clock: clock)
-        state = Locked(Status(drawW: 0, sessionWh: 0, totalWh: totalWh, sessionSeconds: 0, lastAdvance: clock.now()))
+        state = Locked(Status(feed: CarFeed(counterWh: totalWh, at: clock.now())))
     }
 
     public var status: Status { state.value }
@@ -176,25 +176,13 @@ public final class EmulatedOpenEVSE: Sendable {
     private func update(_ body: (inout Status) -> Void, car change: (EmulatedCar) -> Void = { _ in }) {
         let now = link.clock.now()
         state.withLock { status in
-            advance(&status, to: now)
+            if car.plugged { status.sessionSeconds += max(0, now.timeIntervalSince(status.feed.lastAdvance)) }
+            status.sessionWh += status.feed.advance(to: now, car: car)
             body(&status)
             change(car)
-            status.drawW = Self.active(status) && status.errorState == nil
-                ? car.draw(offeredW: Self.pilot(status, ratingA: ratingA) * voltage * Double(phases)) : 0
+            status.feed.closed = Self.active(status) && status.errorState == nil
+            status.feed.settle(offeredW: Self.pilot(status, ratingA: ratingA) * voltage * Double(phases), car: car)
         }
-    }
-
-    private func advance(_ status: inout Status, to now: Date) {
-        let seconds = now.timeIntervalSince(status.lastAdvance)
-        guard seconds > 0 else { return }
-        status.lastAdvance = now
-        if car.plugged { status.sessionSeconds += seconds }
-        guard status.drawW > 0 else { return }
-        let taken = car.charge(gridWh: status.drawW * seconds / 3600)
-        status.sessionWh += taken
-        status.totalWh += taken
-        // A full car stops drawing.
-        status.drawW = car.draw(offeredW: status.drawW)
     }
 
     private func report() async {

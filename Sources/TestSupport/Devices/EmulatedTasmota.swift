@@ -18,14 +18,15 @@ import MQTT
 ///   `Total` in kWh (three decimals), `Power` in W.
 ///
 /// Another command, or a POWER parameter it does not know, switches nothing.
-public final class EmulatedTasmota: Sendable {
+public final class EmulatedTasmota: EmulatedDevice {
     public struct Status: Sendable, Equatable {
-        public var on: Bool
-        public var drawW: Double
-        public var totalWh: Double
-        public var todayWh: Double
-        public var periodWh: Double
-        public var lastAdvance: Date
+        /// The relay; its counter is ENERGY.Total.
+        public var feed: CarFeed
+        public var todayWh = 0.0
+        public var periodWh = 0.0
+        public var on: Bool { feed.closed }
+        public var drawW: Double { feed.drawW }
+        public var totalWh: Double { feed.counterWh }
     }
 
     public let topic: String
@@ -47,7 +48,7 @@ public final class EmulatedTasmota: Sendable {
         self.telePeriodSeconds = telePeriodSeconds
         link = try DeviceLink(brokerURL: brokerURL, clientID: "DVES_\(topic.prefix(6).uppercased())",
                               will: MQTTWill(topic: "tele/\(topic)/LWT", text: "Offline"), clock: clock)
-        state = Locked(Status(on: false, drawW: 0, totalWh: totalWh, todayWh: 0, periodWh: 0, lastAdvance: clock.now()))
+        state = Locked(Status(feed: CarFeed(counterWh: totalWh, at: clock.now())))
     }
 
     public var status: Status { state.value }
@@ -78,9 +79,9 @@ public final class EmulatedTasmota: Sendable {
         let word = message.payloadText.trimmingCharacters(in: .whitespaces).lowercased()
         switch word {
         case "": break
-        case "1", "on", "true": update { $0.on = true }
-        case "0", "off", "false": update { $0.on = false }
-        case "2", "toggle": update { $0.on.toggle() }
+        case "1", "on", "true": update { $0.feed.closed = true }
+        case "0", "off", "false": update { $0.feed.closed = false }
+        case "2", "toggle": update { $0.feed.closed.toggle() }
         default: return "'\(message.payloadText)' is not a Power parameter"
         }
         let on = state.value.on ? "ON" : "OFF"
@@ -92,22 +93,12 @@ public final class EmulatedTasmota: Sendable {
     private func update(_ body: (inout Status) -> Void) {
         let now = link.clock.now()
         state.withLock { status in
-            advance(&status, to: now)
+            let taken = status.feed.advance(to: now, car: car)
+            status.todayWh += taken
+            status.periodWh += taken
             body(&status)
-            status.drawW = status.on ? car.draw(offeredW: chargerW) : 0
+            status.feed.settle(offeredW: chargerW, car: car)
         }
-    }
-
-    private func advance(_ status: inout Status, to now: Date) {
-        let seconds = now.timeIntervalSince(status.lastAdvance)
-        guard seconds > 0 else { return }
-        status.lastAdvance = now
-        guard status.drawW > 0 else { return }
-        let taken = car.charge(gridWh: status.drawW * seconds / 3600)
-        status.totalWh += taken
-        status.todayWh += taken
-        status.periodWh += taken
-        status.drawW = car.draw(offeredW: status.drawW)
     }
 
     /// `tele/<topic>/STATE` and `tele/<topic>/SENSOR`, every TelePeriod.

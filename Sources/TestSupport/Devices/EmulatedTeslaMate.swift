@@ -19,7 +19,7 @@ import MQTT
 ///
 /// TeslaMate takes no commands: it only reports. It polls the car every `pollEverySeconds`;
 /// an asleep or offline car reports nothing new, so the retained values stay as they were.
-public final class EmulatedTeslaMate: Sendable {
+public final class EmulatedTeslaMate: EmulatedDevice {
     public let carID: Int
     public let car: EmulatedCar
     public let pollEverySeconds: Double

@@ -18,13 +18,14 @@ import MQTT
 /// The energy is published with two decimals (10 Wh steps), as the Tuya plugs report it. A payload
 /// that is neither of these (plain `ON` on /set, another attribute, a state word it does not
 /// know) switches nothing.
-public final class EmulatedZigbeePlug: Sendable {
+public final class EmulatedZigbeePlug: EmulatedDevice {
     public struct Status: Sendable, Equatable {
-        public var on: Bool
-        public var drawW: Double
-        public var energyWh: Double
-        public var available: Bool
-        public var lastAdvance: Date
+        /// The plug's relay; its counter is `energy`.
+        public var feed: CarFeed
+        public var available = true
+        public var on: Bool { feed.closed }
+        public var drawW: Double { feed.drawW }
+        public var energyWh: Double { feed.counterWh }
     }
 
     public let friendlyName: String
@@ -45,7 +46,7 @@ public final class EmulatedZigbeePlug: Sendable {
         self.car = car
         self.reportEverySeconds = reportEverySeconds
         link = try DeviceLink(brokerURL: brokerURL, clientID: "zigbee2mqtt-\(friendlyName)", clock: clock)
-        state = Locked(Status(on: false, drawW: 0, energyWh: energyWh, available: true, lastAdvance: clock.now()))
+        state = Locked(Status(feed: CarFeed(counterWh: energyWh, at: clock.now())))
     }
 
     public var status: Status { state.value }
@@ -93,9 +94,9 @@ public final class EmulatedZigbeePlug: Sendable {
             return "no converter for '\(message.topic.split(separator: "/").last ?? "")'"
         }
         switch word?.uppercased() {
-        case "ON": update { $0.on = true }
-        case "OFF": update { $0.on = false }
-        case "TOGGLE": update { $0.on.toggle() }
+        case "ON": update { $0.feed.closed = true }
+        case "OFF": update { $0.feed.closed = false }
+        case "TOGGLE": update { $0.feed.closed.toggle() }
         case nil: break
         default: return "'\(word ?? "")' is not ON, OFF or TOGGLE"
         }
@@ -106,19 +107,10 @@ public final class EmulatedZigbeePlug: Sendable {
     private func update(_ body: (inout Status) -> Void) {
         let now = link.clock.now()
         state.withLock { status in
-            advance(&status, to: now)
+            status.feed.advance(to: now, car: car)
             body(&status)
-            status.drawW = status.on ? car.draw(offeredW: chargerW) : 0
+            status.feed.settle(offeredW: chargerW, car: car)
         }
-    }
-
-    private func advance(_ status: inout Status, to now: Date) {
-        let seconds = now.timeIntervalSince(status.lastAdvance)
-        guard seconds > 0 else { return }
-        status.lastAdvance = now
-        guard status.drawW > 0 else { return }
-        status.energyWh += car.charge(gridWh: status.drawW * seconds / 3600)
-        status.drawW = car.draw(offeredW: status.drawW)
     }
 
     private func publishState() async {
