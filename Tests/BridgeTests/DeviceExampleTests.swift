@@ -45,15 +45,10 @@ import TestSupport
         try await rig.run(minutes: 5)
         #expect(evse.status.drawW == 32 * 230)
 
-        // Off, then unplugged: the session closes with the wallbox's session_energy.
-        try await rig.probe.publish("off", to: "chargebridge/leaf/mode/set")
-        try await rig.waitUntil("the device to follow", evse.commands) { evse.status.drawW == 0 }
-        try await rig.run(minutes: 1)
-        let counted = evse.status.sessionWh
-        await evse.unplug()
-        let info = try await rig.closedSession("leaf")
+        // Off, then unplugged: the session closes with the wallbox's session_energy (Wh, two decimals).
+        let counted = try await rig.stopAndUnplug("leaf", evse.commands, stopped: { evse.status.drawW == 0 },
+                                                  counterWh: { (evse.status.sessionWh * 100).rounded() / 100 }, since: 0) { await evse.unplug() }
         #expect(counted > 2_500)
-        #expect(abs(info.importEnergyWh - counted) < 0.02, "ledger \(info.importEnergyWh) Wh, session_energy \(counted) Wh")
         rig.expectAccepted(evse.commands, on: ["openevse/override/set"])
     }
 
@@ -83,17 +78,13 @@ import TestSupport
         try await rig.expectOpenSession("ioniq")
         #expect(relay.status.drawW == 2_300)
 
-        try await rig.probe.publish("off", to: "chargebridge/ioniq/mode/set")
-        try await rig.waitUntil("the device to follow", relay.commands) { !relay.status.on }
-        // The next TelePeriod brings the last counter reading.
-        try await rig.run(minutes: 1)
-        let after = Self.tasmotaTotalWh(relay.status.totalWh)
-        car.setPlugged(false)
-        relay.carChanged()
-        await home.check()
-        let info = try await rig.closedSession("ioniq")
-        #expect(after - before > 900)
-        #expect(abs(info.importEnergyWh - (after - before)) < 0.01, "ledger \(info.importEnergyWh) Wh, ENERGY.Total moved \(after - before) Wh")
+        let moved = try await rig.stopAndUnplug("ioniq", relay.commands, stopped: { !relay.status.on },
+                                                counterWh: { Self.tasmotaTotalWh(relay.status.totalWh) }, since: before) {
+            car.setPlugged(false)
+            relay.carChanged()
+            await home.check()
+        }
+        #expect(moved > 900)
         rig.expectAccepted(relay.commands, on: ["cmnd/garage_plug/POWER"])
     }
 
@@ -127,17 +118,14 @@ import TestSupport
         #expect(relay.status.drawW == 3_680)
         await teslamate.setVehicleState("online")
 
-        try await rig.probe.publish("off", to: "chargebridge/model3/mode/set")
-        try await rig.waitUntil("the device to follow", relay.commands) { !relay.status.on }
-        try await rig.run(minutes: 1)
-        let after = Self.tasmotaTotalWh(relay.status.totalWh)
-        car.setPlugged(false)
-        relay.carChanged()
-        await teslamate.poll()
-        let info = try await rig.closedSession("model3")
+        let moved = try await rig.stopAndUnplug("model3", relay.commands, stopped: { !relay.status.on },
+                                                counterWh: { Self.tasmotaTotalWh(relay.status.totalWh) }, since: before) {
+            car.setPlugged(false)
+            relay.carChanged()
+            await teslamate.poll()
+        }
         #expect(teslamate.values["plugged_in"] == "false")
-        #expect(after - before > 1_000)
-        #expect(abs(info.importEnergyWh - (after - before)) < 0.01, "ledger \(info.importEnergyWh) Wh, ENERGY.Total moved \(after - before) Wh")
+        #expect(moved > 1_000)
         rig.expectAccepted(relay.commands, on: ["cmnd/garage_plug/POWER"])
     }
 
@@ -169,16 +157,13 @@ import TestSupport
         await plug.setAvailable(true)
         try await rig.run(minutes: 5)
 
-        try await rig.probe.publish("off", to: "chargebridge/zoe/mode/set")
-        try await rig.waitUntil("the device to follow", plug.commands) { !plug.status.on }
-        try await rig.run(minutes: 2)
-        let after = Self.zigbeeEnergyWh(plug.status.energyWh)
-        car.setPlugged(false)
-        await plug.carChanged()
-        await home.check()
-        let info = try await rig.closedSession("zoe")
-        #expect(after - before > 900)
-        #expect(abs(info.importEnergyWh - (after - before)) < 0.01, "ledger \(info.importEnergyWh) Wh, energy moved \(after - before) Wh")
+        let moved = try await rig.stopAndUnplug("zoe", plug.commands, stopped: { !plug.status.on },
+                                                counterWh: { Self.zigbeeEnergyWh(plug.status.energyWh) }, since: before, settle: 2) {
+            car.setPlugged(false)
+            await plug.carChanged()
+            await home.check()
+        }
+        #expect(moved > 900)
         rig.expectAccepted(plug.commands, on: ["zigbee2mqtt/garage_charger/set"])
     }
 
@@ -282,6 +267,22 @@ final class DeviceRig: @unchecked Sendable {
         #expect(session.contains(#""state":"open""#), "session: \(session)", sourceLocation: sourceLocation)
         let ledger = try Ledger(path: config.databasePath)
         #expect(try ledger.lastSession(deviceId: vehicle)?.isOpen == true, sourceLocation: sourceLocation)
+    }
+
+    /// Mode off; once the device stopped, `settle` minutes for its next counter reading; then
+    /// `unplug`. The closed session in the ledger holds what the counter (as published) moved
+    /// since `before`, which is returned.
+    func stopAndUnplug(_ vehicle: String, _ commands: @autoclosure () -> [DeviceCommand], stopped: () -> Bool,
+                       counterWh: () -> Double, since before: Double, settle: Double = 1, unplug: () async -> Void,
+                       sourceLocation: SourceLocation = #_sourceLocation) async throws -> Double {
+        try await probe.publish("off", to: "\(config.baseTopic)/\(vehicle)/mode/set")
+        try await waitUntil("the stop", commands(), stopped)
+        try await run(minutes: settle)
+        let moved = counterWh() - before
+        await unplug()
+        let info = try await closedSession(vehicle)
+        #expect(abs(info.importEnergyWh - moved) < 0.01, "ledger \(info.importEnergyWh) Wh, the counter moved \(moved) Wh", sourceLocation: sourceLocation)
+        return moved
     }
 
     /// Waits for the session to close, stops the bridge (everything flushed) and reads the session
