@@ -10,7 +10,8 @@ import MQTT
 ///   `stat/<topic>/POWER ON`; an empty payload asks for the state; the Last Will is
 ///   `tele/<topic>/LWT` `Offline`, `Online` (retained) once connected.
 /// - docs/Commands.md: `Power<x>` takes `0` / `off` / `false`, `1` / `on` / `true`, `2` / `toggle`
-///   (commands and words in any case); `TelePeriod` (default 300 s, 10..3600) is how often
+///   (the documents write the command `Power` and `POWER` and the words `on` and `TOGGLE`: any
+///   case is taken); `TelePeriod` (default 300 s, 10..3600) is how often
 ///   `tele/<topic>/STATE` and `tele/<topic>/SENSOR` are sent.
 /// - docs/devices/Sonoff-Pow-R2.md: `tele/<topic>/SENSOR = {"Time":"2018-02-15T17:37:10",
 ///   "ENERGY":{"TotalStartTime":"...","Total":6.294,"Yesterday":5.340,"Today":0.954,"Period":217,
