@@ -319,10 +319,6 @@ public struct BridgeCore: Sendable {
             // opened the contactor anyway).
             vehicles[index].switchedOffAt = nil
             vehicles[index].reducedAt = nil
-            // Told again what it should do, even a stop it was told before: a charger may charge
-            // by itself at a plug-in (OpenEVSE without an override, a relay left on), or may have
-            // missed the last command while it was offline.
-            vehicles[index].commanded = nil
             vehicles[index].meter.begin(at: now)
             if flushedAt == nil { flushedAt = now }
             actions.append(.sessionOpened(vehicleId: id, sessionId: sessionId, at: now,
