@@ -37,7 +37,9 @@ import Testing
         var driver = CoreDriver(config: config, start: evening)
         driver.send(.connected)
         driver.message("zigbee2mqtt/garage_charger", #"{"state": "OFF", "power": 0, "energy": 123.45, "linkquality": 120}"#)
-        driver.message("car/zoe/state", #"{"plugged": true, "battery": {"level": 54}}"#)
+        // The car's plug and battery from Home Assistant (Examples/home-assistant/car-to-chargebridge.yaml).
+        driver.message("chargebridge/zoe/soc", "54")
+        driver.message("chargebridge/zoe/plug", "on")
         #expect(driver.core.isPlugged(vehicleId: "zoe"))
         // 54 % -> 90 % of 52 kWh at 85 %: the plan asks for 22.02 kWh from the grid.
         let plan = try #require(driver.core.plan(vehicleId: "zoe"))
