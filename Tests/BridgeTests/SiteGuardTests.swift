@@ -254,6 +254,35 @@ import TestSupport
         #expect(Self.total(driver.core) <= 11000 - 6300)
     }
 
+    @Test func aReadingTakenBeforeAStartDoesNotHandOutRoomTwice() throws {
+        // car2 (a wallbox) starts at 15 A; its power topic says so before the meter's reading
+        // that was taken just before it drew (two publishers, no order between them; seen end
+        // to end). That reading less car2's 10,350 W makes the house -10,050 W: room for car1's
+        // plug, which would then overload the connection by 1,950 W. Nothing else starts or
+        // rises until a second reading after the start has shown it.
+        let config = try Self.config(Self.currentCar("car2") + "\n" + Self.switchCar("car1"),
+                                     chargers: ["car1": .switched(powerW: 2300, phases: 1), "car2": Self.wallbox],
+                                     grid: .init(topic: "meter/grid"))
+        var driver = CoreDriver(config: config, start: evening)
+        driver.send(.connected)
+        driver.message("meter/grid", "300")
+        driver.message("chargebridge/car2/mode/set", "fast")
+        #expect(Self.commands(driver.message("chargebridge/car2/plug", "connected")).map(\.1) == [#"{"current": 15}"#])
+        driver.now = driver.now.addingTimeInterval(0.5)
+        driver.message("chargebridge/car2/power", "10350")
+        driver.message("meter/grid", "300") // taken before car2 drew
+        driver.message("chargebridge/car1/mode/set", "fast")
+        #expect(Self.commands(driver.message("chargebridge/car1/plug", "connected")).allSatisfy { $0.1 == "stop" })
+        #expect(Self.total(driver.core) <= 11000 - 300)
+        // The next reading shows the house as it is: car1 gets its share now, car2 reduced first.
+        driver.now = driver.now.addingTimeInterval(1)
+        let shown = driver.message("meter/grid", "10650")
+        #expect(driver.core.guardHouseW(now: driver.now) == 300)
+        #expect(Self.commands(shown).map(\.0) == ["car2", "car1"])
+        #expect(Self.total(driver.core) <= 11000 - 300)
+        #expect(driver.core.toldPowers().first { $0.vehicleId == "car1" }?.powerW == 2300)
+    }
+
     @Test func aStoppedChargerStaysOffTwoMinutesUnlessThePlugSaysNewCar() throws {
         let config = try Self.config(Self.currentCar("car1"), chargers: ["car1": Self.wallbox])
         var driver = CoreDriver(config: config, start: evening)

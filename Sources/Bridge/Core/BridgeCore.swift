@@ -49,6 +49,13 @@ public struct BridgeCore: Sendable {
     /// Since when every division of the guard gave a planned car less than its plan (the room
     /// was smaller than the plans assumed); nil when the last one did not.
     private var planHeldSince: Date?
+    /// When a charger was last started or raised, and how many grid readings came since: the
+    /// first reading after it may have been taken before the charger drew more while the
+    /// charger's own power reading, which arrived first, already says it does; the house load
+    /// would then be understated by the raise. Until a second reading comes (or the meter goes
+    /// stale), nothing else is started or raised (docs/site.md, "The grid meter").
+    private var lastRaiseAt: Date?
+    private var readingsSinceRaise = 0
     /// Since when every grid reading showed the house below what the plans assumed by more
     /// than the threshold (more room than planned on); nil when the last one did not.
     private var moreRoomSince: Date?
@@ -659,8 +666,13 @@ public struct BridgeCore: Sendable {
         // the room still takes the held power: the fuse overrides the deadband.
         let divided = powers
         var heldReductions: [Int] = [] // positions
+        let unconfirmed = raiseUnconfirmed(now: now)
         for (position, index) in indices.enumerated() {
             let power = powers[position], told = vehicles[index].toldW
+            if unconfirmed, power > told {
+                powers[position] = told // the meter has not shown the last raise yet
+                continue
+            }
             guard power > 0, told > 0 else { continue }
             let deadband = SiteGuard.deadbandW(vehicles[index].config.charger)
             if power > told {
@@ -713,6 +725,10 @@ public struct BridgeCore: Sendable {
                 lowering.append((index, messages))
             } else {
                 raising.append((index, messages))
+                if house != nil, power > told {
+                    lastRaiseAt = now
+                    readingsSinceRaise = 0
+                }
             }
         }
         for (_, messages) in lowering + raising {
@@ -729,6 +745,13 @@ public struct BridgeCore: Sendable {
         guard let limit = config.location.maxPowerW else { return nil }
         guard let house else { return limit }
         return limit - (house.houseW(at: now) ?? limit)
+    }
+
+    /// Whether a start or raise has not yet been shown by a grid reading taken after it (see
+    /// ``lastRaiseAt``): true until the second reading since, at most the meter's staleness limit.
+    private func raiseUnconfirmed(now: Date) -> Bool {
+        guard let house, let raised = lastRaiseAt else { return false }
+        return readingsSinceRaise < 2 && now.timeIntervalSince(raised) < house.staleAfter
     }
 
     /// Whether the room is smaller at `now` than when the guard last divided it (the grid meter
@@ -779,6 +802,7 @@ public struct BridgeCore: Sendable {
             gridPayloadLogged = false
             let chargers = chargersW(now: now, forHouseLoad: true)
             house?.reading(gridW: grid.exportPositive ? -reading : reading, chargersW: chargers, at: now)
+            readingsSinceRaise += 1
             updateSolar(now: now)
             if let houseW = house?.latestW, let finished = houseProfile?.reading(houseW: houseW, at: now) {
                 actions.append(.storeHouseQuarter(finished, now: now))
