@@ -1,5 +1,6 @@
 import Foundation
 import Metering
+import Tariffs
 import Testing
 import TestSupport
 @testable import Bridge
@@ -50,6 +51,45 @@ import TestSupport
                                                   counterWh: { (evse.status.sessionWh * 100).rounded() / 100 }, since: 0) { await evse.unplug() }
         #expect(counted > 2_500)
         rig.expectAccepted(evse.commands, on: ["openevse/override/set"])
+    }
+
+    @Test func openEVSEThatStartsByItselfAtPlugInIsStoppedUntilItsSlot() async throws {
+        // Documents: OpenEVSE/openevse_esp32_firmware docs/Developers_Guide_MQTT.md ("Command
+        // topics": `clear` removes the manual override; without one the EVSE charges a car at once).
+        let rig = try await DeviceRig.start(example: "openevse.yaml")
+        defer { Task { await rig.stop() } }
+        let car = EmulatedCar(capacityWh: 40_000, socPercent: 77, efficiency: 0.88, maxPowerW: 7_400)
+        let evse = try EmulatedOpenEVSE(brokerURL: rig.broker.url, baseTopic: "openevse", ratingA: 32, car: car, clock: rig.devices)
+        let home = try EmulatedHomeAssistantForwarder(brokerURL: rig.broker.url, vehicleID: "leaf", car: car, forwardsPlug: false, clock: rig.devices)
+        try await rig.start(evse, home)
+        #expect(evse.status.overrideState == "disabled") // the bridge's stop on connect
+        // Someone clears the override in OpenEVSE's app after that stop: the EVSE is active again.
+        try await rig.probe.publish("clear", to: "openevse/override/set")
+        try await rig.waitUntil("the override cleared", evse.commands) { evse.status.overrideState == nil }
+        // Leave by 21:00: 1.4 kWh are cheapest at 20:00, after the evening grid-fee zone.
+        try await rig.probe.publish("21:00", to: "chargebridge/leaf/ready_by/set")
+        try await rig.probe.waitFor("chargebridge/leaf/state") { $0.contains(#""ready_by":"21:00""#) }
+
+        // Plug-in at 18:00: the EVSE starts at 32 A by itself; the bridge's stop follows at once.
+        let pluggedAt = rig.clock.now()
+        await evse.plugIn()
+        try await rig.waitUntil("the stop at the plug-in", evse.commands) { evse.status.overrideState == "disabled" && evse.status.drawW == 0 }
+        let stoppedAfter = rig.clock.now().timeIntervalSince(pluggedAt)
+        #expect(stoppedAfter < 60, "stopped \(stoppedAfter) s of the clock after the plug-in")
+        let state = try await rig.probe.waitFor("chargebridge/leaf/state") { $0.contains(#""next_start""#) }
+        let nextStart = try #require(state.firstMatch(of: /"next_start":"([^"]+)"/).flatMap { Timestamp.parse(String($0.1)) })
+        #expect(nextStart.timeIntervalSince(pluggedAt) > 3_600, "\(state)")
+
+        // Nothing until the slot, then its current.
+        while rig.clock.now() < nextStart.addingTimeInterval(-30) {
+            #expect(evse.status.drawW == 0)
+            if evse.status.drawW > 0 { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try await rig.waitUntil("the slot's start", evse.commands, within: .seconds(30)) { evse.status.drawW > 0 }
+        #expect(rig.clock.now() >= nextStart)
+        #expect(evse.status.overrideState == "active")
+        rig.expectAccepted(evse.commands.filter { $0.payload != "clear" }, on: ["openevse/override/set"])
     }
 
     @Test func tasmotaRelayWithThePlugAndSoCFromHomeAssistant() async throws {
@@ -234,8 +274,8 @@ final class DeviceRig: @unchecked Sendable {
 
     /// Starts the devices (stopped with the rig), then the bridge, and lets two minutes pass:
     /// the devices' periodic reports are in. (Devices first, as in most homes: the bridge's
-    /// stop on connect reaches them. The bridge does not say a stop again at a plug-in, so a
-    /// charger that starts by itself and missed it, OpenEVSE without an override, would charge.)
+    /// stop on connect reaches them; a charger that starts by itself at a plug-in, OpenEVSE
+    /// without an override, hears the stop again then.)
     func start(_ devices: any EmulatedDevice...) async throws {
         for device in devices {
             try await device.start()

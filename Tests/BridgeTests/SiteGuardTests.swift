@@ -161,9 +161,10 @@ import TestSupport
         driver.message("chargebridge/car2/mode/set", "fast")
         driver.message("chargebridge/car2/plug", "connected")
         // car2 runs at 15 A; car1's 7,400 W does not fit beside car2's 4,140 W minimum: it waits.
+        // (The plug-in says the stop again: a charger that starts by itself hears it.)
         let waits = driver.message("chargebridge/car1/plug", "connected")
-        #expect(Self.commands(waits).isEmpty)
-        #expect(driver.actions.published("chargebridge/car1/command") == ["stop"])
+        #expect(Self.commands(waits).map(\.1) == ["stop"])
+        #expect(driver.actions.published("chargebridge/car1/command") == ["stop", "stop"])
         #expect(driver.advance(30).published("chargebridge/car1/command").isEmpty)
         // car2 is switched off: car1 starts at once, at its full power.
         let off = driver.message("chargebridge/car2/mode/set", "off")
@@ -193,7 +194,7 @@ import TestSupport
         // jumps: car1 no longer fits and stops, car2 starts in what is left, car1's stop first.
         var driver = try switchCarRunningBesideAWaitingWallbox()
         #expect(driver.actions.published("chargebridge/car1/command") == ["stop", "start"])
-        #expect(driver.actions.published("chargebridge/car2/command") == ["stop"])
+        #expect(driver.actions.published("chargebridge/car2/command") == ["stop", "stop"]) // on connect, at its plug-in
         driver.advance(2)
         driver.message("chargebridge/car1/power", "7400")
         driver.message("meter/grid", "7700") // house 300 W
@@ -299,6 +300,29 @@ import TestSupport
         #expect(Self.commands(driver.message("chargebridge/car1/plug", "connected")).map(\.1) == [#"{"current": 15}"#])
     }
 
+    @Test func aPlugInRepeatsTheStopWhenThePlanSaysNotNow() throws {
+        // A charger that starts by itself at plug-in (OpenEVSE without an override) must hear
+        // the stop again: the one it was told before was for the empty socket.
+        let config = try Self.config(Self.currentCar("car1") + "\n" + Self.currentCar("car2"),
+                                     chargers: ["car1": Self.wallbox, "car2": Self.wallbox])
+        var driver = CoreDriver(config: config, start: evening)
+        #expect(Self.commands(driver.send(.connected)).map(\.1) == ["stop", "stop"])
+        driver.message("chargebridge/car2/plug", "connected")
+        driver.message("chargebridge/car2/mode/set", "fast")
+        #expect(Self.commands(driver.advance(60)).isEmpty)
+        #expect(Self.total(driver.core) == 10_350) // 15 A under 11,000 W
+        // car1 plugs in at the peak: no slot now (car2 takes the room); only car1 hears stop, once.
+        let plugIn = Self.commands(driver.message("chargebridge/car1/plug", "connected"))
+        #expect(plugIn.map(\.0) == ["car1"] && plugIn.map(\.1) == ["stop"])
+        let plan = try #require(driver.core.plan(vehicleId: "car1"))
+        #expect(!plan.slots.contains { $0.start <= driver.now && driver.now < $0.end })
+        #expect(Self.commands(driver.advance(600)).isEmpty)
+        #expect(Self.total(driver.core) == 10_350) // car2 kept its power, car1 nothing
+        // Unplugged and in again: the stop again.
+        driver.message("chargebridge/car1/plug", "disconnected")
+        #expect(Self.commands(driver.message("chargebridge/car1/plug", "connected")).map(\.1) == ["stop"])
+    }
+
     @Test func aStaleMeterCountsTheHouseAtItsHighestOfTheLastHour() throws {
         let config = try Self.config(Self.currentCar("car1"), chargers: ["car1": Self.wallbox], grid: .init(topic: "meter/grid", path: "$.power", scale: 1000),
                                      extra: "metering: {power_stale_after_s: 10}")
@@ -390,7 +414,7 @@ import TestSupport
         // ... then the meter is not trusted: no room, the charger stays stopped; logged once.
         let silent = driver.advance(2)
         #expect(silent.logs.filter { $0.contains("grid meter") }.count == 1)
-        #expect(driver.actions.published("chargebridge/car1/command") == ["stop"])
+        #expect(driver.actions.published("chargebridge/car1/command") == ["stop", "stop"]) // on connect, at the plug-in
         #expect(driver.core.guardRoomW(now: driver.now) == 0)
         // The meter speaks (export positive: 2,000 W exported by the solar panels).
         let reading = driver.message("meter/grid", "2000")

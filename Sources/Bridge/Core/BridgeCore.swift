@@ -357,6 +357,11 @@ public struct BridgeCore: Sendable {
             // opened the contactor anyway).
             vehicles[index].switchedOffAt = nil
             vehicles[index].reducedAt = nil
+            // A charger that starts by itself at plug-in (OpenEVSE without an override) must hear
+            // "stop" again when the plan says not now: the stop it was last told was for the empty
+            // socket, and the same command is not sent twice. Forgetting it sends the wanted
+            // command in full (it drew nothing the guard counts: `toldW` stays 0).
+            if vehicles[index].commanded == .stop { vehicles[index].commanded = nil }
             vehicles[index].meter.begin(at: now)
             if flushedAt == nil { flushedAt = now }
             actions.append(.sessionOpened(vehicleId: id, sessionId: sessionId, at: now,
