@@ -25,8 +25,9 @@ import Tariffs
         // 20 kWh / 7 kW = 2 h 51 min 25.7 s before 07:00 local.
         #expect(slots[0]["end_time"] as? String == "2025-11-18T06:00:00Z")
         #expect((slots[0]["power"] as? [String: Any])?["value"] as? Double == 7000)
-        // Not charging at peak price now: the charger was told to stop on connect, and is not told again.
-        #expect(driver.actions.published("chargebridge/car1/command") == ["stop"])
+        // Not charging at peak price now: the charger was told to stop on connect, and once more at
+        // the plug-in (a charger that starts by itself hears it), not again.
+        #expect(driver.actions.published("chargebridge/car1/command") == ["stop", "stop"])
     }
 
     @Test func commandsFollowTheScheduleWithoutDuplicates() throws {

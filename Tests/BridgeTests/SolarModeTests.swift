@@ -109,7 +109,7 @@ import TestSupport
         #expect(stop.at.timeIntervalSince(shortFrom) >= 180 && stop.at.timeIntervalSince(shortFrom) <= 185, "stopped \(stop.at.timeIntervalSince(shortFrom)) s after the surplus fell short")
         #expect(long.filter { $0.at < stop.at }.allSatisfy { $0.watts == 4_140 })
         // One start, one stop in all that: no flapping.
-        #expect(driver.actions.published("chargebridge/car1/command").filter { $0 == "stop" }.count == 2) // on connect, then the one
+        #expect(driver.actions.published("chargebridge/car1/command").filter { $0 == "stop" }.count == 3) // on connect, at the plug-in, then the one
         #expect(driver.actions.published("chargebridge/car1/state").last?.contains(#""mode":"solar""#) == true)
     }
 
