@@ -25,8 +25,17 @@ import MQTT
 ///   - `eto` (R, uint64): energy_total in Wh; `wh` (R, double): energy in Wh since the car connected;
 ///   - keys without a setter (`car`, `nrg`, `eto`, `wh`) refuse a set ("tried to set api key
 ///     without setter", go-eCharger-API-v1 issue #88).
+/// - modbus-en.md, PHASE_SWITCH_MODE (holding register 40333): "Same as api key psm, only accepts
+///   values 0, 1, 2 (Since Firmware 55.5)": `psm` 0 lets the charger choose (its `pwm`, "phase
+///   wish mode", defaults to Force_3: three phases), 1 forces one phase, 2 three; any other value,
+///   or a JSON value that is not an integer, is refused. (evcc's go-e driver sends psm 1 for one
+///   phase and 2 for three, charger/go-e.go.) `pha`/`pnp` are not emulated.
 ///
-/// It draws `amp` x 230 V x phases while it charges (the car takes what the pilot signals).
+/// It draws `amp` x 230 V x the phases in use while it charges (the car takes what the pilot
+/// signals): one with psm 1, else all it is wired to. A psm that changes the phases while it
+/// draws is taken (the real one pauses and switches by itself) and counted in
+/// ``switchesWhileCharging``: a scheduler that stops first never makes one.
+/// Its time is a ``DeviceClock`` (real time by default); ``draws`` logs every change of its draw.
 public final class GoECharger: Sendable {
     /// One set request as the charger took it.
     public struct SetRequest: Sendable, Equatable {
@@ -44,14 +53,18 @@ public final class GoECharger: Sendable {
         var frc = 0
         var etoWh: Double
         var sessionWh = 0.0
-        var lastAdvance: ContinuousClock.Instant
+        var lastAdvance: Date
         var requests: [SetRequest] = []
         var drawW = 0.0
+        var psm = 0
+        var switchesWhileCharging = 0
+        var draws: [(at: Date, watts: Double)] = []
     }
 
     public let serial: String
     public let phases: Int
     public let reportEverySeconds: Double
+    public let clock: DeviceClock
     private let client: MQTTClient
     private let state: Locked<State>
     private let tasks = Locked<[Task<Void, Never>]>([])
@@ -59,16 +72,17 @@ public final class GoECharger: Sendable {
     public var prefix: String { "go-eCharger/\(serial)" }
 
     public init(brokerURL: String, serial: String = "012345", phases: Int = 3, etoWh: Double = 1_234_000,
-                reportEverySeconds: Double = 0.2) throws {
+                reportEverySeconds: Double = 0.2, clock: DeviceClock = .wall) throws {
         self.serial = serial
         self.phases = phases
         self.reportEverySeconds = reportEverySeconds
+        self.clock = clock
         var configuration = try MQTTConfiguration(url: brokerURL, clientID: "go-e-\(serial)")
         configuration.cleanStart = true
         var quiet = Logger(label: "go-e")
         quiet.logLevel = .warning
         client = try MQTTClient(configuration: configuration, logger: quiet)
-        state = Locked(State(etoWh: etoWh, lastAdvance: .now))
+        state = Locked(State(etoWh: etoWh, lastAdvance: clock.now()))
     }
 
     /// Connects, subscribes to its `set` topics and reports every `reportEverySeconds`.
@@ -84,7 +98,8 @@ public final class GoECharger: Sendable {
         let reporter = Task { [weak self] in
             while !Task.isCancelled {
                 await self?.report()
-                try? await Task.sleep(for: .seconds(self?.reportEverySeconds ?? 1))
+                guard let self else { return }
+                try? await self.clock.sleep(self.reportEverySeconds)
             }
         }
         tasks.withLock { $0 += [listener, reporter] }
@@ -125,6 +140,15 @@ public final class GoECharger: Sendable {
     public var drawW: Double { state.withLock { advance(&$0); return $0.drawW } }
     public var amp: Int { state.value.amp }
     public var frc: Int { state.value.frc }
+    public var psm: Int { state.value.psm }
+    /// The phases it charges on now: 1 with psm 1, else all it is wired to.
+    public var activePhases: Int { Self.activePhases(psm: state.value.psm, wired: phases) }
+    /// How often a psm changed the phases while it drew.
+    public var switchesWhileCharging: Int { state.value.switchesWhileCharging }
+    /// Every change of its draw, with its clock's time.
+    public var draws: [(at: Date, watts: Double)] { state.withLock { advance(&$0); return $0.draws } }
+
+    static func activePhases(psm: Int, wired: Int) -> Int { psm == 1 ? 1 : wired }
 
     // MARK: Behaviour
 
@@ -137,13 +161,15 @@ public final class GoECharger: Sendable {
     }
 
     private func advance(_ state: inout State) {
-        let now = ContinuousClock.now
-        let seconds = Double((now - state.lastAdvance).components.attoseconds) / 1e18 + Double((now - state.lastAdvance).components.seconds)
+        let now = clock.now()
+        let seconds = max(0, now.timeIntervalSince(state.lastAdvance))
         state.lastAdvance = now
         let energy = state.drawW * seconds / 3600
         state.etoWh += energy
         state.sessionWh += energy
-        state.drawW = charging(state) ? Double(state.amp) * 230 * Double(phases) : 0
+        let draw = charging(state) ? Double(state.amp) * 230 * Double(Self.activePhases(psm: state.psm, wired: phases)) : 0
+        if draw != state.drawW || state.draws.isEmpty { state.draws.append((now, draw)) }
+        state.drawW = draw
     }
 
     private func receive(_ message: MQTTMessage) async {
@@ -172,6 +198,12 @@ public final class GoECharger: Sendable {
         case "frc":
             guard let value = Self.integer(payload), (0...2).contains(value) else { return "frc: failed: invalid value \(payload)" }
             state.frc = value
+        case "psm":
+            guard let value = Self.integer(payload), (0...2).contains(value) else { return "psm: failed: invalid value \(payload), expected 0, 1 or 2" }
+            if state.drawW > 0, Self.activePhases(psm: value, wired: phases) != Self.activePhases(psm: state.psm, wired: phases) {
+                state.switchesWhileCharging += 1
+            }
+            state.psm = value
         case "car", "nrg", "eto", "wh":
             return "tried to set api key without setter"
         default:
@@ -187,21 +219,22 @@ public final class GoECharger: Sendable {
         return Int(text)
     }
 
-    /// Publishes `car`, `amp`, `frc`, `nrg`, `eto` and `wh`, as the charger does about every second.
+    /// Publishes `car`, `amp`, `frc`, `psm`, `nrg`, `eto` and `wh`, as the charger does about every second.
     private func report() async {
-        let snapshot = state.withLock { state -> (car: String, amp: Int, frc: Int, nrg: String, eto: Int, wh: Double) in
+        let snapshot = state.withLock { state -> (car: String, amp: Int, frc: Int, psm: Int, nrg: String, eto: Int, wh: Double) in
             advance(&state)
             let current = state.drawW > 0 ? Double(state.amp) : 0
-            let perPhase = state.drawW / Double(phases)
-            let l2l3 = phases == 3
+            let active = Self.activePhases(psm: state.psm, wired: phases)
+            let perPhase = state.drawW / Double(active)
+            let l2l3 = active == 3
             let nrg: [Double] = [230, l2l3 ? 230 : 0, l2l3 ? 230 : 0, 0,
                                  current, l2l3 ? current : 0, l2l3 ? current : 0,
                                  perPhase, l2l3 ? perPhase : 0, l2l3 ? perPhase : 0, 0, state.drawW,
                                  state.drawW > 0 ? 100 : 0, 0, 0, 0]
             let text = "[" + nrg.map { $0 == $0.rounded() ? String(Int($0)) : String($0) }.joined(separator: ",") + "]"
-            return (carState(state), state.amp, state.frc, text, Int(state.etoWh.rounded(.down)), (state.sessionWh * 1000).rounded() / 1000)
+            return (carState(state), state.amp, state.frc, state.psm, text, Int(state.etoWh.rounded(.down)), (state.sessionWh * 1000).rounded() / 1000)
         }
-        let messages = [("car", snapshot.car), ("amp", String(snapshot.amp)), ("frc", String(snapshot.frc)),
+        let messages = [("car", snapshot.car), ("amp", String(snapshot.amp)), ("frc", String(snapshot.frc)), ("psm", String(snapshot.psm)),
                         ("nrg", snapshot.nrg), ("eto", String(snapshot.eto)), ("wh", String(snapshot.wh))]
         for (key, payload) in messages {
             try? await client.publish(payload, to: "\(prefix)/\(key)", qos: .atMostOnce)

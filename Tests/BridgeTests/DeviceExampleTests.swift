@@ -12,15 +12,21 @@ import TestSupport
 /// accepts, metering follows the device's own counter (kWh scaled), unplugging ends the session,
 /// and the device's error or unknown states do not.
 @Suite(.serialized) struct DeviceExampleTests {
-    @Test func openEVSEWallboxWithTheSoCFromHomeAssistant() async throws {
-        // Documents: OpenEVSE/openevse_esp32_firmware docs/Developers_Guide_MQTT.md, docs/mqtt.md.
+    /// The OpenEVSE example started with its 32 A wallbox and a Leaf at `socPercent`; the wallbox
+    /// sees the car, Home Assistant forwards the level only.
+    static func openEVSE(socPercent: Double) async throws -> (DeviceRig, EmulatedOpenEVSE) {
         let rig = try await DeviceRig.start(example: "openevse.yaml")
-        defer { Task { await rig.stop() } }
-        let car = EmulatedCar(capacityWh: 40_000, socPercent: 35, efficiency: 0.88, maxPowerW: 7_400)
+        let car = EmulatedCar(capacityWh: 40_000, socPercent: socPercent, efficiency: 0.88, maxPowerW: 7_400)
         let evse = try EmulatedOpenEVSE(brokerURL: rig.broker.url, baseTopic: "openevse", ratingA: 32, car: car, clock: rig.devices)
-        // The wallbox sees the car: Home Assistant forwards the level only.
         let home = try EmulatedHomeAssistantForwarder(brokerURL: rig.broker.url, vehicleID: "leaf", car: car, forwardsPlug: false, clock: rig.devices)
         try await rig.start(evse, home)
+        return (rig, evse)
+    }
+
+    @Test func openEVSEWallboxWithTheSoCFromHomeAssistant() async throws {
+        // Documents: OpenEVSE/openevse_esp32_firmware docs/Developers_Guide_MQTT.md, docs/mqtt.md.
+        let (rig, evse) = try await Self.openEVSE(socPercent: 35)
+        defer { Task { await rig.stop() } }
 
         // Plug-in: a session, a schedule, and the EVSE stays disabled by the bridge's stop on
         // connect (OpenEVSE without an override would charge at its full 32 A).
@@ -56,12 +62,8 @@ import TestSupport
     @Test func openEVSEThatStartsByItselfAtPlugInIsStoppedUntilItsSlot() async throws {
         // Documents: OpenEVSE/openevse_esp32_firmware docs/Developers_Guide_MQTT.md ("Command
         // topics": `clear` removes the manual override; without one the EVSE charges a car at once).
-        let rig = try await DeviceRig.start(example: "openevse.yaml")
+        let (rig, evse) = try await Self.openEVSE(socPercent: 77)
         defer { Task { await rig.stop() } }
-        let car = EmulatedCar(capacityWh: 40_000, socPercent: 77, efficiency: 0.88, maxPowerW: 7_400)
-        let evse = try EmulatedOpenEVSE(brokerURL: rig.broker.url, baseTopic: "openevse", ratingA: 32, car: car, clock: rig.devices)
-        let home = try EmulatedHomeAssistantForwarder(brokerURL: rig.broker.url, vehicleID: "leaf", car: car, forwardsPlug: false, clock: rig.devices)
-        try await rig.start(evse, home)
         #expect(evse.status.overrideState == "disabled") // the bridge's stop on connect
         // Someone clears the override in OpenEVSE's app after that stop: the EVSE is active again.
         try await rig.probe.publish("clear", to: "openevse/override/set")

@@ -292,7 +292,8 @@ struct Reader {
     func vehicle(_ value: DocumentValue, _ path: String, baseTopic: String, siteLimit: Double?) throws -> VehicleConfig {
         guard case .object = value else { throw ConfigError(key: path, problem: "must be a mapping with at least an id") }
         try known(value, path, ["id", "name", "capacity_wh", "max_power_w", "efficiency", "ready_by", "target_soc", "min_soc", "phases",
-                                "min_current_a", "max_current_a", "current_step_a", "min_power_w", "topics", "whole_amps"])
+                                "min_current_a", "max_current_a", "current_step_a", "min_power_w", "topics", "whole_amps",
+                                "phase_switch_interval_s"])
         guard let id = try identifier(value["id"], "\(path).id") else {
             throw ConfigError(key: "\(path).id", problem: "is required")
         }
@@ -321,11 +322,19 @@ struct Reader {
         let (charger, chargerMaxPower) = try self.charger(value, path, topics: topics, phases: Int(phases), phasesGiven: givenPhases != nil,
                                                          maxPowerW: maxPower, maxPowerGiven: givenMaxPower != nil)
         maxPower = chargerMaxPower
-        return VehicleConfig(
+        var vehicle = VehicleConfig(
             id: id, name: try string(value["name"], "\(path).name") ?? id, capacityWh: capacity, maxPowerW: maxPower,
             efficiency: efficiency, readyBy: readyBy, targetSoc: target, minSoc: minimum, phases: Int(phases),
             charger: charger, topics: topics
         )
+        if let interval = try number(value["phase_switch_interval_s"], "\(path).phase_switch_interval_s", positive: false) {
+            guard topics.commandPhases != nil else {
+                throw ConfigError(key: "\(path).phase_switch_interval_s", problem: "applies only to a charger that switches phases (topics.command_phases_topic)")
+            }
+            guard interval >= 60 else { throw ConfigError(key: "\(path).phase_switch_interval_s", problem: "must be 60 or more seconds (a switch stops the charge)") }
+            vehicle.phaseSwitchIntervalSeconds = interval
+        }
+        return vehicle
     }
 
     /// The vehicle's charger (docs/site.md): its kind follows from `command_power` (none: switch;
@@ -359,7 +368,7 @@ struct Reader {
             throw ConfigError(key: "\(path).\(key)", problem: why)
         }
         let perAmp = Charger.voltage * Double(phases)
-        let charger: Charger
+        var charger: Charger
         var maxPower = maxPowerW
         switch kind {
         case .switch:
@@ -380,7 +389,9 @@ struct Reader {
             let minimum = minPower ?? min(maxPowerW, (minCurrent ?? 6) * perAmp)
             charger = .power(minPowerW: minimum, maxPowerW: maxPowerW, phases: phases)
         }
+        if topics.commandPhases != nil { charger = charger.switchingPhases() }
         if let problem = charger.problem {
+            if problem.key == "command_phases_topic" { throw ConfigError(key: "\(path).topics.command_phases_topic", problem: problem.message) }
             // The current charger's maximum defaults from max_power_w: say so when that is what is too low.
             if kind == .current, problem.key == "min_current_a", maxCurrent == nil {
                 throw ConfigError(key: "\(path).max_power_w", problem: "(\(Self.text(maxPowerW)) W) is below what the charger draws at min_current_a (\(Self.text(charger.minCurrentA)) A x 230 V x \(phases) = \(Self.text(charger.minPowerW)) W)")

@@ -116,7 +116,7 @@ public enum ConfigCheck {
                 lines.append("  sends:         \(topics.command) <- start '\(topics.commandStart)', stop '\(topics.commandStop)'")
             }
             if let phases = topics.commandPhases {
-                lines.append("  phases:        \(phases.topic) <- 1 phase '\(phases.onePhase)', 3 phases '\(phases.threePhases)' (configured; not switched by the bridge yet)")
+                lines.append("  phases:        \(phases.topic) <- 1 phase '\(phases.onePhase)', 3 phases '\(phases.threePhases)' (only while stopped, at most every \(text(vehicle.phaseSwitchIntervalSeconds)) s)")
             }
             lines.append("  publishes:     \(topics.schedule), \(topics.session), \(topics.costToday), \(topics.costMonth), \(topics.state)")
         }
@@ -154,7 +154,9 @@ public enum ConfigCheck {
         case .switch:
             "a switch charger: off or \(text(charger.maxPowerW)) W"
         case .current:
-            "a current charger: off or \(text(charger.minCurrentA))-\(text(charger.maxCurrentA)) A in steps of \(text(charger.currentStepA)) A on \(charger.phases) phase\(charger.phases == 1 ? "" : "s") (\(text(charger.minPowerW))-\(text(charger.maxPowerW)) W)"
+            charger.switchesToOnePhase
+                ? "a current charger: off or \(text(charger.minCurrentA))-\(text(charger.maxCurrentA)) A in steps of \(text(charger.currentStepA)) A on 3 phases (\(text(charger.threePhaseMinPowerW))-\(text(charger.maxPowerW)) W), below that \(text(charger.minCurrentA))-\(text(charger.on(phases: 1).maxCurrentA)) A on 1 phase (\(text(charger.minPowerW))-\(text(charger.on(phases: 1).maxPowerW)) W)"
+                : "a current charger: off or \(text(charger.minCurrentA))-\(text(charger.maxCurrentA)) A in steps of \(text(charger.currentStepA)) A on \(charger.phases) phase\(charger.phases == 1 ? "" : "s") (\(text(charger.minPowerW))-\(text(charger.maxPowerW)) W)"
         case .power:
             "a power charger: off or \(text(charger.minPowerW))-\(text(charger.maxPowerW)) W"
         }

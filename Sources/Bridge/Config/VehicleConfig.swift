@@ -23,4 +23,7 @@ public struct VehicleConfig: Sendable, Equatable {
     /// What its charger can draw (docs/site.md): switch, current or power, from `command_power`.
     public var charger: Charger
     public var topics: VehicleTopics
+    /// A charger that switches phases (`command_phases_*`) switches at most once in this long, s
+    /// (`phase_switch_interval_s`).
+    public var phaseSwitchIntervalSeconds: Double = 300
 }

@@ -31,8 +31,9 @@ public struct VehicleTopics: Sendable, Equatable {
     public var commandPowerTopic: String? = nil
     /// `{current_a}` rounded down to whole amperes (`whole_amps`), for chargers that refuse decimals.
     public var wholeAmps = false
-    /// Phase switching (`command_phases_topic`, `command_phases_1`, `command_phases_3`):
-    /// configuration only, the bridge does not switch phases yet.
+    /// Phase switching (`command_phases_topic`, `command_phases_1`, `command_phases_3`): a
+    /// current charger on three phases then draws its powers below the three-phase minimum on
+    /// one (docs/site.md, "Phase switching").
     public var commandPhases: PhaseCommands? = nil
     /// Topics where the charger answers a command (`command_result`, go-e's `<key>/result`):
     /// an answer that reports an error is logged.

@@ -643,6 +643,9 @@ public struct BridgeCore: Sendable {
     private mutating func command(_ indices: [Int], now: Date, stretchEnd: Date?, actions: inout [BridgeAction]) -> [Int] {
         // Waiting for the grid meter's first reading: stops and reductions go out, nothing starts.
         let waiting = waitingForGridMeter(now: now, actions: &actions)
+        for index in indices where vehicles[index].config.charger.switchesToOnePhase {
+            vehicles[index].phaseLock = vehicles[index].phaseLock(at: now)
+        }
         var demands: [SiteGuard.Demand] = []
         var owners: [Int] = [] // the position in `indices` of each demand
         for (position, index) in indices.enumerated() {
@@ -702,9 +705,18 @@ public struct BridgeCore: Sendable {
         var lowering: [(index: Int, messages: [(topic: String, payload: String)])] = []
         var raising: [(index: Int, messages: [(topic: String, payload: String)])] = []
         for (position, index) in indices.enumerated() {
-            let power = powers[position]
+            var power = powers[position]
             let told = vehicles[index].toldW
             if undecided.contains(index) { continue }
+            if power > 0, let phases = vehicles[index].config.topics.commandPhases, vehicles[index].config.charger.switchesToOnePhase {
+                if let message = switchPhases(vehicle: index, to: vehicles[index].config.charger.phases(drawing: power), topics: phases,
+                                              waiting: waiting, now: now, actions: &actions) {
+                    lowering.append((index, [message]))
+                }
+                if vehicles[index].config.charger.phases(drawing: power) != vehicles[index].phasesTold || vehicles[index].phasesSwitchedAt == now {
+                    power = 0 // stopped first, or started after the switch has settled
+                }
+            }
             let wanted: ChargerCommand = power > 0 ? .start(powerW: power) : .stop
             // The same command gives the same payload: nothing to compare (most vehicles, most ticks).
             let previous = vehicles[index].commanded
@@ -742,6 +754,27 @@ public struct BridgeCore: Sendable {
             }
         }
         return (lowering + raising).map(\.index)
+    }
+
+    /// A charger that switches phases was given a power on `phases` (docs/site.md, "Phase
+    /// switching"): on the phases it was told, nothing to do. Otherwise, while it runs, the caller
+    /// stops it (the switch follows when it is stopped); stopped, the phase command goes out now
+    /// (returned) and the start follows ``VehicleState/phaseSettleSeconds`` later. The guard
+    /// asks for other phases only when a switch is allowed (``VehicleState/phaseLock(at:)``).
+    private mutating func switchPhases(vehicle index: Int, to phases: Int, topics: VehicleTopics.PhaseCommands, waiting: Bool,
+                                       now: Date, actions: inout [BridgeAction]) -> (topic: String, payload: String)? {
+        let vehicle = vehicles[index]
+        guard phases != vehicle.phasesTold, !waiting else { return nil }
+        let id = vehicle.config.id
+        if vehicle.toldW > 0 {
+            actions.append(.log(level: .info, message: "\(id): switching to \(phases) phase\(phases == 1 ? "" : "s"): stopping first"))
+            return nil
+        }
+        vehicles[index].phasesTold = phases
+        vehicles[index].phasesSwitchedAt = now
+        vehicles[index].phaseLock = phases
+        actions.append(.log(level: .info, message: "\(id): \(phases) phase\(phases == 1 ? "" : "s") from now; the charger starts in \(Int(VehicleState.phaseSettleSeconds)) s"))
+        return (topics.topic, phases == 1 ? topics.onePhase : topics.threePhases)
     }
 
     /// The power the chargers may draw together at `now`, W: the limit less the house load
@@ -892,10 +925,10 @@ public struct BridgeCore: Sendable {
                 continue
             }
             let measuredW = measured ?? 0
-            let mayStart = vehicle.switchedOffAt.map { now.timeIntervalSince($0) >= SiteGuard.minimumOffSeconds } ?? true
+            let mayStart = vehicle.mayStart(at: now)
             positions.append(position)
             candidates.append(SiteGuard.SurplusCandidate(
-                charger: vehicle.config.charger, ceilingW: vehicle.config.maxPowerW, currentW: vehicle.toldW,
+                charger: vehicle.charger, ceilingW: vehicle.config.maxPowerW, currentW: vehicle.toldW,
                 running: vehicle.toldW > 0 || (!vehicle.toldThisRun && measuredW > 0), mayStart: mayStart,
                 keepsMinimum: keepsMinimum, follower: vehicle.solar
             ))
@@ -940,7 +973,7 @@ public struct BridgeCore: Sendable {
         }
         while !planned.isEmpty, leftW > 0 {
             let position = planned.removeFirst()
-            let charger = vehicles[indices[position]].config.charger
+            let charger = vehicles[indices[position]].charger
             let share = leftW / Double(planned.count + 1)
             var power = charger.highestPower(atMost: Swift.min(charger.maxPowerW, powers[position] + share))
             if charger.kind == .power { power = SiteGuard.wholeWatts(power, charger: charger) }
@@ -1014,6 +1047,7 @@ public struct BridgeCore: Sendable {
             }
         }
         if let soc = vehicle.socPercent { state.append(("soc", .number(soc))) }
+        if let phases = vehicle.phasesTold { state.append(("phases", .number(Double(phases)))) }
         if vehicle.plugged {
             let departure = vehicle.departure(after: now, calendar: tariff.calendar)
             validUntil = min(validUntil, departure)

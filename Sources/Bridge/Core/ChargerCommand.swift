@@ -15,7 +15,7 @@ public enum ChargerCommand: Sendable, Equatable {
 
     /// The payload for `topics`: the configured start/stop words, or the power template with
     /// `{power_w}` (whole W, rounded down; with `{current_a}` beside it, what that current
-    /// draws) and `{current_a}` (A per phase at 230 V, rounded down
+    /// draws) and `{current_a}` (A per phase at 230 V on the phases the power is drawn on, rounded down
     /// to a whole step of the charger, without spurious decimals: `16`, `6.5`) filled in.
     func payload(topics: VehicleTopics, charger: Charger) -> String {
         switch self {
@@ -28,7 +28,7 @@ public enum ChargerCommand: Sendable, Equatable {
             if template.contains("{current_a}") {
                 let current = Self.current(powerW: powerW, charger: charger, wholeAmps: topics.wholeAmps)
                 result = result.replacingOccurrences(of: "{current_a}", with: Self.decimal(current))
-                drawnW = charger.power(currentA: current) // what that current draws
+                drawnW = charger.power(currentA: current, phases: charger.phases(drawing: powerW)) // what that current draws
             }
             return result.replacingOccurrences(of: "{power_w}", with: String(Int((drawnW + 1e-6).rounded(.down))))
         }

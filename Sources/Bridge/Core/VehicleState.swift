@@ -51,6 +51,12 @@ struct VehicleState: Sendable {
     var reducedAt: Date?
     /// Its switching on the solar surplus (`solar`, and `smart` outside its plan's slots).
     var solar = SolarFollower()
+    /// A charger that switches phases: the phases it was last told (nil: not yet in this run),
+    /// when, and the phases the guard must keep it on now (nil: it may choose; set before each
+    /// division, docs/site.md, "Phase switching").
+    var phasesTold: Int?
+    var phasesSwitchedAt: Date?
+    var phaseLock: Int?
     /// A solar mode without a grid meter was logged (logged again after another mode).
     var solarWithoutMeterLogged = false
     var lastCostRefresh: Date?
@@ -75,12 +81,13 @@ struct VehicleState: Sendable {
         var plan: DevicePlan?
         var planProblem: String?
         var sessionId: String?
+        var phases: Int?
     }
 
     var stateInputsNow: StateInputs {
         StateInputs(plugged: plugged, mode: mode, boost: boost, targetSoc: targetSoc, readyByOverride: readyByOverride,
                     commanded: commanded, socPercent: socPercent, energyNeededWh: energyNeededWh, plan: plan,
-                    planProblem: planProblem, sessionId: session?.id)
+                    planProblem: planProblem, sessionId: session?.id, phases: phasesTold)
     }
 
     struct OpenSession: Sendable, Equatable {
@@ -96,6 +103,31 @@ struct VehicleState: Sendable {
     }
 
     var targetSoc: Double { targetSocOverride ?? config.targetSoc }
+
+    /// After a phase command the charger is started only this long later, s: the switch is
+    /// made with the contactor open.
+    static let phaseSettleSeconds: TimeInterval = 10
+
+    /// The charger as the guard may use it now: held on the phases it was told while it may not
+    /// switch (within `phase_switch_interval_s` of the last switch, or within
+    /// ``SiteGuard/minimumOnSeconds`` of a start), else with all its powers.
+    var charger: Charger { phaseLock.map { config.charger.on(phases: $0) } ?? config.charger }
+
+    /// The phases the guard must keep the charger on at `now` (see ``charger``).
+    func phaseLock(at now: Date) -> Int? {
+        guard config.charger.switchesToOnePhase, let told = phasesTold else { return nil }
+        if let at = phasesSwitchedAt, now.timeIntervalSince(at) < config.phaseSwitchIntervalSeconds { return told }
+        if toldW > 0, let on = switchedOnAt, now.timeIntervalSince(on) < SiteGuard.minimumOnSeconds { return told }
+        return nil
+    }
+
+    /// Whether the charger may be started at `now`: two minutes after a stop, and
+    /// ``phaseSettleSeconds`` after a phase command.
+    func mayStart(at now: Date) -> Bool {
+        if let off = switchedOffAt, now.timeIntervalSince(off) < SiteGuard.minimumOffSeconds { return false }
+        if let at = phasesSwitchedAt, now.timeIntervalSince(at) < Self.phaseSettleSeconds { return false }
+        return true
+    }
 
     /// The departure this plan aims at: the override instant, or the next local occurrence of
     /// the ready-by time of day after `now`.
@@ -166,8 +198,8 @@ struct VehicleState: Sendable {
     /// permitting.
     func demand(at now: Date, priceStretchEnd: Date?) -> SiteGuard.Demand? {
         guard plugged, mode != .off else { return nil }
-        let charger = config.charger
-        let mayStart = switchedOffAt.map { now.timeIntervalSince($0) >= SiteGuard.minimumOffSeconds } ?? true
+        let charger = self.charger
+        let mayStart = mayStart(at: now)
         func demand(_ priority: SiteGuard.Priority, _ ceilingW: Double) -> SiteGuard.Demand {
             SiteGuard.Demand(priority: priority, charger: charger, ceilingW: ceilingW, currentW: toldW, mayStart: mayStart)
         }

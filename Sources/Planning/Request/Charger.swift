@@ -7,6 +7,11 @@
 ///
 /// A charger told a current or power below its minimum does not charge (IEC 61851: no AC
 /// charger signals less than 6 A), so nothing in the product plans or commands one.
+///
+/// A `current` charger on 3 phases that can be switched to one (``switchesToOnePhase``, a go-e's
+/// `psm`) has two ranges: below its three-phase minimum it draws `minCurrentA`... on one phase
+/// (1,380-3,680 W for 6-16 A), from it up on three (4,140-11,040 W). ``minPowerW`` is then the
+/// one-phase minimum, and ``steps`` hold both ranges; ``phases(drawing:)`` says which a power is on.
 public struct Charger: Sendable, Hashable {
     public enum Kind: String, Sendable, Hashable, CaseIterable {
         case `switch`
@@ -30,6 +35,9 @@ public struct Charger: Sendable, Hashable {
     public var maxCurrentA: Double
     /// `current` chargers: the step between currents it can signal, A, counted from `minCurrentA`.
     public var currentStepA: Double
+    /// A `current` charger on 3 phases that can be switched to 1: it draws the powers below its
+    /// three-phase minimum on one phase.
+    public var switchesToOnePhase = false
 
     /// A charger that is only switched on (at `powerW`) or off.
     public static func switched(powerW: Double, phases: Int = 3) -> Charger {
@@ -50,6 +58,44 @@ public struct Charger: Sendable, Hashable {
                 minCurrentA: 0, maxCurrentA: 0, currentStepA: 0)
     }
 
+    /// This charger switched between one and three phases (a `current` charger on 3 phases; the
+    /// others are returned as they are: ``problem`` names that).
+    public func switchingPhases() -> Charger {
+        var charger = self
+        charger.switchesToOnePhase = true
+        if kind == .current, phases == 3 { charger.minPowerW = minCurrentA * Self.voltage }
+        return charger
+    }
+
+    /// This charger held on `count` phases (a charger that switches phases while it cannot switch
+    /// now; any other is returned as it is): on one phase, the one-phase range below its
+    /// three-phase minimum.
+    public func on(phases count: Int) -> Charger {
+        guard switchesToOnePhase, kind == .current, phases == 3 else { return self }
+        guard count == 1 else { return .current(phases: 3, minCurrentA: minCurrentA, maxCurrentA: maxCurrentA, stepA: currentStepA) }
+        return .current(phases: 1, minCurrentA: minCurrentA, maxCurrentA: onePhaseMaxCurrentA, stepA: currentStepA)
+    }
+
+    /// The three-phase minimum of a charger that switches phases, W (else its minimum).
+    public var threePhaseMinPowerW: Double {
+        switchesToOnePhase && kind == .current && phases == 3 ? minCurrentA * Self.voltage * 3 : minPowerW
+    }
+
+    /// The highest current on one phase below the three-phase minimum, A (a whole step from
+    /// `minCurrentA`, at most `maxCurrentA`).
+    private var onePhaseMaxCurrentA: Double {
+        guard currentStepA > 0 else { return minCurrentA }
+        // Below 3 x min: steps strictly under it.
+        let steps = ((3 * minCurrentA - minCurrentA) / currentStepA - 1e-6).rounded(.down)
+        return min(maxCurrentA, minCurrentA + max(0, steps) * currentStepA)
+    }
+
+    /// The phases `powerW` is drawn on: 1 for a charger that switches phases below its
+    /// three-phase minimum, else ``phases``.
+    public func phases(drawing powerW: Double) -> Int {
+        switchesToOnePhase && kind == .current && phases == 3 && powerW < threePhaseMinPowerW - 1e-6 ? 1 : phases
+    }
+
     public init(kind: Kind, maxPowerW: Double, minPowerW: Double, phases: Int,
                 minCurrentA: Double, maxCurrentA: Double, currentStepA: Double) {
         self.kind = kind
@@ -64,6 +110,9 @@ public struct Charger: Sendable, Hashable {
     /// What is wrong with these settings, naming the key (`min_current_a`, `current_step_a`, ...),
     /// or nil when the charger is usable.
     public var problem: (key: String, message: String)? {
+        if switchesToOnePhase, kind != .current || phases != 3 {
+            return ("command_phases_topic", "needs a charger told a current on three phases ({current_a} in command_power, phases: 3)")
+        }
         switch kind {
         case .switch:
             if !(maxPowerW > 0) { return ("max_power_w", "must be above 0") }
@@ -91,12 +140,18 @@ public struct Charger: Sendable, Hashable {
     public var steps: [Double]? {
         guard kind == .current, currentStepA > 0 else { return nil }
         let count = Int(((maxCurrentA - minCurrentA) / currentStepA + 1e-6).rounded(.down))
-        return (0...max(count, 0)).map { power(currentA: minCurrentA + Double($0) * currentStepA) }
+        let three = (0...max(count, 0)).map { power(currentA: minCurrentA + Double($0) * currentStepA) }
+        guard switchesToOnePhase, phases == 3 else { return three }
+        return (on(phases: 1).steps ?? []) + three
     }
 
     /// The highest power this charger can draw at or under `limitW`, or 0 when even its minimum
     /// does not fit (then it must be stopped).
     public func highestPower(atMost limitW: Double) -> Double {
+        if switchesToOnePhase, kind == .current, phases == 3 {
+            let three = on(phases: 3).highestPower(atMost: limitW)
+            return three > 0 ? three : on(phases: 1).highestPower(atMost: limitW)
+        }
         let limit = limitW + 1e-9
         guard limit >= minPowerW else { return 0 }
         switch kind {
@@ -116,6 +171,12 @@ public struct Charger: Sendable, Hashable {
     public func lowestPower(atLeast powerW: Double) -> Double? {
         guard powerW > 1e-9 else { return 0 }
         guard powerW <= maxPowerW + 1e-9 else { return nil }
+        if switchesToOnePhase, kind == .current, phases == 3 {
+            if powerW < threePhaseMinPowerW - 1e-9, let one = on(phases: 1).lowestPower(atLeast: powerW), one < threePhaseMinPowerW - 1e-9 {
+                return one
+            }
+            return on(phases: 3).lowestPower(atLeast: powerW)
+        }
         switch kind {
         case .switch:
             return maxPowerW
@@ -136,14 +197,15 @@ public struct Charger: Sendable, Hashable {
         return abs(highestPower(atMost: powerW + tolerance / 2) - powerW) <= tolerance
     }
 
-    /// The current per phase that draws `powerW` on this charger, A (for `{current_a}`).
+    /// The current per phase that draws `powerW` on this charger, A (for `{current_a}`), on the
+    /// phases that power is drawn on.
     public func currentA(powerW: Double) -> Double {
-        powerW / (Self.voltage * Double(max(phases, 1)))
+        powerW / (Self.voltage * Double(max(phases(drawing: powerW), 1)))
     }
 
-    /// The power drawn at `currentA` per phase, W.
-    public func power(currentA: Double) -> Double {
-        currentA * Self.voltage * Double(max(phases, 1))
+    /// The power drawn at `currentA` per phase on `count` phases (nil: ``phases``), W.
+    public func power(currentA: Double, phases count: Int? = nil) -> Double {
+        currentA * Self.voltage * Double(max(count ?? phases, 1))
     }
 
     private static func text(_ value: Double) -> String {
