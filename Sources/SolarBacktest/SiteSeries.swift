@@ -1,4 +1,5 @@
 import Foundation
+import Planning
 
 /// What the site did and what was forecast for it, step by step over `[start, end)`: the PV's
 /// AC power and the house's load, each real and forecast, sampled at every step's middle.
@@ -46,46 +47,32 @@ public struct SiteSeries: Sendable {
     public func forecastSurplusW(_ index: Int) -> Double { max(0, forecastPVW[index] - forecastHouseW[index]) }
 
     /// The surplus over `[from, to)` in pieces of `pieceSeconds` (the last one shorter), each the
-    /// average of its steps: the forecast's, or with `perfect` the real one.
-    public func surplusPieces(from: Date, to: Date, pieceSeconds: Double = 900, perfect: Bool = false) -> [PowerPiece] {
-        var pieces: [PowerPiece] = []
+    /// average of its steps: the forecast's, or with `perfect` the real one; none where it is 0.
+    public func surplusPieces(from: Date, to: Date, pieceSeconds: Double = 900, perfect: Bool = false) -> [ChargeRequest.SolarPiece] {
+        pieces(from: from, to: to, pieceSeconds: pieceSeconds) { steps in
+            steps.reduce(0.0) { $0 + (perfect ? surplusW($1) : forecastSurplusW($1)) } / Double(steps.count)
+        }.filter { $0.powerW > 0 }.map { ChargeRequest.SolarPiece(start: $0.start, end: $0.end, surplusW: $0.powerW) }
+    }
+
+    /// The connection's room over `[from, to)` in pieces of `pieceSeconds`: `connectionW` less
+    /// the house's expected load, its highest step in each piece (what the plan keeps free for it).
+    public func siteLimits(connectionW: Double, from: Date, to: Date, pieceSeconds: Double = 900) -> [ChargeRequest.SiteLimit] {
+        pieces(from: from, to: to, pieceSeconds: pieceSeconds) { steps in
+            connectionW - (steps.map { forecastHouseW[$0] }.max() ?? 0)
+        }
+    }
+
+    /// `[from, to)` cut every `pieceSeconds`, each piece with `value` of its steps.
+    private func pieces(from: Date, to: Date, pieceSeconds: Double, value: (Range<Int>) -> Double) -> [ChargeRequest.SiteLimit] {
+        var pieces: [ChargeRequest.SiteLimit] = []
         var pieceStart = from
         while pieceStart < to {
             let pieceEnd = min(to, pieceStart.addingTimeInterval(pieceSeconds))
-            let range = max(0, index(of: pieceStart))..<min(count, max(index(of: pieceStart) + 1, index(of: pieceEnd)))
-            let total = range.reduce(0.0) { $0 + (perfect ? surplusW($1) : forecastSurplusW($1)) }
-            let mean = range.isEmpty ? 0 : total / Double(range.count)
-            if mean > 0 { pieces.append(PowerPiece(start: pieceStart, end: pieceEnd, powerW: mean)) }
+            let first = max(0, index(of: pieceStart))
+            let steps = first..<min(count, max(first + 1, index(of: pieceEnd)))
+            pieces.append(ChargeRequest.SiteLimit(start: pieceStart, end: pieceEnd, powerW: steps.isEmpty ? 0 : value(steps)))
             pieceStart = pieceEnd
         }
         return pieces
-    }
-
-    /// The house's expected load over `[from, to)` in pieces of `pieceSeconds`, each its
-    /// highest step (what the plan's limit keeps free for it).
-    public func expectedHousePieces(from: Date, to: Date, pieceSeconds: Double = 900) -> [PowerPiece] {
-        var pieces: [PowerPiece] = []
-        var pieceStart = from
-        while pieceStart < to {
-            let pieceEnd = min(to, pieceStart.addingTimeInterval(pieceSeconds))
-            let range = max(0, index(of: pieceStart))..<min(count, max(index(of: pieceStart) + 1, index(of: pieceEnd)))
-            let highest = range.map { forecastHouseW[$0] }.max() ?? 0
-            pieces.append(PowerPiece(start: pieceStart, end: pieceEnd, powerW: highest))
-            pieceStart = pieceEnd
-        }
-        return pieces
-    }
-}
-
-/// A stretch `[start, end)` with one power, W (a surplus, or a house load).
-public struct PowerPiece: Sendable, Hashable {
-    public var start: Date
-    public var end: Date
-    public var powerW: Double
-
-    public init(start: Date, end: Date, powerW: Double) {
-        self.start = start
-        self.end = end
-        self.powerW = powerW
     }
 }

@@ -5,9 +5,7 @@ extension SolarBacktest {
     /// Gives `request` the PV forecast over `[from, to)` (each quarter-hour's expected surplus:
     /// the forecast's, or with ``perfectForecast`` the real one) and the export price.
     func addSolarForecast(to request: inout ChargeRequest, from: Date, to: Date) throws {
-        request.solarForecast = site.surplusPieces(from: from, to: to, perfect: perfectForecast).map {
-            ChargeRequest.SolarPiece(start: $0.start, end: $0.end, surplusW: $0.powerW)
-        }
+        request.solarForecast = site.surplusPieces(from: from, to: to, perfect: perfectForecast)
         request.exportPricePerKWh = exportPricePerKWh
     }
 }

@@ -205,13 +205,13 @@ public struct SolarBacktest: Sendable {
         switch schedule {
         case .atOnce:
             let hours = energyWh / fullPowerW
-            return Schedule(pieces: [PowerPiece(start: from, end: min(to, from.addingTimeInterval(hours * 3600)), powerW: fullPowerW)])
+            let end = min(to, from.addingTimeInterval(hours * 3600))
+            return Schedule(slots: [ChargingSlot(start: from, end: end, powerW: fullPowerW,
+                                                 energyWh: fullPowerW * end.timeIntervalSince(from) / 3600, cost: 0)])
         case .importPrices, .solarForecast:
             var request = ChargeRequest(sitePowerW: connectionW, devices: [DeviceRequest(
                 deviceId: "car", start: from, end: to, maxPowerW: maxPowerW, energyWh: energyWh, charger: charger)])
-            request.siteLimits = site.expectedHousePieces(from: from, to: to).map {
-                ChargeRequest.SiteLimit(start: $0.start, end: $0.end, powerW: connectionW - $0.powerW)
-            }
+            request.siteLimits = site.siteLimits(connectionW: connectionW, from: from, to: to)
             if schedule == .solarForecast {
                 try addSolarForecast(to: &request, from: from, to: to)
             }
@@ -221,9 +221,7 @@ public struct SolarBacktest: Sendable {
             } catch {
                 throw BacktestError("the plan from \(Timestamp.format(from)): \(error)")
             }
-            let slots = made.devices[0].slots
-            return Schedule(pieces: slots.map { PowerPiece(start: $0.start, end: $0.end, powerW: $0.powerW) },
-                            solarWh: slots.reduce(0) { $0 + $1.solarWh })
+            return Schedule(slots: made.devices[0].slots)
         }
     }
 
@@ -251,16 +249,17 @@ public struct SolarBacktest: Sendable {
         return result
     }
 
-    /// A car's schedule: pieces at one power each, sorted.
+    /// A car's schedule: slots at one power each, sorted.
     struct Schedule {
-        var pieces: [PowerPiece]
+        var slots: [ChargingSlot]
+
         /// The energy the planner expects from the surplus.
-        var solarWh = 0.0
+        var solarWh: Double { slots.reduce(0) { $0 + $1.solarWh } }
 
         /// The energy the schedule puts in over `[from, to)`, Wh.
         func energyWh(from: Date, to: Date) -> Double {
             var total = 0.0
-            for piece in pieces where piece.end > from && piece.start < to {
+            for piece in slots where piece.end > from && piece.start < to {
                 let overlap = min(piece.end, to).timeIntervalSince(max(piece.start, from))
                 total += piece.powerW * overlap / 3600
             }
