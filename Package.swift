@@ -46,6 +46,9 @@ let package = Package(
         ),
         // The optimiser: cheapest charging schedules for one device or many under a shared limit. Pure.
         .target(name: "Planning", dependencies: ["Documents", "Tariffs"]),
+        // The solar backtest (`make bench BENCH=solar`): a month of days with a modelled roof, house
+        // and weather, a car planned by each strategy and executed against what really happened. Pure.
+        .target(name: "SolarBacktest", dependencies: ["Planning", "Tariffs"]),
         // One lock type: a value behind a lock, shared by the MQTT client, the bridge, the kit and the bench.
         .target(name: "Locking"),
         // Config, per-vehicle state machines, Home Assistant discovery, the service.
@@ -85,6 +88,7 @@ let package = Package(
                 "Tariffs",
                 "Metering",
                 "Planning",
+                "SolarBacktest",
                 "Bridge",
                 "MQTT",
                 "CMosquitto",
@@ -98,7 +102,7 @@ let package = Package(
         // `make bench`: one JSON line per figure.
         .executableTarget(
             name: "chargebridge-bench",
-            dependencies: ["Documents", "Tariffs", "Metering", "Planning", "MQTT", "Bridge", "TestSupport", "CampaignSupport", "Locking", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Documents", "Tariffs", "Metering", "Planning", "SolarBacktest", "MQTT", "Bridge", "TestSupport", "CampaignSupport", "Locking", .product(name: "Logging", package: "swift-log")]
         ),
         // What `make chaos`, `make load` and the bridge bench share: the real bridge binary as a child
         // process, an observing MQTT client, a fleet of simulated vehicles, figure helpers.
@@ -121,6 +125,7 @@ let package = Package(
         .testTarget(name: "DocumentsTests", dependencies: ["Documents"]),
         .testTarget(name: "TariffsTests", dependencies: ["Documents", "Tariffs", "TestSupport"]),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "Tariffs", "TestSupport"]),
+        .testTarget(name: "SolarBacktestTests", dependencies: ["SolarBacktest", "Planning", "Tariffs", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["Tariffs", "TestSupport"]),
         .testTarget(name: "MeteringTests", dependencies: ["Documents", "Metering", "Tariffs", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(

@@ -13,6 +13,7 @@ let suites: [(name: String, run: () async throws -> [BenchResult])] = [
     ("bridge.plug", bridgeBench),
     ("bridge.load", bridgeLoadBench),
     ("tick", bridgeTickBench),
+    ("solar", solarBacktestBench),
 ]
 
 // `make bench BENCH=plan,bridge` runs only the named suites (or groups).

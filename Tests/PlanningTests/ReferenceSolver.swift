@@ -8,9 +8,17 @@ enum Reference {
     /// Min-cost max-flow by successive shortest paths (Bellman-Ford) on the network
     /// source -> device (its demand) -> cell (its power x cell length, where allowed) ->
     /// sink (site power x cell length, cost = price). Returns (energy delivered, cost).
+    ///
+    /// With a solar surplus (``ChargeRequest/solarForecast``) a cell has a second edge to the
+    /// sink: the surplus x cell length at the export price; a device may draw the site power
+    /// plus the surplus there.
     static func jointOptimum(request: ChargeRequest, slices: [RateSlice]) -> (energyWh: Double, cost: Double) {
         // Cells: elementary intervals between all slice and window boundaries, inside a slice.
         var cuts = Set<Double>()
+        for s in request.solarForecast { cuts.insert(s.start.timeIntervalSince1970); cuts.insert(s.end.timeIntervalSince1970) }
+        func surplusW(_ a: Double) -> Double {
+            request.solarForecast.first { $0.start.timeIntervalSince1970 <= a && $0.end.timeIntervalSince1970 > a }?.surplusW ?? 0
+        }
         for s in slices { cuts.insert(s.start.timeIntervalSince1970); cuts.insert(s.end.timeIntervalSince1970) }
         for d in request.devices { cuts.insert(d.start.timeIntervalSince1970); cuts.insert(d.end.timeIntervalSince1970) }
         let points = cuts.sorted()
@@ -31,16 +39,18 @@ enum Reference {
         }
         for (j, d) in request.devices.enumerated() {
             edge(source, 1 + j, d.energyWh, 0)
-            let power = min(d.maxPowerW, request.sitePowerW ?? .infinity)
             for (c, cell) in cells.enumerated()
             where cell.start >= d.start.timeIntervalSince1970 && cell.end <= d.end.timeIntervalSince1970
                 && cell.price <= (d.priceCapPerKWh ?? .infinity) {
+                let power = min(d.maxPowerW, (request.sitePowerW ?? .infinity) + surplusW(cell.start))
                 edge(1 + j, 1 + devices + c, power * (cell.end - cell.start) / 3600, 0)
             }
         }
         for (c, cell) in cells.enumerated() {
             let site = request.sitePowerW.map { $0 * (cell.end - cell.start) / 3600 } ?? 1e12
             edge(1 + devices + c, sink, site, cell.price / 1000)
+            let surplus = surplusW(cell.start) * (cell.end - cell.start) / 3600
+            if surplus > 0 { edge(1 + devices + c, sink, surplus, (request.exportPricePerKWh ?? 0) / 1000) }
         }
         var flow = 0.0
         var total = 0.0

@@ -34,9 +34,34 @@ extension ChargeRequest {
             devices.append(try decodeDevice(device, field: field, sitePowerW: sitePowerW, index: index))
         }
         let siteLimits = try JSONField.powerPieces(object["max_power"], field: "max_power")
-        let request = ChargeRequest(sitePowerW: sitePowerW, siteLimits: siteLimits, devices: devices)
+        let solar = try decodeSolar(object["solar"])
+        let request = ChargeRequest(
+            sitePowerW: sitePowerW, siteLimits: siteLimits, solarForecast: solar.pieces,
+            exportPricePerKWh: solar.exportPrice, devices: devices)
         try request.validate()
         return request
+    }
+
+    /// Our extension `solar` (docs/schedules.md, "Solar surplus"): `{"units": "W"|"KW",
+    /// "pieces": [{"start_time", "end_time", "value"}], "export_price": 0.08}`.
+    private static func decodeSolar(
+        _ raw: DocumentValue?
+    ) throws(PlanningError) -> (pieces: [SolarPiece], exportPrice: Double?) {
+        guard let raw, raw != .null else { return ([], nil) }
+        guard let object = raw.membersByKey else {
+            throw PlanningError("solar: not an object with pieces and export_price")
+        }
+        for key in object.keys where !["units", "pieces", "export_price"].contains(key) {
+            throw PlanningError("solar.\(key): not a key of solar (units, pieces, export_price)")
+        }
+        if let units = object["units"], units != .null, !["W", "KW"].contains(units.text?.uppercased() ?? "") {
+            throw PlanningError("solar.units: '\(JSONField.shown(units))' is not W or KW")
+        }
+        let pieces = try JSONField.powerPieces(raw, field: "solar").map {
+            SolarPiece(start: $0.start, end: $0.end, surplusW: $0.powerW)
+        }
+        let exportPrice = try JSONField.number(object["export_price"], field: "solar.export_price")
+        return (pieces, exportPrice)
     }
 
     private static func decodeDevice(

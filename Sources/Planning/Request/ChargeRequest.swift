@@ -19,11 +19,39 @@ public struct ChargeRequest: Sendable, Hashable {
     /// pick another, so the chargers would be told a new power at nearly every re-plan; the
     /// heuristic's layout stays put between re-plans.
     public var exactLayout = true
+    /// The expected solar surplus (PV less the house) where there is one: sorted, not
+    /// overlapping, like ``siteLimits``. In a piece, import devices' energy up to `surplusW`
+    /// times the time (shared by all of them) costs ``exportPricePerKWh`` instead of the import
+    /// price, and the location limit applies to the grid only: the devices together may draw up
+    /// to the limit plus the surplus there (docs/schedules.md, "Solar surplus"). Export devices
+    /// ignore it.
+    public var solarForecast: [SolarPiece]
+    /// What a kWh of surplus would earn exported (what charging it forgoes), per kWh; nil: 0.
+    public var exportPricePerKWh: Double?
 
-    public init(sitePowerW: Double? = nil, siteLimits: [SiteLimit] = [], devices: [DeviceRequest]) {
+    public init(
+        sitePowerW: Double? = nil, siteLimits: [SiteLimit] = [], solarForecast: [SolarPiece] = [],
+        exportPricePerKWh: Double? = nil, devices: [DeviceRequest]
+    ) {
         self.sitePowerW = sitePowerW
         self.siteLimits = siteLimits
+        self.solarForecast = solarForecast
+        self.exportPricePerKWh = exportPricePerKWh
         self.devices = devices
+    }
+
+    /// The expected solar surplus over `[start, end)`, W (PV production less the house load;
+    /// what the location would export without charging).
+    public struct SolarPiece: Sendable, Hashable {
+        public var start: Date
+        public var end: Date
+        public var surplusW: Double
+
+        public init(start: Date, end: Date, surplusW: Double) {
+            self.start = start
+            self.end = end
+            self.surplusW = surplusW
+        }
     }
 
     /// The location's limit over `[start, end)`, W.
@@ -52,6 +80,11 @@ public struct ChargeRequest: Sendable, Hashable {
         return highest
     }
 
+    /// The highest expected surplus anywhere in `[from, to)`, W (0: none there).
+    func highestSurplusW(from: Date, to: Date) -> Double {
+        solarForecast.filter { $0.end > from && $0.start < to }.map(\.surplusW).max() ?? 0
+    }
+
     /// Checks what can be checked without prices; throws one sentence naming the field.
     public func validate() throws(PlanningError) {
         if let sitePowerW, !(sitePowerW.isFinite && sitePowerW > 0) {
@@ -68,6 +101,21 @@ public struct ChargeRequest: Sendable, Hashable {
             if index > 0, piece.start < siteLimits[index - 1].end {
                 throw PlanningError("\(field).start_time: \(Timestamp.format(piece.start)) is before the end of the piece before it")
             }
+        }
+        for (index, piece) in solarForecast.enumerated() {
+            let field = "solar.pieces[\(index)]"
+            if !(piece.surplusW.isFinite && piece.surplusW >= 0) {
+                throw PlanningError("\(field).value: \(piece.surplusW) W is not a surplus (0 W or more)")
+            }
+            if piece.end <= piece.start {
+                throw PlanningError("\(field).end_time: \(Timestamp.format(piece.end)) is not after start_time \(Timestamp.format(piece.start))")
+            }
+            if index > 0, piece.start < solarForecast[index - 1].end {
+                throw PlanningError("\(field).start_time: \(Timestamp.format(piece.start)) is before the end of the piece before it")
+            }
+        }
+        if let exportPricePerKWh, !exportPricePerKWh.isFinite {
+            throw PlanningError("solar.export_price: \(exportPricePerKWh) is not a price")
         }
         if devices.isEmpty {
             throw PlanningError("data: the request has no devices")

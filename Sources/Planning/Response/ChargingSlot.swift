@@ -14,6 +14,9 @@ public struct ChargingSlot: Sendable, Hashable {
     public var cost: Double
     /// Energy-weighted confidence of the prices used (1 when all are known prices).
     public var confidence: Double
+    /// The part of `energyWh` expected from the solar surplus (``ChargeRequest/solarForecast``),
+    /// Wh; priced at the export price in `cost`.
+    public var solarWh: Double = 0
 
     public init(start: Date, end: Date, powerW: Double, energyWh: Double, cost: Double, confidence: Double = 1) {
         self.start = start

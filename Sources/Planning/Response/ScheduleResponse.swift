@@ -34,10 +34,17 @@ public struct ScheduleResponse: Sendable {
         public var power: Quantity
         public var energy: Quantity
         public var cost: Double
+        /// The part of `energy` expected from the solar surplus (our extension; left out when
+        /// the request has none there).
+        public var solar_energy: Quantity?
 
         var document: DocumentValue {
-            .object([("start_time", .string(start_time)), ("end_time", .string(end_time)), ("power", power.document),
-                     ("energy", energy.document), ("cost", .number(cost))])
+            var members: [(key: String, value: DocumentValue)] = [
+                ("start_time", .string(start_time)), ("end_time", .string(end_time)), ("power", power.document),
+                ("energy", energy.document), ("cost", .number(cost)),
+            ]
+            if let solar_energy { members.append(("solar_energy", solar_energy.document)) }
+            return .object(members)
         }
     }
 
@@ -96,7 +103,8 @@ public struct ScheduleResponse: Sendable {
                         end_time: Timestamp.format(slot.end),
                         power: Quantity(units: "W", value: Self.milli(slot.powerW)),
                         energy: Quantity(units: "WH", value: Self.milli(slot.energyWh)),
-                        cost: Self.money(slot.cost))
+                        cost: Self.money(slot.cost),
+                        solar_energy: slot.solarWh > 5e-4 ? Quantity(units: "WH", value: Self.milli(slot.solarWh)) : nil)
                 })
         }
     }

@@ -19,6 +19,14 @@
 /// paths and no full sort: each device fills its segments below a threshold price found by a
 /// weighted quickselect, then the threshold-price segments latest first, in linear time. That is
 /// exactly what the greedy does for it.
+///
+/// Solar surplus (``ChargeRequest/solarForecast``): a segment with surplus has two parallel
+/// arcs to the sink, a solar arc (the surplus energy, at the solar price) and a grid arc (the
+/// rest of the segment's capacity, at its price). The greedy then visits arcs instead of
+/// segments, cheapest first: the max flow into a set of sink arcs is still a polymatroid rank
+/// (the arcs are the sink edges of one network), and an augmenting path still ends at the
+/// visited arc's segment, so every visited arc keeps its load. A segment's energy thus fills its
+/// cheaper arc before its dearer one, which is how ``ScheduleSolver`` prices it.
 struct FlowAllocator {
     /// Site capacity of each segment in Wh (`.infinity` when unlimited, 0 where nothing may run).
     private let siteCapWh: [Double]
@@ -38,6 +46,9 @@ struct FlowAllocator {
     private let segmentDeviceStart: [Int]
     private let segmentDevices: [Int]
     private let siteLimited: Bool
+    /// Per segment the energy of its solar arc (Wh), and the price of a unit on it; empty: none.
+    private let solarCapWh: [Double]
+    private let solarPrice: Double
 
     private static let epsilon = 1e-9
 
@@ -46,11 +57,20 @@ struct FlowAllocator {
     ///   - price: per segment, the price to minimise.
     ///   - devices: per device the first segment index, its capacities (Wh) for consecutive
     ///     segments from there, and its demand (Wh).
-    init(siteCapWh: [Double], price: [Double], devices: [(lo: Int, capWh: [Double], demandWh: Double)]) {
+    ///   - solarCapWh: per segment the part of `siteCapWh` that costs `solarPrice` (the solar
+    ///     arc); empty when there is no surplus anywhere.
+    init(
+        siteCapWh: [Double], price: [Double], solarCapWh: [Double] = [], solarPrice: Double = 0,
+        devices: [(lo: Int, capWh: [Double], demandWh: Double)]
+    ) {
         self.siteCapWh = siteCapWh
         self.price = price
-        siteLimited = siteCapWh.contains { $0.isFinite && $0 > 0 }
-        let independent = devices.count == 1 || !siteLimited
+        let solar = solarCapWh.contains { $0 > Self.epsilon }
+        self.solarCapWh = solar ? solarCapWh : []
+        self.solarPrice = solarPrice
+        siteLimited = siteCapWh.contains { $0.isFinite && $0 > 0 } || solar
+        // Segment lists are needed to fill arcs (solar) or to augment (devices that compete).
+        let independent = (devices.count == 1 && !solar) || !siteLimited
         var lo: [Int] = []
         var hi: [Int] = []
         var offset: [Int] = []
@@ -102,20 +122,34 @@ struct FlowAllocator {
 
     /// Runs the greedy; afterwards `flow(device:segment:)` holds the allocation.
     mutating func run() {
-        if lo.count == 1 || !siteLimited {
+        if (lo.count == 1 && solarCapWh.isEmpty) || !siteLimited {
             for j in lo.indices { fillAlone(j) }
             return
         }
-        var order: [Int] = []
+        // The sink arcs: per segment its grid arc, and its solar arc where it has one.
+        var order: [(segment: Int, capWh: Double, price: Double)] = []
         order.reserveCapacity(siteCapWh.count)
-        for k in stride(from: siteCapWh.count - 1, through: 0, by: -1) where siteCapWh[k] > 0 { order.append(k) }
+        for k in stride(from: siteCapWh.count - 1, through: 0, by: -1) where siteCapWh[k] > 0 {
+            let solar = solarCapWh.isEmpty ? 0 : min(solarCapWh[k], siteCapWh[k])
+            if solar > Self.epsilon {
+                order.append((k, solar, solarPrice))
+                if siteCapWh[k] - solar > Self.epsilon {
+                    order.append((k, siteCapWh[k] - solar, price[k]))
+                    // At equal prices the solar arc is visited first.
+                    if solarPrice > price[k] { order.swapAt(order.count - 1, order.count - 2) }
+                }
+            } else {
+                order.append((k, siteCapWh[k], price[k]))
+            }
+        }
         // Stable: among equal prices the later segment stays first.
-        order.sort { price[$0] < price[$1] }
+        order.sort { $0.price < $1.price }
         var totalRemaining = remainingWh.reduce(0, +)
         var scratch = Scratch(segments: siteCapWh.count, devices: lo.count)
-        for k in order {
+        let competing = lo.count > 1
+        for (k, arcWh, _) in order {
             if totalRemaining <= Self.epsilon { break }
-            var need = siteCapWh[k]
+            var need = arcWh
             if need <= Self.epsilon { continue }
             for index in segmentDeviceStart[k]..<segmentDeviceStart[k + 1] {
                 let j = segmentDevices[index]
@@ -130,7 +164,7 @@ struct FlowAllocator {
                 totalRemaining -= amount
                 if need <= Self.epsilon { break }
             }
-            guard siteLimited else { continue }
+            guard competing else { continue }
             while need > Self.epsilon, totalRemaining > Self.epsilon {
                 guard let amount = augment(into: k, need: need, scratch: &scratch) else { break }
                 need -= amount

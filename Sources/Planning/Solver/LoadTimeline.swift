@@ -10,6 +10,8 @@ struct LoadTimeline {
     var loadW: [Double]
     /// The location's limit in each piece, in W (infinity: none).
     private(set) var limitW: [Double]
+    /// The expected solar surplus in each piece, in W (0: none); room beyond `limitW`.
+    private(set) var solarW: [Double]
     /// Index into the solver's slices of the price in force in each piece; -1 for a gap.
     private(set) var slice: [Int]
 
@@ -35,6 +37,7 @@ struct LoadTimeline {
         }
         loadW = [Double](repeating: 0, count: slice.count)
         limitW = [Double](repeating: .infinity, count: slice.count)
+        solarW = [Double](repeating: 0, count: slice.count)
         for instant in extraBreaks {
             _ = split(at: instant)
         }
@@ -48,6 +51,16 @@ struct LoadTimeline {
             let first = split(at: piece.start)
             let last = split(at: piece.end)
             for i in first..<last { limitW[i] = piece.powerW }
+        }
+    }
+
+    /// Sets the expected surplus: `pieces` (sorted, not overlapping), 0 elsewhere, split at
+    /// their ends.
+    mutating func setSolar(_ pieces: [(start: Double, end: Double, surplusW: Double)]) {
+        for piece in pieces {
+            let first = split(at: piece.start)
+            let last = split(at: piece.end)
+            for i in first..<last { solarW[i] = max(0, piece.surplusW) }
         }
     }
 
@@ -66,6 +79,7 @@ struct LoadTimeline {
         times.insert(instant, at: low)
         loadW.insert(loadW[low - 1], at: low)
         limitW.insert(limitW[low - 1], at: low)
+        solarW.insert(solarW[low - 1], at: low)
         slice.insert(slice[low - 1], at: low)
         return low
     }

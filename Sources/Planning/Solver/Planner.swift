@@ -101,8 +101,11 @@ public enum Planner {
             if sign > 0, let tariffCap = source.capPerKWh {
                 cap = min(cap ?? tariffCap, tariffCap)
             }
-            // Full power: the highest the charger can draw under the device's and the site's limits.
-            var powerW = max(0, min(device.maxPowerW, request.highestSiteLimitW(from: device.start, to: device.end)))
+            // Full power: the highest the charger can draw under the device's and the site's limits
+            // (the grid's limit plus the surplus where there is one).
+            var siteW = request.highestSiteLimitW(from: device.start, to: device.end)
+            if sign > 0, siteW.isFinite { siteW += request.highestSurplusW(from: device.start, to: device.end) }
+            var powerW = max(0, min(device.maxPowerW, siteW))
             if let charger = device.charger {
                 powerW = charger.highestPower(atMost: min(powerW, charger.maxPowerW))
             }
@@ -114,12 +117,18 @@ public enum Planner {
         let limits = request.siteLimits.map {
             (start: $0.start.timeIntervalSince1970, end: $0.end.timeIntervalSince1970, powerW: $0.powerW)
         }
-        var solver = ScheduleSolver(slices: slices, siteW: request.sitePowerW, siteLimits: limits, devices: devices)
+        // The surplus is there for import devices only (an export device would not sell it twice).
+        let solar = sign > 0 ? request.solarForecast.map {
+            (start: $0.start.timeIntervalSince1970, end: $0.end.timeIntervalSince1970, surplusW: $0.surplusW)
+        } : []
+        var solver = ScheduleSolver(
+            slices: slices, siteW: request.sitePowerW, siteLimits: limits, solar: solar,
+            solarPrice: request.exportPricePerKWh ?? 0, devices: devices)
         solver.exactLayout = request.exactLayout
         let pieces = solver.solve()
         var plans: [DevicePlan] = []
         for (index, member) in members.enumerated() {
-            let slots = mergeSlots(pieces[index], slices: slices)
+            let slots = mergeSlots(pieces[index], solver: solver)
             let delivered = slots.reduce(0) { $0 + $1.energyWh }
             let baseline = baselineCost(devices[index], energyWh: delivered, slices: slices)
             plans.append(DevicePlan(request: request.devices[member], slots: slots, baselineCost: baseline))
@@ -140,7 +149,8 @@ public enum Planner {
 
     /// Pieces to slots: contiguous pieces of equal power become one slot; energy, cost and
     /// confidence are summed per piece at the piece's own price.
-    private static func mergeSlots(_ pieces: [ScheduleSolver.Piece], slices: [PriceSlice]) -> [ChargingSlot] {
+    private static func mergeSlots(_ pieces: [ScheduleSolver.Piece], solver: ScheduleSolver) -> [ChargingSlot] {
+        let slices = solver.slices
         var pieces = pieces
         if zip(pieces, pieces.dropFirst()).contains(where: { $0.start > $1.start }) { pieces.sort { $0.start < $1.start } }
         var slots: [ChargingSlot] = []
@@ -148,20 +158,24 @@ public enum Planner {
         for piece in pieces {
             let energy = piece.powerW * (piece.end - piece.start) / 3600
             let slice = slices[piece.slice]
-            let cost = slice.price * energy / 1000
+            let cost = solver.tariffPrice(piece) * energy / 1000
+            let solarWh = piece.solarShare * energy
             if var last = slots.last, abs(last.end.timeIntervalSince1970 - piece.start) <= PlanningTolerance.seconds,
                abs(last.powerW - piece.powerW) <= 1e-6 * max(1, piece.powerW) {
                 last.end = Date(timeIntervalSince1970: piece.end)
                 last.energyWh += energy
                 last.cost += cost
+                last.solarWh += solarWh
                 confidenceEnergy += slice.confidence * energy
                 last.confidence = last.energyWh > 0 ? confidenceEnergy / last.energyWh : 1
                 slots[slots.count - 1] = last
             } else {
                 confidenceEnergy = slice.confidence * energy
-                slots.append(ChargingSlot(
+                var slot = ChargingSlot(
                     start: Date(timeIntervalSince1970: piece.start), end: Date(timeIntervalSince1970: piece.end),
-                    powerW: piece.powerW, energyWh: energy, cost: cost, confidence: slice.confidence))
+                    powerW: piece.powerW, energyWh: energy, cost: cost, confidence: slice.confidence)
+                slot.solarWh = solarWh
+                slots.append(slot)
             }
         }
         return slots

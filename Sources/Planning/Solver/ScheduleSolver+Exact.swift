@@ -47,8 +47,19 @@ extension ScheduleSolver {
             links += members.count
             used += 1
         }
-        let rows = used + links + group.count
-        columns += links
+        // Segments with a surplus left: a column for the energy the surplus carries there, at
+        // most the surplus, at most the segment's energy, and (surplus dearer than the grid) at
+        // least what the grid room cannot carry.
+        var solarSegments: [Int] = []
+        var solarRows = 0
+        if hasSolar {
+            for i in 0..<count where !present[i].isEmpty && arcsLeftWh(i).solar > Self.epsilonWh {
+                solarSegments.append(i)
+                solarRows += solarPrice > price(exactSegment: i) && arcsLeftWh(i).grid.isFinite ? 3 : 2
+            }
+        }
+        let rows = used + links + group.count + solarRows
+        columns += links + solarSegments.count
         guard rows <= Self.exactLimit.rows, rows * (columns + rows) <= Self.exactLimit.cells else { return nil }
 
         // Columns: every segment's configurations (the share of the segment they run), then
@@ -95,6 +106,24 @@ extension ScheduleSolver {
             }
             lp.b[row] = remainingWh[j] / 1000
             row += 1
+        }
+        for i in solarSegments {
+            let arcs = arcsLeftWh(i)
+            let solarColumn = column
+            column += 1
+            lp.objectives[1][solarColumn] = price(exactSegment: i) - solarPrice
+            lp[row, solarColumn] = 1
+            lp.b[row] = arcs.solar / 1000
+            row += 1
+            lp[row, solarColumn] = 1
+            for energy in energyColumn[i] { lp[row, energy] = -1 }
+            row += 1
+            if solarPrice > price(exactSegment: i), arcs.grid.isFinite {
+                lp[row, solarColumn] = -1
+                for energy in energyColumn[i] { lp[row, energy] = 1 }
+                lp.b[row] = arcs.grid / 1000
+                row += 1
+            }
         }
         guard let x = lp.solve() else { return nil }
 

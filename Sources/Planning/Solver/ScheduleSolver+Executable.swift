@@ -152,13 +152,14 @@ extension ScheduleSolver {
             return moved
         }
 
-        /// What the move so far changed the cost by, at `price` per segment.
-        func costChange(_ price: (Int) -> Double) -> Double {
+        /// What the move so far changed the cost by, `cost(i, energy)` being what a segment's
+        /// flexible energy costs.
+        func costChange(_ cost: (Int, Double) -> Double) -> Double {
             var change = 0.0
             for (i, old) in journal ?? [:] {
                 let now = segments[i].deliveredWh.values.reduce(0, +)
                 let before = old.deliveredWh.values.reduce(0, +)
-                change += price(i) * (now - before)
+                change += cost(i, now) - cost(i, before)
             }
             return change
         }
@@ -181,8 +182,8 @@ extension ScheduleSolver {
             if device.powerW - own > 1e-9 { list.append(i) }
         }
         list.sort { a, b in
-            let pa = slices[timeline.slice[a]].effectivePrice
-            let pb = slices[timeline.slice[b]].effectivePrice
+            let pa = price(a)
+            let pb = price(b)
             return pa < pb || (pa == pb && a > b)
         }
         return list
@@ -247,7 +248,7 @@ extension ScheduleSolver {
                 layout.workBudget -= 1
                 layout.begin()
                 let (gain, net) = displace(j, wantWh: lacking, segment: i, way: way, layout: &layout, ranges: ranges, ownW: ownW)
-                let change = layout.costChange(price)
+                let change = layout.costChange(flexibleCost)
                 layout.rollback()
                 guard gain > PlanningTolerance.energyWh, net > PlanningTolerance.energyWh else { continue }
                 if best.map({ net > $0.net + 1e-7 || (net > $0.net - 1e-7 && change < $0.change) }) ?? true {
@@ -342,8 +343,18 @@ extension ScheduleSolver {
         return packed.deliveredWh[ids.firstIndex(of: j)!] - (state.deliveredWh[j] ?? 0)
     }
 
-    /// The price a segment's energy costs.
-    private func price(_ i: Int) -> Double { slices[timeline.slice[i]].effectivePrice }
+    /// The price of a segment's first flexible unit (the surplus's where it has one left).
+    private func price(_ i: Int) -> Double { hasSolar ? marginalPrice(i) : slices[timeline.slice[i]].effectivePrice }
+
+    /// The effective price of the last unit of `energyWh` of flexible energy in segment `i`.
+    private func lastUnitPrice(_ i: Int, energyWh: Double) -> Double {
+        let left = arcsLeftWh(i)
+        let parts = split(energyWh, piece: i, solarWh: left.solar, gridWh: left.grid)
+        let grid = slices[timeline.slice[i]].effectivePrice
+        if parts.solar <= Self.epsilonWh { return grid }
+        if parts.grid <= Self.epsilonWh { return solarPrice }
+        return max(grid, solarPrice)
+    }
 
     /// Ways of making room for a device in a segment.
     enum Displacement: Equatable {
@@ -422,14 +433,17 @@ extension ScheduleSolver {
         let cheap = layout.candidates[j]
         guard !cheap.isEmpty else { return false }
         let used = ranges[j].filter { layout.delivered(j, $0) > PlanningTolerance.energyWh }
-            .sorted { slices[timeline.slice[$0]].effectivePrice > slices[timeline.slice[$1]].effectivePrice }
+            .sorted { price($0) > price($1) }
         var moved = false
         for dear in used {
-            let dearPrice = slices[timeline.slice[dear]].effectivePrice
+            // With a surplus a segment's price depends on its energy: the dear one's last unit.
+            let dearPrice = hasSolar ? lastUnitPrice(dear, energyWh: layout.segments[dear].deliveredWh.values.reduce(0, +))
+                : price(dear)
             var amount = layout.delivered(j, dear)
             var placed = 0.0
+            if hasSolar { layout.begin() }
             for i in cheap where i != dear && layout.workBudget > 0 {
-                guard slices[timeline.slice[i]].effectivePrice < dearPrice - 1e-12 else { break }
+                guard price(i) < dearPrice - 1e-12 else { break }
                 layout.workBudget -= 1
                 let gained = add(j, wantWh: amount, segment: i, layout: &layout, ranges: ranges, ownW: ownW)
                 placed += gained
@@ -437,8 +451,17 @@ extension ScheduleSolver {
                 if amount <= PlanningTolerance.energyWh { break }
             }
             if placed > PlanningTolerance.energyWh {
-                moved = true
                 remove(j, energyWh: placed, segment: dear, layout: &layout)
+                if hasSolar, layout.costChange(flexibleCost) >= -1e-9 {
+                    // Past a surplus the cheaper segment was not cheaper after all.
+                    layout.rollback()
+                    amount = layout.delivered(j, dear)
+                } else {
+                    moved = true
+                    if hasSolar { layout.commit() }
+                }
+            } else if hasSolar {
+                layout.rollback()
             }
             // Making room in a cheaper segment: others there move to their next best segments.
             var tries = 0
@@ -451,7 +474,7 @@ extension ScheduleSolver {
                     layout.workBudget -= 1
                     layout.begin()
                     let net = move(j, amount, from: dear, to: i, way: way, layout: &layout, ranges: ranges, ownW: ownW)
-                    let change = layout.costChange(price)
+                    let change = layout.costChange(flexibleCost)
                     layout.rollback()
                     if net >= -1e-7, change < -1e-9, best.map({ change < $0.change }) ?? true { best = (way, change) }
                 }

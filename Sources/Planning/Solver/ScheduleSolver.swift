@@ -43,6 +43,8 @@ struct ScheduleSolver {
         var end: Double
         var powerW: Double
         var slice: Int
+        /// The share of its energy expected from the solar surplus (set by `solve()`).
+        var solarShare = 0.0
     }
 
     let slices: [PriceSlice]
@@ -62,13 +64,24 @@ struct ScheduleSolver {
     static let epsilonWh = 1e-9
     /// Whether small groups are laid out exactly (``ChargeRequest/exactLayout``).
     var exactLayout = true
+    /// Whether some piece has an expected solar surplus.
+    let hasSolar: Bool
+    /// The effective price of a unit of the surplus (``ChargeRequest/exportPricePerKWh``).
+    let solarPrice: Double
 
     /// - Parameters:
     ///   - siteW: the location's limit (nil: none), except in `siteLimits`.
     ///   - siteLimits: where the limit is another, sorted and not overlapping (a piece at or
     ///     below 0 W leaves no room).
-    init(slices: [PriceSlice], siteW: Double?, siteLimits: [(start: Double, end: Double, powerW: Double)] = [], devices: [Device]) {
+    ///   - solar: the expected surplus, sorted and not overlapping: room beyond the limit whose
+    ///     energy (surplus times time, shared by all devices) costs `solarPrice`.
+    init(
+        slices: [PriceSlice], siteW: Double?, siteLimits: [(start: Double, end: Double, powerW: Double)] = [],
+        solar: [(start: Double, end: Double, surplusW: Double)] = [], solarPrice: Double = 0, devices: [Device]
+    ) {
         self.slices = slices
+        self.hasSolar = solar.contains { $0.surplusW > 1e-9 }
+        self.solarPrice = solarPrice
         self.siteLimited = siteW != nil || !siteLimits.isEmpty
         self.devices = devices
         var breaks: [Double] = []
@@ -79,6 +92,7 @@ struct ScheduleSolver {
         }
         timeline = LoadTimeline(slices: slices, extraBreaks: breaks)
         if siteLimited { timeline.setLimit(siteW ?? .infinity, pieces: siteLimits) }
+        if hasSolar { timeline.setSolar(solar) }
         fixed = Array(repeating: [], count: devices.count)
         remainingWh = devices.map(\.energyWh)
     }
@@ -100,7 +114,77 @@ struct ScheduleSolver {
         for (j, device) in devices.enumerated() where device.continuous && remainingWh[j] > Self.epsilonWh {
             placeBlock(j, from: minimumEnd[j], to: flexibleEnd[j])
         }
-        return allocateRest()
+        let pieces = allocateRest()
+        return hasSolar ? priced(pieces) : pieces
+    }
+
+    // MARK: Solar: the surplus arc and the grid arc of each piece
+
+    /// Splits `energyWh` in piece `i` into what the surplus and the grid carry, the cheaper
+    /// first (the surplus at equal prices), with `solarWh` and `gridWh` of each left.
+    func split(_ energyWh: Double, piece i: Int, solarWh: Double, gridWh: Double) -> (solar: Double, grid: Double) {
+        guard timeline.slice[i] >= 0 else { return (0, energyWh) }
+        if solarPrice <= slices[timeline.slice[i]].effectivePrice {
+            let solar = min(energyWh, max(0, solarWh))
+            return (solar, energyWh - solar)
+        }
+        let grid = min(energyWh, max(0, gridWh))
+        return (energyWh - grid, grid)
+    }
+
+    /// The surplus and the grid room of piece `i` in all (Wh), before any charging.
+    func arcsWh(_ i: Int) -> (solar: Double, grid: Double) {
+        let hours = timeline.length(i) / 3600
+        return (timeline.solarW[i] * hours, siteLimited ? max(0, timeline.limitW[i]) * hours : .infinity)
+    }
+
+    /// What steps 1 to 3 left of piece `i`'s surplus and grid room (Wh): their energy takes the
+    /// cheaper arc first too.
+    func arcsLeftWh(_ i: Int) -> (solar: Double, grid: Double) {
+        let total = arcsWh(i)
+        let fixed = split(timeline.loadW[i] * timeline.length(i) / 3600, piece: i, solarWh: total.solar, gridWh: total.grid)
+        return (max(0, total.solar - fixed.solar), max(0, total.grid - fixed.grid))
+    }
+
+    /// What `energyWh` of flexible energy costs in piece `i` (effective price times Wh).
+    func flexibleCost(_ i: Int, energyWh: Double) -> Double {
+        let price = slices[timeline.slice[i]].effectivePrice
+        guard hasSolar else { return price * energyWh }
+        let left = arcsLeftWh(i)
+        let parts = split(energyWh, piece: i, solarWh: left.solar, gridWh: left.grid)
+        return solarPrice * parts.solar + price * parts.grid
+    }
+
+    /// The effective price of the first flexible unit in piece `i`.
+    func marginalPrice(_ i: Int) -> Double {
+        let price = slices[timeline.slice[i]].effectivePrice
+        guard hasSolar, arcsLeftWh(i).solar > Self.epsilonWh else { return price }
+        return min(price, solarPrice)
+    }
+
+    /// Sets each piece's solar share: per timeline piece, all devices' energy there split
+    /// between the surplus and the grid, the cheaper first; every device gets the same share.
+    func priced(_ pieces: [[Piece]]) -> [[Piece]] {
+        let times = timeline.times
+        func segment(_ piece: Piece) -> Int {
+            max(0, times.partitioningIndex { $0 > piece.start + PlanningTolerance.seconds } - 1)
+        }
+        var totalWh = [Double](repeating: 0, count: timeline.count)
+        for list in pieces {
+            for piece in list { totalWh[segment(piece)] += piece.powerW * (piece.end - piece.start) / 3600 }
+        }
+        var share = [Double](repeating: 0, count: timeline.count)
+        for i in 0..<timeline.count where totalWh[i] > Self.epsilonWh && timeline.solarW[i] > 0 {
+            let arcs = arcsWh(i)
+            share[i] = split(totalWh[i], piece: i, solarWh: arcs.solar, gridWh: arcs.grid).solar / totalWh[i]
+        }
+        return pieces.map { list in
+            list.map { piece in
+                var piece = piece
+                piece.solarShare = share[segment(piece)]
+                return piece
+            }
+        }
     }
 
     // MARK: Step 1: minimum energy at once
@@ -195,7 +279,9 @@ struct ScheduleSolver {
                     runs.append(run)
                     run = []
                 }
-                run.append(.init(start: timeline.times[i], end: timeline.times[i + 1], price: slice.effectivePrice))
+                run.append(.init(
+                    start: timeline.times[i], end: timeline.times[i + 1],
+                    price: hasSolar ? marginalPrice(i) : slice.effectivePrice))
             } else if !run.isEmpty {
                 runs.append(run)
                 run = []
@@ -224,9 +310,15 @@ struct ScheduleSolver {
         let times = timeline.times
         var siteCapWh = [Double](repeating: 0, count: count)
         var price = [Double](repeating: 0, count: count)
+        var solarCapWh = [Double](repeating: 0, count: hasSolar ? count : 0)
         for i in 0..<count where timeline.slice[i] >= 0 {
             siteCapWh[i] = siteLimited ? max(0, headroomW(i)) * timeline.length(i) / 3600 : .infinity
             price[i] = slices[timeline.slice[i]].effectivePrice
+            if hasSolar {
+                let left = arcsLeftWh(i)
+                solarCapWh[i] = left.solar
+                siteCapWh[i] = left.solar + left.grid
+            }
         }
         // Per device: its segment range, its own committed power there, and its capacity.
         var ranges: [Range<Int>] = []
@@ -266,13 +358,14 @@ struct ScheduleSolver {
             }
             inputs.append((lo, caps, remainingWh[j]))
         }
-        var allocator = FlowAllocator(siteCapWh: siteCapWh, price: price, devices: inputs)
+        var allocator = FlowAllocator(
+            siteCapWh: siteCapWh, price: price, solarCapWh: solarCapWh, solarPrice: solarPrice, devices: inputs)
         allocator.run()
         let continuous = layout(allocator: allocator, ranges: ranges, ownW: ownW)
         relaxationCost = 0
-        for pieces in continuous {
+        for pieces in hasSolar ? priced(continuous) : continuous {
             for piece in pieces {
-                relaxationCost += slices[piece.slice].price * piece.powerW * (piece.end - piece.start) / 3_600_000
+                relaxationCost += tariffPrice(piece) * piece.powerW * (piece.end - piece.start) / 3_600_000
             }
         }
         // The continuous optimum stands wherever every charger can draw what it asks, and its
@@ -382,9 +475,17 @@ struct ScheduleSolver {
         return min(timeline.times.partitioningIndex { $0 >= from }, timeline.count)
     }
 
-    /// Power the location still allows in piece `i`.
+    /// Power the location still allows in piece `i`: the limit (the grid's) plus the surplus.
     func headroomW(_ i: Int) -> Double {
-        timeline.limitW[i] - timeline.loadW[i]
+        timeline.limitW[i] + timeline.solarW[i] - timeline.loadW[i]
+    }
+
+    /// What a kWh of `piece` costs in the tariff's terms (the surplus share at the solar price;
+    /// only import devices plan on a surplus, so their effective prices are the tariff's).
+    func tariffPrice(_ piece: Piece) -> Double {
+        let price = slices[piece.slice].price
+        guard piece.solarShare > 0 else { return price }
+        return piece.solarShare * solarPrice + (1 - piece.solarShare) * price
     }
 
     /// Whether `device` may charge in piece `i` outside its minimum: priced and within its cap.
