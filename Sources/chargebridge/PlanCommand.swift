@@ -108,3 +108,44 @@ struct PlanCommand: AsyncParsableCommand {
         return data
     }
 }
+
+extension PlanCommand {
+    /// The command for `plan` followed by plain `--name value` options, read without
+    /// ArgumentParser, whose reflection over the command tree costs a `plan` process a sixth of
+    /// its time (see the README's "Against HiGHS and EMHASS"); nil for anything else (another
+    /// command, `--name=value`, a repeated or unknown option, a value that starts with `-` other
+    /// than the request's `-`, a format `plan` does not take), which ArgumentParser then reads,
+    /// with its errors and help. Sets every option, as ArgumentParser would: an option added to
+    /// the command must be added here too (`PlanCLITests` compare both ways)..
+    static func direct(_ arguments: [String]) -> PlanCommand? {
+        guard arguments.first == "plan", arguments.count % 2 == 1 else { return nil }
+        var values: [String: String] = [:]
+        for index in stride(from: 1, to: arguments.count, by: 2) {
+            let name = arguments[index]
+            let value = arguments[index + 1]
+            guard ["--tariff", "--request", "--format", "--svg", "--ledger"].contains(name), values[name] == nil,
+                  !value.isEmpty, !value.hasPrefix("-") || (name == "--request" && value == "-")
+            else { return nil }
+            values[name] = value
+        }
+        guard let tariff = values["--tariff"], let request = values["--request"] else { return nil }
+        var format = FormatOption<TableJSONOrChart>(.table)
+        if let name = values["--format"] {
+            guard let chosen = FormatOption<TableJSONOrChart>(argument: name) else { return nil }
+            format = chosen
+        }
+        // Set outside an initializer (where an assignment would start the option over from its
+        // definition), option groups whole.
+        var tariffFile = TariffFileOption()
+        tariffFile.tariff = tariff
+        var storedPrices = StoredPricesOption()
+        storedPrices.ledger = values["--ledger"]
+        var command = PlanCommand()
+        command.tariffFile = tariffFile
+        command.request = request
+        command.format = format
+        command.svg = values["--svg"]
+        command.storedPrices = storedPrices
+        return command
+    }
+}
