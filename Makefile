@@ -23,12 +23,8 @@ build: deps
 # The release build links the Swift runtime and Foundation statically (--static-swift-stdlib):
 # a `chargebridge plan` process then loads 10 shared libraries instead of 25 (see the README's
 # "Against HiGHS and EMHASS"). The debug build (make test) links them dynamically as before.
-# -no-pie: the executables load at a fixed address, so the loader has none of the 92,000
-# relocations of the static runtime's metadata to apply (a tenth of a `plan` process's time:
-# copying 470 pages it writes to; the price is that the executable's own code and data are not
-# placed at random, which libraries, the stack and the heap still are).
 release: deps
-	$(SWIFT) build -c release --static-swift-stdlib -Xlinker -no-pie
+	$(SWIFT) build -c release --static-swift-stdlib
 
 test: deps
 	$(SWIFT) build --build-tests
