@@ -16,12 +16,16 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
-        // The system library shim over Debian's libmosquitto-dev.
+        // The system library shim over Debian's libmosquitto-dev: its headers only. The library
+        // itself is opened on the first call (CMosquittoLoader), not linked.
         .systemLibrary(
             name: "CMosquitto",
-            pkgConfig: "libmosquitto",
             providers: [.apt(["libmosquitto-dev"])]
         ),
+        // The libmosquitto functions the MQTT client calls, each forwarding to libmosquitto.so.1,
+        // opened with dlopen on the first call: a process that speaks no MQTT never loads it and
+        // its OpenSSL (a tenth of a `chargebridge plan` process).
+        .target(name: "CMosquittoLoader"),
         // glibc's malloc.h (malloc_trim), which the Glibc module leaves out: for Bridge's Heap, Linux only.
         .systemLibrary(name: "CMalloc"),
         // The one document codec: JSON/YAML values, their reader (line and column errors), typed
@@ -64,7 +68,7 @@ let package = Package(
         // A Swift-concurrency MQTT client over libmosquitto: the only code that touches the C API.
         .target(
             name: "MQTT",
-            dependencies: ["CMosquitto", "Locking", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CMosquitto", "CMosquittoLoader", "Locking", .product(name: "Logging", package: "swift-log")],
             exclude: ["README.md"]
         ),
         // The test kit, a product like NIO's NIOTestUtils: a real mosquitto on a free loopback port,

@@ -30,55 +30,67 @@ public struct JSONWriter: Sendable {
 
     /// The JSON text of `value`.
     public func text(_ value: DocumentValue) -> String {
-        var out = ""
+        String(decoding: bytes(value), as: UTF8.self)
+    }
+
+    /// The JSON text of `value` as UTF-8 bytes (what `text(_:)` decodes). The writer appends bytes,
+    /// not `String`s: a 50-car plan's 117 KB response takes less than half the time it did.
+    public func bytes(_ value: DocumentValue) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
         write(value, into: &out, indent: 0)
         return out
     }
 
-    private func write(_ value: DocumentValue, into out: inout String, indent: Int) {
+    private func write(_ value: DocumentValue, into out: inout [UInt8], indent: Int) {
         switch value {
-        case .null: out += "null"
-        case let .bool(flag): out += flag ? "true" : "false"
-        case let .number(number): out += Self.number(number)
+        case .null: out += "null".utf8
+        case let .bool(flag): out += (flag ? "true" : "false").utf8
+        case let .number(number): Self.appendNumber(number, to: &out)
         case let .string(text), let .plain(text): Self.appendQuoted(text, escapingSlashes: escapesSlashes, to: &out)
         case let .array(items):
-            guard !items.isEmpty else { out += emptyContainer("[", "]", indent: indent); return }
-            out += "["
+            guard !items.isEmpty else { appendEmptyContainer(UInt8(ascii: "["), UInt8(ascii: "]"), indent: indent, to: &out); return }
+            out.append(UInt8(ascii: "["))
             for (index, item) in items.enumerated() {
-                if index > 0 { out += "," }
+                if index > 0 { out.append(UInt8(ascii: ",")) }
                 newline(into: &out, indent: indent + 2)
                 write(item, into: &out, indent: indent + 2)
             }
             newline(into: &out, indent: indent)
-            out += "]"
+            out.append(UInt8(ascii: "]"))
         case let .object(members):
-            guard !members.isEmpty else { out += emptyContainer("{", "}", indent: indent); return }
+            guard !members.isEmpty else { appendEmptyContainer(UInt8(ascii: "{"), UInt8(ascii: "}"), indent: indent, to: &out); return }
             let ordered = sortsKeys ? members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) } : members
-            out += "{"
+            out.append(UInt8(ascii: "{"))
             for (index, member) in ordered.enumerated() {
-                if index > 0 { out += "," }
+                if index > 0 { out.append(UInt8(ascii: ",")) }
                 newline(into: &out, indent: indent + 2)
                 Self.appendQuoted(member.key, escapingSlashes: escapesSlashes, to: &out)
                 switch layout {
-                case .compact: out += ":"
-                case .indented: out += ": "
-                case .spacedIndented: out += " : "
+                case .compact: out.append(UInt8(ascii: ":"))
+                case .indented: out += ": ".utf8
+                case .spacedIndented: out += " : ".utf8
                 }
                 write(member.value, into: &out, indent: indent + 2)
             }
             newline(into: &out, indent: indent)
-            out += "}"
+            out.append(UInt8(ascii: "}"))
         }
     }
 
-    private func newline(into out: inout String, indent: Int) {
+    private func newline(into out: inout [UInt8], indent: Int) {
         guard layout != .compact else { return }
-        out += "\n"
-        out += String(repeating: " ", count: indent)
+        out.append(UInt8(ascii: "\n"))
+        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent))
     }
 
-    private func emptyContainer(_ open: String, _ close: String, indent: Int) -> String {
-        layout == .spacedIndented ? open + "\n\n" + String(repeating: " ", count: indent) + close : open + close
+    private func appendEmptyContainer(_ open: UInt8, _ close: UInt8, indent: Int, to out: inout [UInt8]) {
+        out.append(open)
+        if layout == .spacedIndented {
+            out += "\n\n".utf8
+            out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent))
+        }
+        out.append(close)
     }
 
     /// A number as JSON: integral values with |x| < 2^53 (each exactly representable, as are
@@ -93,33 +105,53 @@ public struct JSONWriter: Sendable {
         return String(value)
     }
 
+    private static func appendNumber(_ value: Double, to out: inout [UInt8]) {
+        out += number(value).utf8
+    }
+
     /// Appends `text` as a quoted JSON string.
     public static func appendQuoted(_ text: String, escapingSlashes: Bool = false, to out: inout String) {
-        // Most strings (ids, timestamps, words) need no escaping at all.
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || ($0 == 0x2F && escapingSlashes) }) {
-            out += "\""
-            out += text
-            out += "\""
-            return
-        }
-        out += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "/" where escapingSlashes: out += "\\/"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
+        var bytes: [UInt8] = []
+        appendQuoted(text, escapingSlashes: escapingSlashes, to: &bytes)
+        out += String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends `text` as a quoted JSON string, as UTF-8. Escapes are found byte by byte: a
+    /// multi-byte UTF-8 sequence has no byte below 0x80, so non-ASCII text is copied as is.
+    public static func appendQuoted(_ text: String, escapingSlashes: Bool = false, to out: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { utf8 in
+            out.append(UInt8(ascii: "\""))
+            var start = 0
+            for (index, byte) in utf8.enumerated() {
+                let escape: StaticString
+                switch byte {
+                case UInt8(ascii: "\""): escape = "\\\""
+                case UInt8(ascii: "\\"): escape = "\\\\"
+                case UInt8(ascii: "/") where escapingSlashes: escape = "\\/"
+                case UInt8(ascii: "\n"): escape = "\\n"
+                case UInt8(ascii: "\r"): escape = "\\r"
+                case UInt8(ascii: "\t"): escape = "\\t"
+                case 0x08: escape = "\\b"
+                case 0x0C: escape = "\\f"
+                case 0..<0x20: escape = ""
+                default: continue
+                }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<index]))
+                start = index + 1
+                if escape.utf8CodeUnitCount > 0 {
+                    out.append(contentsOf: UnsafeBufferPointer(start: escape.utf8Start, count: escape.utf8CodeUnitCount))
+                } else {
+                    // Other control characters as `\u00xx`, lower-case hex.
+                    let hex = Array("0123456789abcdef".utf8)
+                    out += "\\u00".utf8
+                    out.append(hex[Int(byte >> 4)])
+                    out.append(hex[Int(byte & 0x0F)])
+                }
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
+            out.append(UInt8(ascii: "\""))
         }
-        out += "\""
     }
 }
 

@@ -22,7 +22,8 @@ enum Main {
         Heap.limitArenas()
         var command: ParsableCommand
         do {
-            command = try ChargeBridgeCommand.parseAsRoot()
+            // `plan` with plain options skips ArgumentParser's reflection (see PlanCommand.direct).
+            command = try parse(Array(CommandLine.arguments.dropFirst()))
         } catch {
             let code = ChargeBridgeCommand.exitCode(for: error)
             let message = ChargeBridgeCommand.fullMessage(for: error)
@@ -57,6 +58,12 @@ enum Main {
             fail("\(error)", code: 1)
         }
     }
+}
+
+/// The command `arguments` name: `plan` with plain options read directly, else by ArgumentParser.
+private func parse(_ arguments: [String]) throws -> ParsableCommand {
+    if let plan = PlanCommand.direct(arguments) { return plan }
+    return try ChargeBridgeCommand.parseAsRoot(arguments)
 }
 
 /// Prints `message` as the one error sentence on stderr and exits with `code`.

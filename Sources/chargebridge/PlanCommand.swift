@@ -4,7 +4,9 @@ import Planning
 import Tariffs
 
 /// `chargebridge plan`: the cheapest charging schedule for a request (docs/schedules.md).
-struct PlanCommand: AsyncParsableCommand {
+// Not async: the plan runs on the main thread (an async command would hop to a worker thread the
+// runtime starts for it).
+struct PlanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
         abstract: "The cheapest charging schedule for one device or several sharing the location limit.",
@@ -32,7 +34,7 @@ struct PlanCommand: AsyncParsableCommand {
 
     @OptionGroup var storedPrices: StoredPricesOption
 
-    func run() async throws {
+    func run() throws {
         let set = try loadTariffSet(tariffFile.tariff, ledger: storedPrices.ledger)
         let text = try readRequest()
         let chargeRequest: ChargeRequest
@@ -106,5 +108,46 @@ struct PlanCommand: AsyncParsableCommand {
             throw CLIError("\(request): cannot read the request file")
         }
         return data
+    }
+}
+
+extension PlanCommand {
+    /// The command for `plan` followed by plain `--name value` options, read without
+    /// ArgumentParser, whose reflection over the command tree costs a `plan` process a sixth of
+    /// its time (see the README's "Against HiGHS and EMHASS"); nil for anything else (another
+    /// command, `--name=value`, a repeated or unknown option, a value that starts with `-` other
+    /// than the request's `-`, a format `plan` does not take), which ArgumentParser then reads,
+    /// with its errors and help. Sets every option, as ArgumentParser would: an option added to
+    /// the command must be added here too (`PlanCLITests` compare both ways)..
+    static func direct(_ arguments: [String]) -> PlanCommand? {
+        guard arguments.first == "plan", arguments.count % 2 == 1 else { return nil }
+        let names = ["--tariff", "--request", "--format", "--svg", "--ledger"]
+        var values: [String?] = [nil, nil, nil, nil, nil]
+        for index in stride(from: 1, to: arguments.count, by: 2) {
+            let value = arguments[index + 1]
+            guard let slot = names.firstIndex(of: arguments[index]), values[slot] == nil, !value.isEmpty,
+                  !value.hasPrefix("-") || (slot == 1 && value == "-")
+            else { return nil }
+            values[slot] = value
+        }
+        guard let tariff = values[0], let request = values[1] else { return nil }
+        var format = FormatOption<TableJSONOrChart>(.table)
+        if let name = values[2] {
+            guard let chosen = FormatOption<TableJSONOrChart>(argument: name) else { return nil }
+            format = chosen
+        }
+        // Set outside an initializer (where an assignment would start the option over from its
+        // definition), option groups whole.
+        var tariffFile = TariffFileOption()
+        tariffFile.tariff = tariff
+        var storedPrices = StoredPricesOption()
+        storedPrices.ledger = values[4]
+        var command = PlanCommand()
+        command.tariffFile = tariffFile
+        command.request = request
+        command.format = format
+        command.svg = values[3]
+        command.storedPrices = storedPrices
+        return command
     }
 }

@@ -146,6 +146,39 @@ import TestSupport
         #expect(((device["tariff"] as? [String: Any])?["confidence"] as? Double ?? 1) < 1)
     }
 
+    /// `plan --name value ...` is read without ArgumentParser (`PlanCommand.direct`), the
+    /// `--name=value` form by ArgumentParser: both give the same output, errors and exit code, with
+    /// every option set (an option the direct reader missed would stop the process).
+    @Test(arguments: ["json", "table", "chart"])
+    func directReadingMatchesArgumentParser(format: String) throws {
+        let folder = CLIRunner.temporaryDirectory()
+        let request = try write(Self.contractRequest)
+        let bad = try write(Self.contractRequest.replacingOccurrences(of: "\"WH\"", with: "\"J\""), name: "bad.json")
+        let dynamic = CLIRunner.packageRoot.appendingPathComponent("Examples/tariff-dynamic.yaml").path
+        let beyond = try write(#"{"data": [{"device_id": "car1", "start_time": "2026-06-07T21:00:00Z", "end_time": "2026-06-08T06:00:00Z", "max_power": {"units": "KW", "value": 11}, "energy": {"units": "KWH", "value": 20}}]}"#, name: "beyond.json")
+        let ledger = folder.appendingPathComponent("absent.sqlite").path
+        let cases: [(tariff: String, request: String, extra: [(String, String)])] = [
+            (touTariff, request, []),
+            (touTariff, bad, []),
+            (dynamic, beyond, [("--ledger", ledger)]),
+            (touTariff, "/nonexistent/request.json", []),
+            ("/nonexistent/tariff.json", request, []),
+            (touTariff, request, [("--svg", folder.appendingPathComponent("plan-\(format).svg").path)]),
+        ]
+        for (index, entry) in cases.enumerated() {
+            let options = [("--tariff", entry.tariff), ("--request", entry.request), ("--format", format)] + entry.extra
+            let direct = try CLIRunner.run(["plan"] + options.flatMap { [$0.0, $0.1] })
+            let svg = folder.appendingPathComponent("plan-\(format).svg")
+            let directPicture = try? Data(contentsOf: svg)
+            try? FileManager.default.removeItem(at: svg)
+            let parsed = try CLIRunner.run(["plan"] + options.map { "\($0.0)=\($0.1)" })
+            #expect(direct.status == parsed.status, "case \(index)")
+            #expect(direct.stdout == parsed.stdout, "case \(index)")
+            #expect(direct.stderr == parsed.stderr, "case \(index)")
+            #expect(directPicture == (try? Data(contentsOf: svg)), "case \(index)")
+        }
+    }
+
     @Test func missingRequestIsAUsageError() throws {
         let result = try CLIRunner.run(["plan", "--tariff", touTariff])
         #expect(result.status == 2)

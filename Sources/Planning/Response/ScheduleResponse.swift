@@ -111,7 +111,7 @@ public struct ScheduleResponse: Sendable {
 
     /// The response as pretty-printed JSON with sorted keys (stable output, like every command).
     public func jsonData() -> Data {
-        Data(JSONWriter(layout: .spacedIndented, sortsKeys: true).text(document).utf8)
+        Data(JSONWriter(layout: .spacedIndented, sortsKeys: true).bytes(document))
     }
 
     /// The response as a document (keys in declaration order; writers sort them).

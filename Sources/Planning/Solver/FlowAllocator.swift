@@ -280,6 +280,50 @@ struct FlowAllocator {
             deviceVia = [Int](repeating: -1, count: devices)
             queue = [Int](repeating: 0, count: segments)
         }
+
+        /// Breadth-first from segment `k` back to a device with demand left (see `augment`);
+        /// the device found, or -1. Fills `segmentVia` and `deviceVia` along the way.
+        mutating func search(
+            into k: Int, stamp: Int, epsilon: Double, starts: UnsafeBufferPointer<Int>, members: UnsafeBufferPointer<Int>,
+            lo: UnsafeBufferPointer<Int>, hi: UnsafeBufferPointer<Int>, offset: UnsafeBufferPointer<Int>,
+            capWh: UnsafeBufferPointer<Double>, flowWh: UnsafeBufferPointer<Double>, remainingWh: UnsafeBufferPointer<Double>
+        ) -> Int {
+            segmentSeen.withUnsafeMutableBufferPointer { segmentSeen in
+                deviceSeen.withUnsafeMutableBufferPointer { deviceSeen in
+                    segmentVia.withUnsafeMutableBufferPointer { segmentVia in
+                        deviceVia.withUnsafeMutableBufferPointer { deviceVia in
+                            queue.withUnsafeMutableBufferPointer { queue in
+                                segmentSeen[k] = stamp
+                                queue[0] = k
+                                var head = 0
+                                var tail = 1
+                                while head < tail {
+                                    let a = queue[head]
+                                    head += 1
+                                    for index in starts[a]..<starts[a + 1] {
+                                        let j = members[index]
+                                        if deviceSeen[j] == stamp { continue }
+                                        let entry = offset[j] + a - lo[j]
+                                        if capWh[entry] - flowWh[entry] <= epsilon { continue }
+                                        deviceSeen[j] = stamp
+                                        deviceVia[j] = a
+                                        if remainingWh[j] > epsilon { return j }
+                                        let base = offset[j] - lo[j]
+                                        for b in lo[j]..<hi[j] where flowWh[base + b] > epsilon && segmentSeen[b] != stamp {
+                                            segmentSeen[b] = stamp
+                                            segmentVia[b] = j
+                                            queue[tail] = b
+                                            tail += 1
+                                        }
+                                    }
+                                }
+                                return -1
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Finds one augmenting path from a device with demand left to segment `k` (moving energy
@@ -288,31 +332,25 @@ struct FlowAllocator {
     private mutating func augment(into k: Int, need: Double, scratch: inout Scratch) -> Double? {
         scratch.stamp += 1
         let stamp = scratch.stamp
-        scratch.segmentSeen[k] = stamp
-        scratch.queue[0] = k
-        var head = 0
-        var tail = 1
-        var found = -1
-        search: while head < tail {
-            let a = scratch.queue[head]
-            head += 1
-            for index in segmentDeviceStart[a]..<segmentDeviceStart[a + 1] {
-                let j = segmentDevices[index]
-                if scratch.deviceSeen[j] == stamp { continue }
-                let entry = offset[j] + a - lo[j]
-                if capWh[entry] - flowWh[entry] <= Self.epsilon { continue }
-                scratch.deviceSeen[j] = stamp
-                scratch.deviceVia[j] = a
-                if remainingWh[j] > Self.epsilon {
-                    found = j
-                    break search
-                }
-                let base = offset[j] - lo[j]
-                for b in lo[j]..<hi[j] where flowWh[base + b] > Self.epsilon && scratch.segmentSeen[b] != stamp {
-                    scratch.segmentSeen[b] = stamp
-                    scratch.segmentVia[b] = j
-                    scratch.queue[tail] = b
-                    tail += 1
+        let epsilon = Self.epsilon
+        // The search reads and writes through buffer pointers: it is most of a large plan's time,
+        // and the arrays' bounds and uniqueness checks were most of the search's.
+        let found = segmentDeviceStart.withUnsafeBufferPointer { starts in
+            segmentDevices.withUnsafeBufferPointer { members in
+                lo.withUnsafeBufferPointer { lo in
+                    hi.withUnsafeBufferPointer { hi in
+                        offset.withUnsafeBufferPointer { offset in
+                            capWh.withUnsafeBufferPointer { capWh in
+                                flowWh.withUnsafeBufferPointer { flowWh in
+                                    remainingWh.withUnsafeBufferPointer { remainingWh in
+                                        scratch.search(
+                                            into: k, stamp: stamp, epsilon: epsilon, starts: starts, members: members,
+                                            lo: lo, hi: hi, offset: offset, capWh: capWh, flowWh: flowWh, remainingWh: remainingWh)
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
