@@ -120,8 +120,9 @@ struct ForecastBacktestCommand: AsyncParsableCommand {
             }
             print(TextTable(rows: seasonRows, rightAligned: Set(2...8)).render())
             print("")
-            print("Calibration: the band is the 10th to 90th percentile of the forecast's own errors at the same day ahead over the")
-            print("last \(ForecastBacktest.bandDays) days known at the origin (from \(ForecastBacktest.bandMinimumDays) days of them); nominally 80 % of the prices fall inside.")
+            print("Calibration: the band is a central range of the forecast's own errors at the same day ahead over the last")
+            print("\(ForecastBacktest.bandDays) days known at the origin (from \(ForecastBacktest.bandMinimumDays) days of them), from the 10th to the 90th percentile, widened or narrowed")
+            print("as forecasts are checked so that 80 % of the prices fall inside (adaptive conformal inference).")
             print("")
             var bandRows = [["day ahead", "band width", "inside band", "quarter-hours"]]
             for horizon in report.horizons + [report.total] {

@@ -220,4 +220,20 @@ import TestSupport
         // Every Friday with a week before it and its Monday known: 2026-02-13, 02-20 and 02-27.
         #expect(ForecastSessions(forecaster: PriceForecaster(calendar: utc)).run(series).sessions.count == 3)
     }
+
+    @Test func theBandIsCalibratedAndUsesOnlyThePast() throws {
+        // Ten weeks of origins: about 80 % of the prices fall inside the adaptive band, the band
+        // widens with the horizon, and a history cut a week after the last origin gives the same
+        // report (baselines, band and all): nothing after an origin's seven days is used.
+        let full = Self.quarterHours
+        let from = CivilDate("2026-01-05")!, to = CivilDate("2026-03-15")!
+        let backtest = ForecastBacktest(forecaster: PriceForecaster(calendar: Self.berlin))
+        let report = backtest.run(full, from: from, to: to)
+        #expect(report.origins == 70)
+        #expect((0.72...0.88).contains(report.total.bandCoverage))
+        #expect(report.horizons[6].bandWidth > report.horizons[0].bandWidth)
+        #expect(report.horizons.allSatisfy { $0.bandCount > 0 && $0.bandCount <= $0.count })
+        let cut = try SpotPriceSeries(rows: full.rows.filter { $0.end <= Self.berlin.startOfDay(to.adding(days: 7)) }, source: "prices")
+        #expect(backtest.run(cut, from: from, to: to) == report)
+    }
 }

@@ -54,7 +54,7 @@ public struct ForecastBacktest: Sendable {
         /// Quarter-hours compared.
         public var count: Int
         /// The share (0-1) of the quarter-hours with a band whose price fell inside the
-        /// forecast's 80 % band (`ForecastBacktest.bandQuantiles`).
+        /// forecast's band (nominally 80 %; `ForecastBacktest.bandNominalCoverage`).
         public var bandCoverage: Double
         /// The band's mean width, in the prices' unit.
         public var bandWidth: Double
@@ -122,10 +122,16 @@ public struct ForecastBacktest: Sendable {
         self.forecaster = forecaster
     }
 
-    /// The band around a forecast: these quantiles of the model's own signed errors
-    /// (actual minus forecast) at the same horizon over the last `bandDays` days whose prices
-    /// were known at the origin; nominally 80 % of the prices fall inside.
-    public static let bandQuantiles = (lower: 0.1, upper: 0.9)
+    /// The band around a forecast: quantiles of the model's own signed errors (actual minus
+    /// forecast) at the same horizon over the last `bandDays` days whose prices were known at
+    /// the origin, meant to hold `bandNominalCoverage` of the prices. The quantiles start at
+    /// 10 % and 90 % and adapt as the forecasts are checked (adaptive conformal inference):
+    /// the share `alpha` left outside moves by `bandAdaptation` times (0.2 minus the share of
+    /// the last checked forecast's prices that fell outside), and the band is the `alpha / 2`
+    /// to `1 - alpha / 2` quantiles. Errors drift (the last four weeks' understate the next
+    /// week's), and this keeps the share inside near 80 % without a fitted constant.
+    public static let bandNominalCoverage = 0.8
+    public static let bandAdaptation = 0.05
     public static let bandDays = 28
     /// No band before this many days of past errors.
     public static let bandMinimumDays = 7
@@ -218,6 +224,9 @@ public struct ForecastBacktest: Sendable {
             // The signed errors of every forecast of this horizon (each hour's first quarter-hour).
             var pastErrors = [[Double]](repeating: [], count: lastOrigin - firstOrigin + 1)
             var pool: [Double] = []
+            // The share of each origin's prices outside its band (nil: no band), and the current level.
+            var outside = [Double?](repeating: nil, count: lastOrigin - firstOrigin + 1)
+            var alpha = 1 - Self.bandNominalCoverage
             for origin in firstOrigin...lastOrigin {
                 origins += 1
                 // Past forecasts whose target day was known at `origin`.
@@ -242,11 +251,17 @@ public struct ForecastBacktest: Sendable {
                     pool += pastErrors[past]
                     days += 1
                 }
+                // The forecast made `horizon` days ago has just been checked.
+                if newest >= 0, let missed = outside[newest] {
+                    alpha = min(max(alpha + Self.bandAdaptation * (1 - Self.bandNominalCoverage - missed), 0), 1)
+                }
                 var band: (lower: Double, upper: Double)?
                 if days >= Self.bandMinimumDays {
                     pool.sort()
-                    band = (Self.quantile(pool, Self.bandQuantiles.lower), Self.quantile(pool, Self.bandQuantiles.upper))
+                    band = (Self.quantile(pool, alpha / 2), Self.quantile(pool, 1 - alpha / 2))
                 }
+                var bandedToday = 0
+                var outsideToday = 0
                 var errorsToday: [Double] = []
                 for slot in 0..<DailyPriceGrid.slots {
                     let actual = grid.rawValue(day: target, slot: slot)
@@ -255,6 +270,8 @@ public struct ForecastBacktest: Sendable {
                     guard let baselines = Self.baselines(grid: grid, origin: origin, target: target, slot: slot, weeks: &weeks) else { continue }
                     if let band {
                         let inside = actual >= predicted[slot] + band.lower && actual <= predicted[slot] + band.upper
+                        bandedToday += 1
+                        outsideToday += inside ? 0 : 1
                         seasonSums[season][horizon - 1].inside += inside ? 1 : 0
                         seasonSums[season][horizon - 1].width += band.upper - band.lower
                         seasonSums[season][horizon - 1].banded += 1
@@ -274,6 +291,7 @@ public struct ForecastBacktest: Sendable {
                     seasonSums[season][horizon - 1].count += 1
                 }
                 pastErrors[origin - firstOrigin] = errorsToday
+                if bandedToday > 0 { outside[origin - firstOrigin] = Double(outsideToday) / Double(bandedToday) }
             }
         }
         return report(
