@@ -66,6 +66,32 @@ import TestSupport
         #expect((horizons[0]["improvement_percent"] as? Double ?? 0) > 10)
     }
 
+    @Test func sessionsCostAtLeastPerfectForesight() throws {
+        // The Fridays 2026-03-06, 13, 20 and 27 of the March origins; no plan beats perfect
+        // foresight, and the table gives the three plans.
+        let window = ["forecast", "backtest", "--prices", prices, "--from", "2026-03-01", "--to", "2026-03-28", "--sessions"]
+        let json = try CLIRunner.run(window + ["--format", "json"])
+        #expect(json.status == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let sessions = try #require(object["sessions"] as? [String: Any])
+        #expect(sessions["count"] as? Int == 4)
+        #expect(sessions["first_friday"] as? String == "2026-03-06")
+        let perfect = try #require(sessions["perfect_cost"] as? Double)
+        let forecast = try #require(sessions["forecast_cost"] as? Double)
+        let known = try #require(sessions["known_only_cost"] as? Double)
+        #expect(perfect > 0 && forecast >= perfect - 1e-9 && known >= perfect - 1e-9)
+        #expect(abs((sessions["forecast_extra_percent"] as? Double ?? .nan) - (forecast / perfect - 1) * 100) < 0.05)
+        let table = try CLIRunner.run(window)
+        #expect(table.stdout.contains("4 Fridays (2026-03-06 to 2026-03-27)"))
+        let planRows = table.stdout.split(separator: "\n").filter { (line: Substring) in
+            line.hasPrefix("perfect foresight") || line.hasPrefix("forecast ") || line.hasPrefix("known prices only")
+        }
+        #expect(planRows.count == 3)
+        // Without --sessions there is none.
+        let plain = try CLIRunner.run(["forecast", "backtest", "--prices", prices, "--from", "2026-03-01", "--to", "2026-03-28", "--format", "json"])
+        #expect(!plain.stdout.contains("\"sessions\""))
+    }
+
     @Test func anHourlyHistoryTeachesTheFirstWeeksOfAShortFile() throws {
         // The 15-minute file starts 2025-09-30: its first origins have too few past forecasts to
         // learn from. The hourly file's earlier years fill that in; the origins, the prices
