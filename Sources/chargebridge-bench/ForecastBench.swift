@@ -22,7 +22,23 @@ func forecastBench() async throws -> [BenchResult] {
     let firstOrigin = forecaster.calendar.localDate(of: quarterHours.firstStart!).adding(days: 8)
     let report15History = ForecastBacktest(forecaster: forecaster).run(quarterHours.prependingHistory(hours), from: firstOrigin)
     precondition(report15History.origins == report15!.origins)
-    return [
+    // Per season of the hourly file's forecast days (days 1-7): below seasonal naive in summer
+    // (the goal is 30), and below the best of the four baselines in each season (the goal is > 0).
+    let summer = report60!.errors(.summer).total
+    let seasons = ForecastBacktest.Season.allCases.map { season in
+        let errors = report60!.errors(season).total
+        return BenchResult(bench: "forecast.backtest.vs_best_baseline.\(season.rawValue)", value: (errors.improvementOverBestBaselinePercent * 10).rounded() / 10,
+                           unit: "%", stat: "walk-forward", runs: errors.count / 96, target: 0)
+    }
+    // Weekend sessions over the hourly file: the extra cost over perfect foresight (percent).
+    let sessions = ForecastSessions(forecaster: forecaster).run(hours)
+    return seasons + [
+        BenchResult(bench: "forecast.sessions.extra.forecast", value: (sessions.forecastExtraPercent * 10).rounded() / 10,
+                    unit: "%", stat: "weekends", runs: sessions.sessions.count),
+        BenchResult(bench: "forecast.sessions.extra.known_only", value: (sessions.knownOnlyExtraPercent * 10).rounded() / 10,
+                    unit: "%", stat: "weekends", runs: sessions.sessions.count),
+        BenchResult(bench: "forecast.backtest.improvement.summer", value: (summer.improvementPercent * 10).rounded() / 10,
+                    unit: "%", stat: "walk-forward", runs: summer.count / 96, target: 30),
         BenchResult(bench: "forecast.fit", value: fit, unit: "s", stat: "median", runs: 20, target: 0.05),
         BenchResult(bench: "forecast.backtest.60min", value: backtest, unit: "s", stat: "median", runs: 3, target: 5),
         BenchResult(bench: "forecast.backtest.improvement.15min", value: (report15!.improvementPercent * 10).rounded() / 10,

@@ -10,10 +10,27 @@ import TestSupport
         #expect(result.status == 0)
         #expect(result.stderr.isEmpty)
         #expect(result.stdout.contains("28 forecast origins, 2026-03-01 to 2026-03-28 (Europe/Berlin)"))
-        #expect(result.stdout.contains("day ahead  forecast MAE  seasonal-naive MAE  improvement"))
-        let rows = result.stdout.split(separator: "\n").filter { $0.first?.isNumber == true }
+        #expect(result.stdout.contains("day ahead  forecast MAE  seasonal-naive MAE  improvement  4-week mean  4-week median  yesterday  vs best"))
+        let tables = result.stdout.components(separatedBy: "\n\n")
+        let table = try #require(tables.first { $0.hasPrefix("day ahead  forecast MAE") })
+        let rows = table.split(separator: "\n").filter { $0.first?.isNumber == true }
         #expect(rows.map { $0.split(separator: " ").first! } == ["1", "2", "3", "4", "5", "6", "7", "1-7"])
-        #expect(rows.allSatisfy { $0.hasSuffix("%") })
+        #expect(rows.allSatisfy { $0.hasSuffix("%") && $0.split(separator: " ").count == 10 })
+        // The band's calibration per day ahead: 80 % nominal, the share inside between 0 and 100 %.
+        let bands = try #require(tables.first { $0.hasPrefix("day ahead  band width  inside band  quarter-hours") })
+        let bandRows = bands.split(separator: "\n").filter { $0.first?.isNumber == true }
+        #expect(bandRows.map { $0.split(separator: " ").first! } == ["1", "2", "3", "4", "5", "6", "7", "1-7"])
+        for row in bandRows {
+            let share = try #require(Double(row.split(separator: " ")[2]))
+            #expect((0...100).contains(share))
+        }
+        // The forecast days 2026-03-01..04-03 are all spring days: one season, days 1-7 and together.
+        #expect(result.stdout.contains("season  day ahead  forecast MAE"))
+        let seasonRows = result.stdout.split(separator: "\n").filter { ["DJF", "MAM", "JJA", "SON"].contains($0.prefix(3)) }
+        #expect(seasonRows.map { $0.split(separator: " ")[1] } == ["1", "2", "3", "4", "5", "6", "7", "1-7"])
+        #expect(seasonRows.allSatisfy { $0.hasPrefix("MAM") })
+        // Spring is all there is, so its rows are the first table's.
+        #expect(zip(rows, seasonRows).allSatisfy { $0.split(separator: " ").dropFirst() == $1.split(separator: " ").dropFirst(2) })
     }
 
     @Test func backtestJSONAgreesWithItself() throws {
@@ -34,8 +51,45 @@ import TestSupport
             // 28 days of 96 quarter-hours, less the four that do not exist on 2026-03-29.
             #expect((2684...2688).contains(horizon["quarter_hours"] as? Int ?? 0))
         }
+        for horizon in horizons {
+            let baselines = try #require(horizon["baselines"] as? [String: Double])
+            #expect(Set(baselines.keys) == ["seasonal_naive", "weekday_mean_4w", "weekday_median_4w", "yesterday"])
+            #expect(baselines["seasonal_naive"] == horizon["seasonal_naive_mae"] as? Double)
+            let model = try #require(horizon["forecast_mae"] as? Double)
+            let best = try #require(baselines.values.min())
+            #expect(abs((horizon["improvement_over_best_baseline_percent"] as? Double ?? .nan) - (1 - model / best) * 100) < 0.05)
+        }
+        let seasons = try #require(object["seasons"] as? [[String: Any]])
+        #expect(seasons.map { $0["season"] as? String } == ["DJF", "MAM", "JJA", "SON"])
+        #expect(seasons.map { $0["quarter_hours"] as? Int } == [0, object["quarter_hours"] as? Int, 0, 0])
         // Day 1 is where the recent prices tell most.
         #expect((horizons[0]["improvement_percent"] as? Double ?? 0) > 10)
+    }
+
+    @Test func sessionsCostAtLeastPerfectForesight() throws {
+        // The Fridays 2026-03-06, 13, 20 and 27 of the March origins; no plan beats perfect
+        // foresight, and the table gives the three plans.
+        let window = ["forecast", "backtest", "--prices", prices, "--from", "2026-03-01", "--to", "2026-03-28", "--sessions"]
+        let json = try CLIRunner.run(window + ["--format", "json"])
+        #expect(json.status == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let sessions = try #require(object["sessions"] as? [String: Any])
+        #expect(sessions["count"] as? Int == 4)
+        #expect(sessions["first_friday"] as? String == "2026-03-06")
+        let perfect = try #require(sessions["perfect_cost"] as? Double)
+        let forecast = try #require(sessions["forecast_cost"] as? Double)
+        let known = try #require(sessions["known_only_cost"] as? Double)
+        #expect(perfect > 0 && forecast >= perfect - 1e-9 && known >= perfect - 1e-9)
+        #expect(abs((sessions["forecast_extra_percent"] as? Double ?? .nan) - (forecast / perfect - 1) * 100) < 0.05)
+        let table = try CLIRunner.run(window)
+        #expect(table.stdout.contains("4 Fridays (2026-03-06 to 2026-03-27)"))
+        let planRows = table.stdout.split(separator: "\n").filter { (line: Substring) in
+            line.hasPrefix("perfect foresight") || line.hasPrefix("forecast ") || line.hasPrefix("known prices only")
+        }
+        #expect(planRows.count == 3)
+        // Without --sessions there is none.
+        let plain = try CLIRunner.run(["forecast", "backtest", "--prices", prices, "--from", "2026-03-01", "--to", "2026-03-28", "--format", "json"])
+        #expect(!plain.stdout.contains("\"sessions\""))
     }
 
     @Test func anHourlyHistoryTeachesTheFirstWeeksOfAShortFile() throws {

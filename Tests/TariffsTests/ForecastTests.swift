@@ -162,4 +162,78 @@ import TestSupport
         #expect(report.horizons[0].improvementPercent > 15)
         #expect(report.improvementPercent > 5)
     }
+
+    @Test func baselinesPredictWhatTheirRulesSay() throws {
+        // Five weeks of hourly prices in UTC from Sunday 2026-02-01, flat within a day: day d
+        // costs d, and the second week (days 7-13) 100 more. At the origin 2026-03-01 (day 28)
+        // the target of day ahead h is day 27 + h, so by hand:
+        // - seasonal naive: day 20 + h, error 7;
+        // - the four weeks: days 20 + h, 13 + h, 6 + h (+100) and h - 1; mean 34.5 + h, error 7.5;
+        //   median (13 + h + 20 + h) / 2, error 10.5;
+        // - yesterday: day 27, error h.
+        let utc = ZoneCalendar(timeZone: TimeZone(identifier: "UTC")!)
+        let start = utc.startOfDay(CivilDate("2026-02-01")!)
+        let rows = (0..<(35 * 24)).map { hour in
+            let day = hour / 24
+            return SpotPriceSeries.Row(
+                start: start.addingTimeInterval(Double(hour) * 3600), end: start.addingTimeInterval(Double(hour + 1) * 3600),
+                price: Double(day) + ((7...13).contains(day) ? 100 : 0))
+        }
+        let series = try SpotPriceSeries(rows: rows, source: "prices")
+        let report = ForecastBacktest(forecaster: PriceForecaster(calendar: utc)).run(series, from: CivilDate("2026-03-01")!, to: CivilDate("2026-03-01")!)
+        #expect(report.origins == 1)
+        for horizon in report.horizons {
+            #expect(horizon.count == 96)
+            #expect(abs(horizon.mae(.seasonalNaive) - 7) < 1e-9)
+            #expect(abs(horizon.mae(.weekdayMean) - 7.5) < 1e-9)
+            #expect(abs(horizon.mae(.weekdayMedian) - 10.5) < 1e-9)
+            #expect(abs(horizon.mae(.yesterday) - Double(horizon.day)) < 1e-9)
+        }
+        #expect(abs(report.total.mae(.yesterday) - 4) < 1e-9)
+        // The targets 2026-03-01..07 are spring days: the spring errors are the whole report's.
+        #expect(report.errors(.spring).horizons == report.horizons)
+        for season in [ForecastBacktest.Season.winter, .summer, .autumn] {
+            #expect(report.errors(season).total.count == 0)
+        }
+        #expect(ForecastBacktest.Season(month: 12) == .winter && ForecastBacktest.Season(month: 6) == .summer)
+    }
+
+    @Test func weekendSessionsCostWhatTheirPlansSay() throws {
+        // Five weeks of hourly prices in UTC from Sunday 2026-02-01: 100 every day, 10 on Sundays.
+        // Plugged on Friday 2026-02-27 at 18:00: perfect foresight charges the 50 kWh on Sunday
+        // (0.5 EUR); known prices only sees Friday night and Saturday at 100 and charges there
+        // (5 EUR); the forecast has learned that Sundays are cheap and waits for Sunday.
+        let utc = ZoneCalendar(timeZone: TimeZone(identifier: "UTC")!)
+        let start = utc.startOfDay(CivilDate("2026-02-01")!)
+        let rows = (0..<(35 * 24)).map { (hour: Int) -> SpotPriceSeries.Row in
+            let price: Double = hour / 24 % 7 == 0 ? 10 : 100
+            let begin = start.addingTimeInterval(Double(hour) * 3600)
+            return SpotPriceSeries.Row(start: begin, end: begin.addingTimeInterval(3600), price: price)
+        }
+        let series = try SpotPriceSeries(rows: rows, source: "prices")
+        let report = ForecastSessions(forecaster: PriceForecaster(calendar: utc)).run(series, from: CivilDate("2026-02-27")!, to: CivilDate("2026-02-27")!)
+        #expect(report.sessions.map { (session: ForecastSessions.Session) in session.friday } == [CivilDate("2026-02-27")!])
+        #expect(abs(report.perfectCost - 0.5) < 1e-9)
+        #expect(abs(report.knownOnlyCost - 5) < 1e-9)
+        #expect(abs(report.forecastCost - 0.5) < 1e-9)
+        #expect(abs(report.knownOnlyExtraPercent - 900) < 1e-6)
+        // Every Friday with a week before it and its Monday known: 2026-02-13, 02-20 and 02-27.
+        #expect(ForecastSessions(forecaster: PriceForecaster(calendar: utc)).run(series).sessions.count == 3)
+    }
+
+    @Test func theBandIsCalibratedAndUsesOnlyThePast() throws {
+        // Ten weeks of origins: about 80 % of the prices fall inside the adaptive band, the band
+        // widens with the horizon, and a history cut a week after the last origin gives the same
+        // report (baselines, band and all): nothing after an origin's seven days is used.
+        let full = Self.quarterHours
+        let from = CivilDate("2026-01-05")!, to = CivilDate("2026-03-15")!
+        let backtest = ForecastBacktest(forecaster: PriceForecaster(calendar: Self.berlin))
+        let report = backtest.run(full, from: from, to: to)
+        #expect(report.origins == 70)
+        #expect((0.72...0.88).contains(report.total.bandCoverage))
+        #expect(report.horizons[6].bandWidth > report.horizons[0].bandWidth)
+        #expect(report.horizons.allSatisfy { $0.bandCount > 0 && $0.bandCount <= $0.count })
+        let cut = try SpotPriceSeries(rows: full.rows.filter { $0.end <= Self.berlin.startOfDay(to.adding(days: 7)) }, source: "prices")
+        #expect(backtest.run(cut, from: from, to: to) == report)
+    }
 }
