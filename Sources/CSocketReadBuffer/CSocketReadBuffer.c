@@ -1,20 +1,15 @@
 // A read buffer under libmosquitto: see CSocketReadBuffer.h.
 #define _GNU_SOURCE
 #include "CSocketReadBuffer.h"
+#include <elf.h>
 #include <errno.h>
+#include <link.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-// Patching the slot needs ELF and x86-64's relocation types; elsewhere nothing is patched and
-// every read stays unbuffered.
-#if defined(__linux__) && defined(__x86_64__)
-#define CAN_PATCH 1
-#include <elf.h>
-#include <link.h>
 #include <sys/mman.h>
-#endif
+#include <unistd.h>
 
 enum { CAPACITY = 64 * 1024 };
 
@@ -50,8 +45,6 @@ static ssize_t buffered_read(int fd, void *destination, size_t count) {
 
 static int installed;
 static pthread_once_t install_once = PTHREAD_ONCE_INIT;
-
-#ifdef CAN_PATCH
 
 /// Dynamic-section addresses are absolute in glibc's loaded copy on most targets, relative on
 /// some: either way an address inside the object.
@@ -115,10 +108,11 @@ static int patch_object(struct dl_phdr_info *info, size_t size, void *data) {
     return 1;
 }
 
-static void install(void) { dl_iterate_phdr(patch_object, NULL); }
-#else
-static void install(void) {}
+static void install(void) {
+#if defined(__x86_64__) && defined(__linux__)
+    dl_iterate_phdr(patch_object, NULL);
 #endif
+}
 
 int chargebridge_read_buffer_install(void) {
     pthread_once(&install_once, install);
