@@ -58,12 +58,10 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // A read buffer under libmosquitto's socket reads (C: it redirects libmosquitto's `read`).
-        .target(name: "CSocketReadBuffer"),
         // A Swift-concurrency MQTT client over libmosquitto: the only code that touches the C API.
         .target(
             name: "MQTT",
-            dependencies: ["CMosquitto", "CSocketReadBuffer", "Locking", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CMosquitto", "Locking", .product(name: "Logging", package: "swift-log")],
             exclude: ["README.md"]
         ),
         // The test kit, a product like NIO's NIOTestUtils: a real mosquitto on a free loopback port,

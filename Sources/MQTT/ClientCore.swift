@@ -1,5 +1,4 @@
 import CMosquitto
-import CSocketReadBuffer
 import Foundation
 import Locking
 import Logging
@@ -89,9 +88,6 @@ final class ClientCore: @unchecked Sendable {
     private var inConnect = false
     /// Wakes the network thread from its reconnect backoff when a stop is requested.
     private let wakeUp = NSCondition()
-    /// The network thread's read buffer under libmosquitto (plain TCP; nil with TLS or where it
-    /// could not be put in place): one `read()` for many packets instead of three per packet.
-    private let readBuffer: OpaquePointer?
 
     init(configuration: MQTTConfiguration, logger: Logger) throws {
         try Self.validate(configuration)
@@ -108,7 +104,6 @@ final class ClientCore: @unchecked Sendable {
             throw MQTTError.library(function: "mosquitto_new", detail: String(cString: strerror(errno)))
         }
         self.handle = handle
-        readBuffer = !configuration.broker.usesTLS && chargebridge_read_buffer_install() == 1 ? chargebridge_read_buffer_create() : nil
         do {
             try configureHandle()
         } catch {
@@ -128,7 +123,6 @@ final class ClientCore: @unchecked Sendable {
         }
         apiLock.unlock()
         mosquitto_property_free_all(&connectProperties)
-        chargebridge_read_buffer_destroy(readBuffer)
     }
 
     // MARK: - Set-up
@@ -370,23 +364,12 @@ final class ClientCore: @unchecked Sendable {
             var lastErrno = errno
             apiLock.withLock { inConnect = false }
             if rc == MOSQ_ERR_SUCCESS.rawValue {
-                if let readBuffer { chargebridge_read_buffer_attach(readBuffer, mosquitto_socket(handle)) }
-                var streaming = false
                 repeat {
-                    rc = mosquitto_loop(handle, waitMilliseconds(100), 1)
+                    rc = mosquitto_loop(handle, 100, 1)
                     if rc == MOSQ_ERR_SUCCESS.rawValue { rc = drainReadableBytes() }
                     lastErrno = errno
-                    let handedOver = handOverBatch()
-                    // Messages in two turns running: they stream in (a broker writes each one on
-                    // its own, so a turn that runs as soon as the socket stirs finds one or two).
-                    // A pause lets the next turn's batch fill: one wake-up here and one of the
-                    // consumer per half millisecond of messages, not per message or two. A
-                    // message after a quiet spell is read at once.
-                    if handedOver > 0 && streaming && rc == MOSQ_ERR_SUCCESS.rawValue { usleep(Self.streamingPauseMicroseconds) }
-                    streaming = handedOver > 0
+                    handOverBatch()
                 } while rc == MOSQ_ERR_SUCCESS.rawValue && mosquitto_socket(handle) >= 0 && !stopRequested
-                // Connected still (a stop): the farewell below reads on through the buffer.
-                if mosquitto_socket(handle) < 0 { chargebridge_read_buffer_detach(readBuffer) }
             }
             mosquitto_log_callback_set(handle, nil)
             releaseSubscriptionWaiters()
@@ -417,11 +400,10 @@ final class ClientCore: @unchecked Sendable {
             // A clean DISCONNECT: the broker keeps the session and does not publish the will.
             mosquitto_disconnect_v5(handle, 0, nil)
             for _ in 0..<40 {
-                let rc = mosquitto_loop(handle, waitMilliseconds(25), 1)
+                let rc = mosquitto_loop(handle, 25, 1)
                 if rc != MOSQ_ERR_SUCCESS.rawValue || mosquitto_socket(handle) < 0 { break }
             }
         }
-        chargebridge_read_buffer_detach(readBuffer)
         destroyHandle()
         logger.debug("MQTT network thread ended", metadata: ["broker": "\(config.broker)"])
         if let failure, !stopRequested {
@@ -441,28 +423,13 @@ final class ClientCore: @unchecked Sendable {
         for waiter in waiters { waiter.resume(returning: .subscriptionPending) }
     }
 
-    /// How long `mosquitto_loop` may wait in `pselect` for the socket: not at all while the read
-    /// buffer holds bytes (the socket may be empty with packets still in the buffer).
-    private func waitMilliseconds(_ milliseconds: Int32) -> Int32 {
-        chargebridge_read_buffer_pending(readBuffer) > 0 ? 0 : milliseconds
-    }
-
-    /// The `read` system calls the read buffer made and the reads libmosquitto asked of it, since
-    /// the client was made (both 0 without one: TLS).
-    var readBufferCounts: (systemReads: UInt, requests: UInt) {
-        var systemReads: UInt = 0
-        var requests: UInt = 0
-        chargebridge_read_buffer_counts(readBuffer, &systemReads, &requests)
-        return (systemReads, requests)
-    }
-
     /// `mosquitto_loop` handles one incoming packet per `pselect`; under a burst, read on while
-    /// the socket (or the read buffer) has bytes waiting (at most 256 packets, so that
-    /// acknowledgements still go out). A read that finds the buffer and the socket empty, or the
-    /// next packet not complete yet, returns with `EAGAIN`: that ends the turn. (Asking
-    /// `FIONREAD` before every packet was one system call more per message.)
+    /// the socket has bytes waiting (at most 64 packets, so that acknowledgements still go out).
+    /// A read that finds the socket empty, or the next packet not complete yet, returns with
+    /// `EAGAIN`: that ends the turn. (Asking `FIONREAD` before every packet was one system call
+    /// more per message.)
     private func drainReadableBytes() -> Int32 {
-        for _ in 0..<256 {
+        for _ in 0..<64 {
             guard mosquitto_socket(handle) >= 0 else { return MOSQ_ERR_SUCCESS.rawValue }
             errno = 0
             let rc = mosquitto_loop_read(handle, 1)
@@ -635,20 +602,12 @@ final class ClientCore: @unchecked Sendable {
         }
     }
 
-    /// With `deliversMessagesInBatches`, how long the network thread pauses after a turn that
-    /// followed another turn with messages (see `runNetworkLoop`): the latency it may add to a
-    /// message that arrives amid a stream of them.
-    static let streamingPauseMicroseconds: useconds_t = 500
-
     /// Hands the messages of this turn of the network loop over as one batch (network thread):
-    /// one stream element and one wake-up of the consumer for up to a few hundred messages.
-    /// Returns how many (0 without `deliversMessagesInBatches`: nothing to pause for).
-    private func handOverBatch() -> Int {
-        guard !batch.isEmpty else { return 0 }
-        let count = batch.count
+    /// one stream element and one wake-up of the consumer for up to 65 messages, not one each.
+    private func handOverBatch() {
+        guard !batch.isEmpty else { return }
         batchContinuation.yield(batch)
         batch.removeAll(keepingCapacity: true)
-        return count
     }
 
     /// A PUBACK/PUBCOMP (or a QoS 0 publish written) or a SUBACK for `mid`.

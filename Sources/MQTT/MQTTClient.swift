@@ -35,10 +35,6 @@ public final class MQTTClient: Sendable {
     /// The configuration the client was made with.
     public var configuration: MQTTConfiguration { core.configuration }
 
-    /// The `read` system calls of the read buffer under libmosquitto and the reads it served
-    /// (tests; both 0 over TLS).
-    var readBufferCounts: (systemReads: UInt, requests: UInt) { core.readBufferCounts }
-
     /// Checks the configuration and prepares libmosquitto; connects only on `start()`/`connect`.
     /// - Throws: `MQTTError` for a bad setting or a missing TLS file.
     public init(configuration: MQTTConfiguration, logger: Logger) throws {

@@ -106,59 +106,6 @@ struct PublishSubscribeTests {
         await broker.stop()
     }
 
-    @Test("under libmosquitto a read buffer: a burst of small and large messages arrives complete and in order with fewer read system calls than reads")
-    func readBuffer() async throws {
-        let broker = try await MosquittoBroker.start(.init(extraConfiguration: ["max_queued_messages 0"]))
-        let subscriber = try await connectedClient(broker.url) { $0.deliversMessagesInBatches = true }
-        let publisher = try await connectedClient(broker.url)
-        try await subscriber.subscribe("cb/buffered/#", qos: .atLeastOnce)
-        // Small readings, and now and then a payload larger than the 64 KiB buffer (read in pieces
-        // across refills) and one of 200 bytes (a two-byte remaining length); QoS 1 (kept in
-        // order, unlike QoS 0 beside QoS 1), so the subscriber acknowledges while it reads.
-        let count = 4000
-        func payload(_ index: Int) -> [UInt8] {
-            switch index % 500 {
-            case 7: Array("\(index):".utf8) + [UInt8](repeating: UInt8(index % 251), count: 150_000)
-            case 11: Array("\(index):".utf8) + [UInt8](repeating: 0x41, count: 200)
-            default: Array("\(index)".utf8)
-            }
-        }
-        let reader = Task { () -> [MQTTMessage] in
-            var messages: [MQTTMessage] = []
-            for await batch in subscriber.messageBatches {
-                messages += batch
-                if messages.count >= count { break }
-            }
-            return messages
-        }
-        for index in 0..<count {
-            try await publisher.publish(payload(index), to: "cb/buffered/\(index % 7)", qos: .atLeastOnce, waitForAcknowledgement: false)
-        }
-        let timeout = Task {
-            try await Task.sleep(for: .seconds(60))
-            reader.cancel()
-        }
-        let messages = await reader.value
-        timeout.cancel()
-        #expect(messages.count == count)
-        let firstWrong = messages.indices.first { messages[$0].payload != payload($0) || messages[$0].topic != "cb/buffered/\($0 % 7)" }
-        #expect(firstWrong == nil, "message \(firstWrong ?? 0) is not the one sent")
-        // libmosquitto asks for at least three reads per packet; the buffer serves them from fewer
-        // system calls: one per up to 64 KiB that the socket holds, and one that finds it empty
-        // at the end of a turn (at worst two for a packet's three, when each came alone).
-        let (systemReads, requests) = subscriber.readBufferCounts
-        #expect(requests >= UInt(3 * count))
-        #expect(systemReads < requests)
-        // The connection goes on working through the buffer: a message after the burst.
-        try await publisher.publish("after", to: "cb/buffered/after", qos: .atLeastOnce)
-        var iterator = subscriber.messageBatches.makeAsyncIterator()
-        let after = await iterator.next()
-        #expect(after?.map(\.payloadText) == ["after"])
-        await publisher.shutdown()
-        await subscriber.shutdown()
-        await broker.stop()
-    }
-
     @Test("a retained message reaches a client that subscribes later, flagged as retained")
     func retainedMessage() async throws {
         let broker = try await MosquittoBroker.start()
