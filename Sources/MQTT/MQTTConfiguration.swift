@@ -27,9 +27,12 @@ public struct MQTTConfiguration: Sendable, CustomStringConvertible {
     /// QoS 1/2 messages in flight at once before further publishes queue in the client.
     public var maxInflightMessages: Int = 100
     /// False (default): every message is an element of `MQTTClient.messages`. True: the
-    /// messages read in one turn of the network loop (up to 65) arrive together as one element
-    /// of `MQTTClient.messageBatches`, in order, and `messages` stays empty; for a consumer of
-    /// tens of thousands of messages a second, which then wakes once per batch.
+    /// messages read in one turn of the network loop (up to a few hundred) arrive together as one
+    /// element of `MQTTClient.messageBatches`, in order, and `messages` stays empty; for a
+    /// consumer of tens of thousands of messages a second, which then wakes once per batch.
+    /// While messages stream in (two turns running with messages), the network thread pauses
+    /// 0.5 ms after each turn so that batches fill: a message amid a stream, and a publish made
+    /// meanwhile, may wait up to that long; one after a quiet spell does not wait.
     public var deliversMessagesInBatches = false
 
     public init(broker: MQTTBrokerURL, clientID: String) {
