@@ -63,24 +63,26 @@ import TestSupport
         // With a PV topic the profile is the house's own consumption: -2,000 W is taken as it is.
         let measured = SunPlan.quarters(
             liveNetW: 700, liveConsumptionW: 900, profile: profile, measuresPV: true, forecast: forecast, trust: nil, from: now, to: end)
-        #expect(measured == [
-            .init(start: now, end: BridgeFixtures.at("2025-11-17T10:15:00Z"), netW: 700),
-            .init(start: BridgeFixtures.at("2025-11-17T10:15:00Z"), end: BridgeFixtures.at("2025-11-17T10:30:00Z"), netW: -6_500),
-            .init(start: BridgeFixtures.at("2025-11-17T10:30:00Z"), end: end, netW: 900 - 4_500),
-        ])
+        let q = { (text: String) in BridgeFixtures.at(text) }
+        let expected: [SunPlan.Quarter] = [
+            .init(start: now, end: q("2025-11-17T10:15:00Z"), netW: 700),
+            .init(start: q("2025-11-17T10:15:00Z"), end: q("2025-11-17T10:30:00Z"), netW: -6_500),
+            .init(start: q("2025-11-17T10:30:00Z"), end: q("2025-11-17T10:45:00Z"), netW: -3_600),
+            .init(start: q("2025-11-17T10:45:00Z"), end: end, netW: -3_600),
+        ]
+        #expect(measured == expected)
         // Without one the learned load has the PV in it: never below house_base_w (300 W).
         let unmeasured = SunPlan.quarters(
             liveNetW: 700, liveConsumptionW: 700, profile: profile, measuresPV: false, forecast: forecast, trust: nil, from: now, to: end)
-        #expect(unmeasured.map(\.netW) == [700, 300 - 4_500, 700 - 4_500])
-        // The grid takes what the house needs beyond the PV; the surplus is the rest (from the
-        // next quarter-hour: the current one's is live).
+        #expect(unmeasured.map(\.netW) == [700.0, -4_200, -3_800, -3_800])
+        // The grid takes what the house needs beyond the PV; the surplus is the rest.
         #expect(SunPlan.siteLimits(sitePowerW: 11_000, unmeasured).map(\.powerW) == [10_300, 11_000])
-        #expect(SunPlan.surplus(unmeasured).map(\.surplusW) == [4_200, 3_800])
+        #expect(SunPlan.surplus(unmeasured).map(\.surplusW) == [4_200, 3_800, 3_800])
         // After the sun fell short: the next hour at the ratio that came.
         let distrusted = SunPlan.quarters(
             liveNetW: 700, liveConsumptionW: 700, profile: profile, measuresPV: false, forecast: forecast,
             trust: .init(until: BridgeFixtures.at("2025-11-17T10:30:00Z"), ratio: 0), from: now, to: end)
-        #expect(distrusted.map(\.netW) == [700, 300, 700 - 4_500])
+        #expect(distrusted.map(\.netW) == [700.0, 300, -3_800, -3_800])
     }
 
     // MARK: The core

@@ -74,6 +74,9 @@ public struct BridgeCore: Sendable {
     private var plannedNet: [SunPlan.Quarter] = []
     /// How far the forecast is trusted after the sun fell short of it (nil: fully).
     private var forecastTrust: SunPlan.Trust?
+    /// What the chargers drew in the current quarter-hour up to the last grid reading, Wh, and
+    /// their power then (the surplus a re-plan still counts on in it is what is left of it).
+    private var quarterDrawn: (start: Date, wh: Double, at: Date, watts: Double)?
     /// The meter was silent since start-up for longer than its staleness limit (logged once).
     private var gridSilenceLogged = false
     /// Some car's meter counts a share of its power as solar (see ``updateSolar(now:)``).
@@ -527,9 +530,11 @@ public struct BridgeCore: Sendable {
             // Plans that count on the sun: the house less the PV expected, quarter by quarter.
             pvForecast.forget(before: now)
             if let trust = forecastTrust, trust.until <= now { forecastTrust = nil }
+            let drawnWh = quarterDrawn.map { $0.start == HouseProfile.quarterStart(now) ? $0.wh + $0.watts * now.timeIntervalSince($0.at) / 3600 : 0 } ?? 0
             let quarters = SunPlan.quarters(
                 liveNetW: liveHouseW, liveConsumptionW: liveHouseW + learnedPVW(now: now), profile: profile,
-                measuresPV: solar.pvTopic != nil, forecast: pvForecast, trust: forecastTrust, from: now, to: end)
+                measuresPV: solar.pvTopic != nil, forecast: pvForecast, trust: forecastTrust, drawnThisQuarterWh: drawnWh,
+                from: now, to: end)
             if let sitePower { siteLimits = SunPlan.siteLimits(sitePowerW: sitePower, quarters) }
             surplus = SunPlan.surplus(quarters)
             exportPrice = SunPlan.exportPrice(fixedPerKWh: solar.exportPricePerKWh, tariffs: prices.live.effective, surplus: surplus)
@@ -854,6 +859,12 @@ public struct BridgeCore: Sendable {
             let reading = try PayloadParser.number(payload, path: grid.path, range: -1e9...1e9, what: "grid power") * grid.scale
             gridPayloadLogged = false
             let chargers = chargersW(now: now, forHouseLoad: true)
+            let quarter = HouseProfile.quarterStart(now)
+            if let drawn = quarterDrawn, drawn.start == quarter {
+                quarterDrawn = (quarter, drawn.wh + drawn.watts * now.timeIntervalSince(drawn.at) / 3600, now, chargers)
+            } else {
+                quarterDrawn = (quarter, 0, now, chargers)
+            }
             house?.reading(gridW: grid.exportPositive ? -reading : reading, chargersW: chargers, at: now)
             readingsSinceRaise += 1
             updateSolar(now: now)

@@ -35,12 +35,23 @@ enum SunPlan {
     ///     topic); without it the profile's load is the grid's, the PV netted in, so it counts
     ///     at least the profile's `defaultW` (`house_base_w`).
     ///   - liveConsumptionW: the house's consumption now where a quarter has no history.
+    ///   - drawnThisQuarterWh: what the chargers drew since the current quarter-hour began. The
+    ///     planner counts a surplus as energy per slice, so a charger may run above it for part
+    ///     of the slice; a re-plan in the middle of the quarter-hour counts on what is left of
+    ///     its surplus energy (the live surplus over the whole quarter-hour less what was drawn),
+    ///     not on the live surplus again.
     static func quarters(
         liveNetW: Double, liveConsumptionW: Double, profile: HouseProfile, measuresPV: Bool, forecast: PVForecast,
-        trust: Trust?, from: Date, to: Date
+        trust: Trust?, drawnThisQuarterWh: Double = 0, from: Date, to: Date
     ) -> [Quarter] {
-        let first = HouseProfile.quarterStart(from).addingTimeInterval(900)
-        var quarters = [Quarter(start: from, end: min(first, max(to, first)), netW: liveNetW)]
+        let quarterStart = HouseProfile.quarterStart(from)
+        let first = quarterStart.addingTimeInterval(900)
+        var liveNet = liveNetW
+        if liveNet < 0, first > from {
+            let leftWh = max(0, -liveNet * 900 / 3600 - drawnThisQuarterWh)
+            liveNet = -min(-liveNet, leftWh * 3600 / first.timeIntervalSince(from))
+        }
+        var quarters = [Quarter(start: from, end: first, netW: liveNet)]
         var start = first
         while start < to {
             let end = start.addingTimeInterval(900)
@@ -48,12 +59,10 @@ enum SunPlan {
             if !measuresPV { consumption = max(consumption, profile.defaultW) }
             var pv = forecast.averageW(from: start, to: end)
             if let trust, start < trust.until { pv *= trust.ratio }
-            let net = consumption - pv
-            if quarters.count > 1, quarters[quarters.count - 1].netW == net {
-                quarters[quarters.count - 1].end = end
-            } else {
-                quarters.append(Quarter(start: start, end: end, netW: net))
-            }
+            // Each quarter-hour a piece of its own, even beside an equal one: the planner counts
+            // a surplus as energy per piece, and a charger must not take a whole afternoon's
+            // surplus in one hour.
+            quarters.append(Quarter(start: start, end: end, netW: consumption - pv))
             start = end
         }
         return quarters
@@ -61,23 +70,16 @@ enum SunPlan {
 
     /// The location's limit for the chargers from the grid: `sitePowerW` less what the house
     /// takes beyond the PV.
-    /// In the current quarter-hour (the first) the live surplus is room, as without a forecast:
-    /// the cars that follow the surplus and the top-up of smart cars share it as it comes.
     static func siteLimits(sitePowerW: Double, _ quarters: [Quarter]) -> [ChargeRequest.SiteLimit] {
-        merged(quarters.enumerated().map { index, quarter in
-            ChargeRequest.SiteLimit(start: quarter.start, end: quarter.end, powerW: sitePowerW - (index == 0 ? quarter.netW : max(0, quarter.netW)))
-        })
+        merged(quarters.map { ChargeRequest.SiteLimit(start: $0.start, end: $0.end, powerW: sitePowerW - max(0, $0.netW)) })
     }
 
-    /// The expected surplus from the next quarter-hour on: what the PV makes beyond the house.
+    /// The expected surplus: what the PV makes beyond the house (in the current quarter-hour,
+    /// the live surplus).
     static func surplus(_ quarters: [Quarter]) -> [ChargeRequest.SolarPiece] {
         var pieces: [ChargeRequest.SolarPiece] = []
-        for quarter in quarters.dropFirst() where quarter.netW < 0 {
-            if let last = pieces.last, last.end == quarter.start, last.surplusW == -quarter.netW {
-                pieces[pieces.count - 1].end = quarter.end
-            } else {
-                pieces.append(.init(start: quarter.start, end: quarter.end, surplusW: -quarter.netW))
-            }
+        for quarter in quarters where quarter.netW < 0 {
+            pieces.append(.init(start: quarter.start, end: quarter.end, surplusW: -quarter.netW))
         }
         return pieces
     }
