@@ -104,14 +104,19 @@ import TestSupport
         }.joined(separator: ", ") + "]"
     }
 
-    static func solarWh(_ plan: DevicePlan?) -> Double { plan?.slots.reduce(0) { $0 + $1.solarWh } ?? 0 }
-
-    @Test func aForecastMovesThePlanIntoTheSunAndABadOneKeepsIt() throws {
-        let morning = BridgeFixtures.at("2025-11-17T08:00:00Z") // 09:00 local
-        var driver = CoreDriver(config: try Self.config(), start: morning)
+    /// A core on `config()` from `instant`, connected, after 10 s of a 500 W house in the dark.
+    static func connected(at instant: String) throws -> (CoreDriver, SolarModeTests.Site) {
+        var driver = CoreDriver(config: try Self.config(), start: BridgeFixtures.at(instant))
         driver.send(.connected)
         var site = SolarModeTests.Site(houseW: 500, pvW: 0)
         _ = site.run(&driver, 10)
+        return (driver, site)
+    }
+
+    static func solarWh(_ plan: DevicePlan?) -> Double { plan?.slots.reduce(0) { $0 + $1.solarWh } ?? 0 }
+
+    @Test func aForecastMovesThePlanIntoTheSunAndABadOneKeepsIt() throws {
+        var (driver, site) = try Self.connected(at: "2025-11-17T08:00:00Z") // 09:00 local
         driver.message("chargebridge/car1/soc", "40") // 24 kWh to 80 %
         driver.message("chargebridge/car1/plug", "connected")
         _ = site.run(&driver, 10)
@@ -137,11 +142,7 @@ import TestSupport
     }
 
     @Test func aSunThatDoesNotComeIsPlannedAgainOnTheGrid() throws {
-        let morning = BridgeFixtures.at("2025-11-17T09:50:00Z") // 10:50 local
-        var driver = CoreDriver(config: try Self.config(), start: morning)
-        driver.send(.connected)
-        var site = SolarModeTests.Site(houseW: 500, pvW: 0)
-        _ = site.run(&driver, 10)
+        var (driver, site) = try Self.connected(at: "2025-11-17T09:50:00Z") // 10:50 local
         driver.message("solar/forecast", Self.forecast(from: "2025-11-17T10:00:00Z", hours: 4, powerW: 6_000))
         driver.message("chargebridge/car1/soc", "40")
         driver.message("chargebridge/car1/plug", "connected")
