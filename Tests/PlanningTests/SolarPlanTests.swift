@@ -304,19 +304,7 @@ func checkSolarConstraints(
         request.solarForecast.first { $0.start.timeIntervalSince1970 <= t && $0.end.timeIntervalSince1970 > t }?.surplusW ?? 0
     }
     if let site = request.sitePowerW {
-        for piece in request.solarForecast {
-            events.append((piece.start.timeIntervalSince1970, 0))
-            events.append((piece.end.timeIntervalSince1970, 0))
-        }
-        events.sort { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
-        var load = 0.0
-        var i = 0
-        while i < events.count {
-            let instant = events[i].0
-            while i < events.count, events[i].0 <= instant + 1e-6 {
-                load += events[i].1
-                i += 1
-            }
+        forEachLoad(events, breaks: request.solarForecast.flatMap { [$0.start.timeIntervalSince1970, $0.end.timeIntervalSince1970] }) { instant, _, load in
             #expect(load <= site + surplusW(instant + 1e-3) + 1e-6, "load \(load) W above the limit plus the surplus",
                     sourceLocation: sourceLocation)
         }

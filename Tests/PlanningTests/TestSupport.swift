@@ -106,25 +106,29 @@ func checkConstraints(
     }
     if request.sitePowerW != nil || !request.siteLimits.isEmpty {
         // The limit changes only at its pieces' ends: check the load there too.
-        for piece in request.siteLimits {
-            events.append((piece.start.timeIntervalSince1970, 0))
-            events.append((piece.end.timeIntervalSince1970, 0))
-        }
-        events.sort { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
-        var load = 0.0
-        var i = 0
-        while i < events.count {
-            let instant = events[i].0
-            while i < events.count, events[i].0 <= instant + 1e-6 {
-                load += events[i].1
-                i += 1
-            }
+        forEachLoad(events, breaks: request.siteLimits.flatMap { [$0.start.timeIntervalSince1970, $0.end.timeIntervalSince1970] }) { instant, next, load in
             // The limit in force from this instant to the next event.
-            let next = i < events.count ? events[i].0 : instant + 1
             let middle = Date(timeIntervalSince1970: (instant + next) / 2)
             let site = request.siteLimits.first { $0.start <= middle && middle < $0.end }?.powerW ?? request.sitePowerW ?? .infinity
             #expect(load <= max(0, site) * (1 + 1e-9) + 1e-6, "site load \(load) W above \(site) W at \(instant)",
                     sourceLocation: sourceLocation)
         }
+    }
+}
+
+/// The devices' load over time from `(instant, power change)` events, with `breaks` where it
+/// must be looked at too: `body(instant, next event, load from instant to next)`.
+func forEachLoad(_ events: [(Double, Double)], breaks: [Double], _ body: (Double, Double, Double) -> Void) {
+    var events = events + breaks.map { ($0, 0.0) }
+    events.sort { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
+    var load = 0.0
+    var i = 0
+    while i < events.count {
+        let instant = events[i].0
+        while i < events.count, events[i].0 <= instant + 1e-6 {
+            load += events[i].1
+            i += 1
+        }
+        body(instant, i < events.count ? events[i].0 : instant + 1, load)
     }
 }

@@ -67,6 +67,16 @@ public struct BridgeCore: Sendable {
     private var pv: (watts: Double, at: Date)?
     /// A bad PV payload was logged (logged again only after a good one).
     private var pvPayloadLogged = false
+    /// The last good PV forecast (`location.solar.forecast_topic`), pieces that ended forgotten.
+    private var pvForecast = PVForecast()
+    /// What the plans in force expected of the house less the PV per quarter-hour, with
+    /// `location.solar` (docs/site.md, "Plans that count on the sun"); empty otherwise.
+    private var plannedNet: [SunPlan.Quarter] = []
+    /// How far the forecast is trusted after the sun fell short of it (nil: fully).
+    private var forecastTrust: SunPlan.Trust?
+    /// What the chargers drew in the current quarter-hour up to the last grid reading, Wh, and
+    /// their power then (the surplus a re-plan still counts on in it is what is left of it).
+    private var quarterDrawn: (start: Date, wh: Double, at: Date, watts: Double)?
     /// The meter was silent since start-up for longer than its staleness limit (logged once).
     private var gridSilenceLogged = false
     /// Some car's meter counts a share of its power as solar (see ``updateSolar(now:)``).
@@ -87,6 +97,8 @@ public struct BridgeCore: Sendable {
         case grid
         /// The PV production now (`location.solar.pv_topic`).
         case pv
+        /// The expected PV production (`location.solar.forecast_topic`).
+        case forecast
     }
 
     /// - Parameter pollingPolicy: when prices count as complete (those on a price topic).
@@ -108,10 +120,13 @@ public struct BridgeCore: Sendable {
         if let grid = config.location.grid {
             routes[grid.topic, default: []].append((0, .grid))
             house = HouseLoad(staleAfter: config.metering.powerStaleAfterSeconds)
-            houseProfile = HouseProfile(timeZone: config.tariff.timeZone)
+            houseProfile = HouseProfile(timeZone: config.tariff.timeZone, defaultW: config.location.solar?.houseBaseW ?? 0)
         }
         if let pvTopic = config.location.solar?.pvTopic {
             routes[pvTopic, default: []].append((0, .pv))
+        }
+        if let forecastTopic = config.location.solar?.forecastTopic {
+            routes[forecastTopic, default: []].append((0, .forecast))
         }
         self.routes = routes
     }
@@ -144,6 +159,8 @@ public struct BridgeCore: Sendable {
                     gridReading = receiveGrid(payload, topic: topic, now: now, actions: &actions)
                 } else if route.input == .pv {
                     receivePV(payload, topic: topic, now: now, actions: &actions)
+                } else if route.input == .forecast {
+                    receiveForecast(payload, topic: topic, now: now, actions: &actions)
                 } else {
                     receive(payload, topic: topic, route: route.input, vehicle: route.index, now: now, actions: &actions)
                 }
@@ -244,7 +261,7 @@ public struct BridgeCore: Sendable {
             case .ownState:
                 restoreWishes(from: payload, vehicle: index)
                 return
-            case .grid, .pv:
+            case .grid, .pv, .forecast:
                 return
             case let .input(input):
                 switch input {
@@ -495,7 +512,7 @@ public struct BridgeCore: Sendable {
         guard !members.isEmpty else { return }
         // With a grid meter the house takes its live load to the end of this quarter-hour, then
         // its usual one (docs/site.md, "Plans on the room").
-        let liveHouseW = house.map { $0.houseW(at: now) ?? houseProfile?.usualW(at: now) ?? HouseProfile.defaultW }
+        let liveHouseW = house.map { $0.houseW(at: now) ?? houseProfile?.usualW(at: now) ?? houseProfile?.defaultW ?? 0 }
         // A quarter-hour with no history: the house as it is now (a plan that counted on an
         // empty house later would put off every flexible car to a room that may not come).
         let sitePower = config.location.maxPowerW.map { limit in
@@ -512,7 +529,26 @@ public struct BridgeCore: Sendable {
         let end = requests.map(\.end).max()!
         let timeline = tariff.rates(from: now, to: end)
         var siteLimits: [ChargeRequest.SiteLimit] = []
-        if let sitePower, let liveHouseW, let profile = houseProfile {
+        var surplus: [ChargeRequest.SolarPiece] = []
+        var exportPrice: Double?
+        if let solar = config.location.solar, solar.forecastTopic != nil, let liveHouseW, let profile = houseProfile {
+            // Plans that count on the sun: the house less the PV expected, quarter by quarter.
+            pvForecast.forget(before: now)
+            if let trust = forecastTrust, trust.until <= now { forecastTrust = nil }
+            let drawnWh = quarterDrawn.map { $0.start == HouseProfile.quarterStart(now) ? $0.wh + $0.watts * now.timeIntervalSince($0.at) / 3600 : 0 } ?? 0
+            let quarters = SunPlan.quarters(
+                liveNetW: liveHouseW, liveConsumptionW: liveHouseW + learnedPVW(now: now), profile: profile,
+                measuresPV: solar.pvTopic != nil, forecast: pvForecast, trust: forecastTrust, drawnThisQuarterWh: drawnWh,
+                from: now, to: end)
+            if let sitePower { siteLimits = SunPlan.siteLimits(sitePowerW: sitePower, quarters) }
+            surplus = SunPlan.surplus(quarters)
+            exportPrice = SunPlan.exportPrice(fixedPerKWh: solar.exportPricePerKWh, tariffs: prices.live.effective, surplus: surplus)
+            plannedNet = quarters
+            plannedHouse = (liveHouseW, quarters[0].end)
+            roomPlannedAt = now
+            planHeldSince = nil
+            moreRoomSince = nil
+        } else if let sitePower, let liveHouseW, let profile = houseProfile {
             siteLimits = Self.siteLimits(sitePowerW: sitePower, liveHouseW: liveHouseW, profile: profile, from: now, to: end)
             plannedHouse = (liveHouseW, siteLimits[0].end)
             roomPlannedAt = now
@@ -521,7 +557,8 @@ public struct BridgeCore: Sendable {
         }
         plansMade += 1
         do {
-            var request = ChargeRequest(sitePowerW: sitePower, siteLimits: siteLimits, devices: requests)
+            var request = ChargeRequest(
+                sitePowerW: sitePower, siteLimits: siteLimits, solarForecast: surplus, exportPricePerKWh: exportPrice, devices: requests)
             // Re-plans must not move the chargers for nothing: the heuristic's layout stays put
             // between them, the exact one may flip between equal optima (ChargeRequest.exactLayout).
             request.exactLayout = false
@@ -587,11 +624,20 @@ public struct BridgeCore: Sendable {
     /// than the threshold: at once (10 s after the last plan at the earliest) when it leaves less
     /// room, after it has left more room for a minute when it leaves more.
     private mutating func houseMovedFromPlan(now: Date) -> Bool {
-        guard let limit = config.location.maxPowerW, let assumed = plannedHouse, let profile = houseProfile,
+        // With a PV forecast the plans count on the sun too: without a limit, a sun that falls
+        // short of the forecast is still a reason to plan again.
+        let sunny = config.location.solar?.forecastTopic != nil
+        guard config.location.maxPowerW != nil || sunny, let assumed = plannedHouse, let profile = houseProfile,
               let live = house?.houseW(at: now), let at = roomPlannedAt,
               vehicles.contains(where: { $0.plan != nil }) else { return false }
-        let expected = now < assumed.liveUntil ? assumed.liveW : profile.usualW(at: now) ?? assumed.liveW
+        let limit = config.location.maxPowerW ?? 0
+        let later = sunny ? SunPlan.expectedNetW(plannedNet, at: now) : profile.usualW(at: now)
+        let expected = now < assumed.liveUntil ? assumed.liveW : later ?? assumed.liveW
         let threshold = max(Self.houseReplanMinimumW, Self.houseReplanShare * limit)
+        if sunny, live > expected + threshold, now >= assumed.liveUntil {
+            // The sun fell short of the forecast: the next hour counts on what came of it.
+            distrustForecast(liveNetW: live, expectedNetW: expected, now: now)
+        }
         if live < expected - threshold {
             let since = moreRoomSince ?? now
             moreRoomSince = since
@@ -599,6 +645,18 @@ public struct BridgeCore: Sendable {
         }
         moreRoomSince = nil
         return live > expected + threshold && now.timeIntervalSince(at) >= Self.lessRoomReplanSeconds
+    }
+
+    /// The forecast for the next hour (``SunPlan/distrustSeconds``) scaled to what came of it
+    /// now: the PV measured (or, without a PV topic, the forecast less what the house shows
+    /// beyond the plan) over the PV forecast now.
+    private mutating func distrustForecast(liveNetW: Double, expectedNetW: Double, now: Date) {
+        let quarter = HouseProfile.quarterStart(now)
+        let forecastW = pvForecast.averageW(from: quarter, to: quarter.addingTimeInterval(900))
+        guard forecastW > 0 else { return }
+        let cameW = config.location.solar?.pvTopic != nil ? (pvW(now: now) ?? 0) : forecastW - (liveNetW - expectedNetW)
+        let ratio = min(1, max(0, cameW / forecastW))
+        forecastTrust = SunPlan.Trust(until: now.addingTimeInterval(SunPlan.distrustSeconds), ratio: min(ratio, forecastTrust?.ratio ?? 1))
     }
 
     /// The price in force now on `<base>/price` (retained), when it changes. Returns where
@@ -839,10 +897,17 @@ public struct BridgeCore: Sendable {
             let reading = try PayloadParser.number(payload, path: grid.path, range: -1e9...1e9, what: "grid power") * grid.scale
             gridPayloadLogged = false
             let chargers = chargersW(now: now, forHouseLoad: true)
+            let quarter = HouseProfile.quarterStart(now)
+            if let drawn = quarterDrawn, drawn.start == quarter {
+                quarterDrawn = (quarter, drawn.wh + drawn.watts * now.timeIntervalSince(drawn.at) / 3600, now, chargers)
+            } else {
+                quarterDrawn = (quarter, 0, now, chargers)
+            }
             house?.reading(gridW: grid.exportPositive ? -reading : reading, chargersW: chargers, at: now)
             readingsSinceRaise += 1
             updateSolar(now: now)
-            if let houseW = house?.latestW, let finished = houseProfile?.reading(houseW: houseW, at: now) {
+            let pvW = learnedPVW(now: now)
+            if let houseW = house?.latestW, let finished = houseProfile?.reading(houseW: houseW + pvW, at: now) {
                 actions.append(.storeHouseQuarter(finished, now: now))
             }
             if gridSilenceLogged {
@@ -874,6 +939,30 @@ public struct BridgeCore: Sendable {
                 pvPayloadLogged = true
                 actions.append(.log(level: .warning, message: "PV: ignored a payload on \(topic): \(error)"))
             }
+        }
+    }
+
+    /// What the PV adds to the grid reading for the house's own consumption (grid import + PV -
+    /// chargers) the profile learns: the PV's fresh reading with a `pv_topic` (0 when it is
+    /// stale: an inverter asleep at night stops publishing), nothing without one.
+    private func learnedPVW(now: Date) -> Double {
+        guard config.location.solar?.pvTopic != nil else { return 0 }
+        return max(0, pvW(now: now) ?? 0)
+    }
+
+    /// A PV forecast (`location.solar.forecast_topic`, docs/bridge.md): kept (the last good one;
+    /// a bad payload is logged and the one before stays) and planned with at once.
+    private mutating func receiveForecast(_ payload: [UInt8], topic: String, now: Date, actions: inout [BridgeAction]) {
+        do {
+            let pieces = try PVForecast.parse(payload)
+            pvForecast.replace(with: pieces, now: now)
+            forecastTrust = nil
+            replanNeeded = true
+            let until = pvForecast.pieces.last.map { " to \(Timestamp.format($0.end))" } ?? ""
+            actions.append(.log(level: .info, message: "PV forecast: \(pvForecast.pieces.count) pieces\(until)"))
+        } catch {
+            let kept = pvForecast.pieces.isEmpty ? "no forecast yet" : "the last one stays"
+            actions.append(.log(level: .warning, message: "PV forecast: ignored a payload on \(topic): \(error) (\(kept))"))
         }
     }
 

@@ -5,7 +5,9 @@ import Metering
 /// last 7 days (docs/site.md, "The house's usual load"): each finished quarter-hour's average
 /// house load (the value ``HouseLoad`` computes at each reading) is kept, and the usual load of
 /// a quarter of the day is the 80th percentile (nearest rank) of that quarter's averages over
-/// the days known. Pure: the core feeds readings, the ledger keeps the averages across restarts.
+/// the days known. With a PV topic the core feeds the house's own consumption (grid import + PV
+/// - chargers), without one what the grid meter shows (grid - chargers, the PV netted in).
+/// Pure: the core feeds readings, the ledger keeps the averages across restarts.
 struct HouseProfile: Sendable {
     /// One finished quarter-hour: its start and the house's average load in it, W.
     typealias Quarter = HouseLoadQuarter
@@ -14,9 +16,11 @@ struct HouseProfile: Sendable {
     static let keepSeconds: TimeInterval = 7 * 86_400
     /// The share of the days at or below the usual load (nearest rank).
     static let percentile = 0.8
-    /// The house load before the meter's first reading, W, where no history says otherwise.
-    /// The one place a default house load goes (a configured base load, say).
-    static let defaultW: Double = 0
+    /// The house load before the meter's first reading, W, where no history says otherwise:
+    /// `location.solar.house_base_w` with `location.solar`, else 0. Without a PV topic the
+    /// learned load is the grid's, PV netted in, so plans on a PV forecast never count the
+    /// house below it (docs/site.md, "Plans that count on the sun").
+    let defaultW: Double
 
     /// The time zone whose quarters of the day are learned (the tariff's: the household's clock).
     let timeZone: TimeZone
@@ -28,8 +32,9 @@ struct HouseProfile: Sendable {
     /// The quarter under way: its start, and the sum and count of its readings.
     private var current: (start: Date, sumW: Double, count: Int)?
 
-    init(timeZone: TimeZone) {
+    init(timeZone: TimeZone, defaultW: Double = 0) {
         self.timeZone = timeZone
+        self.defaultW = defaultW
     }
 
     /// The start of the quarter-hour `instant` lies in (quarter-hours are whole in every time zone).

@@ -230,6 +230,9 @@ struct VehicleState: Sendable {
     /// What the charger should do at `now`. `priceStretchEnd` is where the price in force now
     /// changes: once charging, the vehicle keeps charging through energy the plan puts later in
     /// the same stretch (same price, same cost), so re-planning never toggles the charger within it.
+    /// Not through energy the plan expects from the sun in a later quarter-hour (cheaper then
+    /// than now); within this quarter-hour, yes: the planner counts the surplus as energy per
+    /// quarter-hour, so it costs the same now as later in it.
     func wantedCommand(at now: Date, priceStretchEnd: Date? = nil) -> ChargerCommand {
         guard plugged, mode != .off else { return .stop }
         if boost || mode == .fast {
@@ -240,7 +243,10 @@ struct VehicleState: Sendable {
                 return .start(powerW: slot.powerW)
             }
             if case .start? = commanded, let stretchEnd = priceStretchEnd,
-               let slot = plan.slots.first(where: { $0.end > now && $0.start < stretchEnd }) {
+               let slot = plan.slots.first(where: { slot in
+                   slot.end > now && slot.start < stretchEnd
+                       && (slot.solarWh <= 1e-6 || slot.start < HouseProfile.quarterStart(now).addingTimeInterval(900))
+               }) {
                 return .start(powerW: slot.powerW)
             }
             return .stop

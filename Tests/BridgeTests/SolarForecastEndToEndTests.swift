@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+import Tariffs
+import TestSupport
+@testable import Bridge
+
+/// Plans that count on the sun against real parts (docs/site.md, "Plans that count on the
+/// sun"): a real mosquitto, the bridge's services on a clock 120 times faster than real time,
+/// the test kit's emulated site (SiteRig: an OpenEVSE-style wallbox told 6-16 A on three
+/// phases, a grid meter reading the house plus the chargers less the PV, a PV inverter
+/// publishing its AC power as OpenDTU does) and a PV forecast published retained on
+/// `solar/forecast` as the Home Assistant example does. Assertions on what the wallbox drew,
+/// from its records, and on the schedules the bridge published.
+@Suite(.serialized) struct SolarForecastEndToEndTests {
+    /// 2026-05-20 11:50 in Amsterdam.
+    static let beforeNoon = SiteRig.evening.addingTimeInterval(-(6 * 3600 + 10 * 60))
+    /// 12:00 local.
+    static let noon = SiteRig.evening.addingTimeInterval(-6 * 3600)
+    static let solar = "{export_price: 0.08, forecast_topic: solar/forecast, pv_topic: solar/ac/power, house_base_w: 300}"
+    /// Import at 0.30 by day and 0.25 at night: the night is cheaper than the day, both dearer
+    /// than the 0.08 an exported kWh earns.
+    static let tariff = """
+    {timeZone: Europe/Amsterdam, currency: EUR,
+     tariffs: [{type: peak, currency: EUR, price: 0.30}, {type: offPeak, currency: EUR, price: 0.25}],
+     tariffIntervals: [
+       {daysOfWeek: [monday, tuesday, wednesday, thursday, friday, saturday, sunday], startTime: "00:00", endTime: "07:00", tariffType: offPeak},
+       {daysOfWeek: [monday, tuesday, wednesday, thursday, friday, saturday, sunday], startTime: "07:00", endTime: "24:00", tariffType: peak}]}
+    """
+
+    /// The forecast from 12:00 to 15:00 local, hour by hour, at `powerW`.
+    static func forecast(powerW: Double) -> String {
+        "[" + (0..<3).map { hour in
+            let start = Timestamp.format(Self.noon.addingTimeInterval(Double(hour) * 3600))
+            let end = Timestamp.format(Self.noon.addingTimeInterval(Double(hour + 1) * 3600))
+            return #"{"start": "\#(start)", "end": "\#(end)", "power_w": \#(powerW)}"#
+        }.joined(separator: ", ") + "]"
+    }
+
+    /// (a) 3,300 W of PV expected from 12:00 to 15:00 under a 300 W house: 3,000 W beyond it,
+    /// less than the wallbox's 4,140 W minimum, so following the live surplus alone would never
+    /// start it (SolarModesEndToEndTests); the plan on the forecast charges it at noon instead of
+    /// at night, at the export price.
+    @Test func aForecastMovesTheChargingIntoTheSun() async throws {
+        let rig = try await SiteRig.start(houseW: 300, at: Self.beforeNoon, tariff: Self.tariff, solar: Self.solar, pv: EmulatedPV())
+        defer { Task { await rig.stop() } }
+        try await rig.probe.publish("50", to: "chargebridge/wallbox/target_soc/set")
+        try await rig.site.plug("wallbox")
+        try await rig.probe.waitFor("chargebridge/wallbox/schedule") { $0.contains("start_time") }
+        // Without a forecast: the night.
+        let night = try #require(rig.probe.messages(on: "chargebridge/wallbox/schedule").last { !$0.isEmpty })
+        #expect(!night.contains("solar_energy"))
+        try await rig.probe.publish(Self.forecast(powerW: 3_300), to: "solar/forecast", retain: true)
+        try await rig.probe.waitFor("chargebridge/wallbox/schedule") { $0.contains("solar_energy") }
+        // The sun comes as forecast.
+        try await rig.run(minutes: 10)
+        rig.site.setPV(3_300)
+        try await rig.run(minutes: 180)
+        rig.site.setPV(0)
+        let log = rig.site.log
+        let sunny = log.energyWh(of: "wallbox", from: Self.noon, to: Self.noon.addingTimeInterval(3 * 3600))
+        let before = log.energyWh(of: "wallbox", to: Self.noon)
+        print("forecast: the wallbox charged \(Int(sunny)) Wh from 12:00 to 15:00 (the surplus: 9,000 Wh), \(Int(before)) Wh before")
+        // The surplus's 9 kWh, at the wallbox's full power for part of each quarter-hour (the
+        // planner counts the surplus as energy per quarter-hour).
+        #expect(sunny > 8_000 && sunny < 10_000, "\(sunny) Wh in the sun")
+        #expect(before < 1, "\(before) Wh before noon")
+        rig.report(log)
+        let violations = log.violations(limitW: SiteGuardEndToEndTests.limitW, reactionSeconds: SiteGuardEndToEndTests.reactionSeconds)
+        #expect(violations.isEmpty, "\(violations.map(\.description).joined(separator: "\n"))")
+        rig.expectOnlyFollowableCommands(log)
+        rig.expectSwitchingHolds(log)
+    }
+
+    /// (b) 6,300 W expected from 12:00 to 15:00, and no sun comes: the plans made again as the
+    /// meter shows the house drawing instead of exporting still bring the car to its target by
+    /// its ready-by time (16:30), from the grid.
+    @Test func aSunThatDoesNotComeIsMadeUpFromTheGrid() async throws {
+        let rig = try await SiteRig.start(houseW: 300, at: Self.beforeNoon, tariff: Self.tariff, solar: Self.solar, pv: EmulatedPV())
+        defer { Task { await rig.stop() } }
+        try await rig.probe.publish(Self.forecast(powerW: 6_300), to: "solar/forecast", retain: true)
+        try await rig.probe.publish("45", to: "chargebridge/wallbox/target_soc/set")
+        try await rig.probe.publish("16:30", to: "chargebridge/wallbox/ready_by/set")
+        try await rig.site.plug("wallbox")
+        try await rig.probe.waitFor("chargebridge/wallbox/schedule") { $0.contains("solar_energy") }
+        let readyBy = Self.noon.addingTimeInterval(4.5 * 3600)
+        try await rig.run(minutes: readyBy.timeIntervalSince(rig.clock.now()) / 60)
+        let soc = try #require(rig.site.status("wallbox")?.socPercent)
+        let log = rig.site.log
+        let charged = log.energyWh(of: "wallbox", to: readyBy)
+        print("no sun: the wallbox reached \(String(format: "%.1f", soc)) % by 16:30 with \(Int(charged)) Wh, all from the grid")
+        #expect(soc >= 45 - 0.2, "\(soc) % at the ready-by time")
+        #expect(log.energyWh(of: "wallbox", to: Self.noon) < 1)
+        rig.report(log)
+        let violations = log.violations(limitW: SiteGuardEndToEndTests.limitW, reactionSeconds: SiteGuardEndToEndTests.reactionSeconds)
+        #expect(violations.isEmpty, "\(violations.map(\.description).joined(separator: "\n"))")
+        rig.expectOnlyFollowableCommands(log)
+    }
+}
