@@ -535,7 +535,7 @@ public struct BridgeCore: Sendable {
             // Plans that count on the sun: the house less the PV expected, quarter by quarter.
             pvForecast.forget(before: now)
             if let trust = forecastTrust, trust.until <= now { forecastTrust = nil }
-            let drawnWh = quarterDrawn.map { $0.start == HouseProfile.quarterStart(now) ? $0.wh + $0.watts * now.timeIntervalSince($0.at) / 3600 : 0 } ?? 0
+            let drawnWh = drawnThisQuarterWh(now: now)
             let quarters = SunPlan.quarters(
                 liveNetW: liveHouseW, liveConsumptionW: liveHouseW + learnedPVW(now: now), profile: profile,
                 measuresPV: solar.pvTopic != nil, forecast: pvForecast, trust: forecastTrust, drawnThisQuarterWh: drawnWh,
@@ -609,15 +609,10 @@ public struct BridgeCore: Sendable {
         var start = first
         while start < to {
             let end = start.addingTimeInterval(900)
-            let power = sitePowerW - (profile.usualW(at: start) ?? liveHouseW)
-            if limits.count > 1, limits[limits.count - 1].powerW == power {
-                limits[limits.count - 1].end = end
-            } else {
-                limits.append(.init(start: start, end: end, powerW: power))
-            }
+            limits.append(.init(start: start, end: end, powerW: sitePowerW - (profile.usualW(at: start) ?? liveHouseW)))
             start = end
         }
-        return limits
+        return SunPlan.merged(limits)
     }
 
     /// Whether the live house load moved from what the plans in force assumed for `now` by more
@@ -897,12 +892,7 @@ public struct BridgeCore: Sendable {
             let reading = try PayloadParser.number(payload, path: grid.path, range: -1e9...1e9, what: "grid power") * grid.scale
             gridPayloadLogged = false
             let chargers = chargersW(now: now, forHouseLoad: true)
-            let quarter = HouseProfile.quarterStart(now)
-            if let drawn = quarterDrawn, drawn.start == quarter {
-                quarterDrawn = (quarter, drawn.wh + drawn.watts * now.timeIntervalSince(drawn.at) / 3600, now, chargers)
-            } else {
-                quarterDrawn = (quarter, 0, now, chargers)
-            }
+            quarterDrawn = (HouseProfile.quarterStart(now), drawnThisQuarterWh(now: now), now, chargers)
             house?.reading(gridW: grid.exportPositive ? -reading : reading, chargersW: chargers, at: now)
             readingsSinceRaise += 1
             updateSolar(now: now)
@@ -948,6 +938,13 @@ public struct BridgeCore: Sendable {
     private func learnedPVW(now: Date) -> Double {
         guard config.location.solar?.pvTopic != nil else { return 0 }
         return max(0, pvW(now: now) ?? 0)
+    }
+
+    /// What the chargers drew since the current quarter-hour began up to `now`, Wh: what was
+    /// counted to the last grid reading and their power since (0 in a new quarter-hour).
+    private func drawnThisQuarterWh(now: Date) -> Double {
+        guard let drawn = quarterDrawn, drawn.start == HouseProfile.quarterStart(now) else { return 0 }
+        return drawn.wh + drawn.watts * now.timeIntervalSince(drawn.at) / 3600
     }
 
     /// A PV forecast (`location.solar.forecast_topic`, docs/bridge.md): kept (the last good one;

@@ -109,7 +109,9 @@ enum SunPlan {
         return energy > 0 ? money / energy : 0
     }
 
-    private static func merged(_ limits: [ChargeRequest.SiteLimit]) -> [ChargeRequest.SiteLimit] {
+    /// `limits` (one after the other) with a piece equal to the one before it joined to it, past
+    /// the first piece (the live one, which a re-plan compares against, stays on its own).
+    static func merged(_ limits: [ChargeRequest.SiteLimit]) -> [ChargeRequest.SiteLimit] {
         var result: [ChargeRequest.SiteLimit] = []
         for limit in limits {
             if result.count > 1, let last = result.last, last.end == limit.start, last.powerW == limit.powerW {
