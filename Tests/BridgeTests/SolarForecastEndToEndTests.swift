@@ -11,7 +11,7 @@ import TestSupport
 /// publishing its AC power as OpenDTU does) and a PV forecast published retained on
 /// `solar/forecast` as the Home Assistant example does. Assertions on what the wallbox drew,
 /// from its records, and on the schedules the bridge published.
-@Suite(.serialized) struct SolarForecastEndToEndTests {
+@Suite struct SolarForecastEndToEndTests {
     /// 2026-05-20 11:50 in Amsterdam.
     static let beforeNoon = SiteRig.evening.addingTimeInterval(-(6 * 3600 + 10 * 60))
     /// 12:00 local.
