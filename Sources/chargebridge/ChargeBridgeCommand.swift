@@ -20,10 +20,19 @@ enum Main {
     static func main() async {
         // Before a second thread allocates: glibc fixes its arena limit at the first new arena.
         Heap.limitArenas()
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        // `plan` with plain options skips ArgumentParser's reflection (see PlanCommand.direct).
+        if let plan = PlanCommand.direct(arguments) {
+            do {
+                try plan.run()
+            } catch {
+                end(after: error)
+            }
+            return
+        }
         var command: ParsableCommand
         do {
-            // `plan` with plain options skips ArgumentParser's reflection (see PlanCommand.direct).
-            command = try parse(Array(CommandLine.arguments.dropFirst()))
+            command = try ChargeBridgeCommand.parseAsRoot(arguments)
         } catch {
             let code = ChargeBridgeCommand.exitCode(for: error)
             let message = ChargeBridgeCommand.fullMessage(for: error)
@@ -40,30 +49,31 @@ enum Main {
             } else {
                 try command.run()
             }
-        } catch let error as CLIError {
-            fail(error.description, code: 1)
         } catch {
-            // Help and usage errors can also surface here (a subcommand's --help runs a help command).
-            let code = ChargeBridgeCommand.exitCode(for: error)
-            if code == .success {
-                print(ChargeBridgeCommand.fullMessage(for: error))
-                exit(0)
-            }
-            if code == .validationFailure {
-                fail(ChargeBridgeCommand.fullMessage(for: error), code: 2)
-            }
-            if let exitCode = error as? ExitCode {
-                exit(exitCode.rawValue)
-            }
-            fail("\(error)", code: 1)
+            end(after: error)
         }
     }
-}
 
-/// The command `arguments` name: `plan` with plain options read directly, else by ArgumentParser.
-private func parse(_ arguments: [String]) throws -> ParsableCommand {
-    if let plan = PlanCommand.direct(arguments) { return plan }
-    return try ChargeBridgeCommand.parseAsRoot(arguments)
+    /// Ends the process for an error a command threw: its one sentence and exit 1, or help and
+    /// usage errors as ArgumentParser reports them.
+    private static func end(after error: any Error) -> Never {
+        if let error = error as? CLIError {
+            fail(error.description, code: 1)
+        }
+        // Help and usage errors can also surface here (a subcommand's --help runs a help command).
+        let code = ChargeBridgeCommand.exitCode(for: error)
+        if code == .success {
+            print(ChargeBridgeCommand.fullMessage(for: error))
+            exit(0)
+        }
+        if code == .validationFailure {
+            fail(ChargeBridgeCommand.fullMessage(for: error), code: 2)
+        }
+        if let exitCode = error as? ExitCode {
+            exit(exitCode.rawValue)
+        }
+        fail("\(error)", code: 1)
+    }
 }
 
 /// Prints `message` as the one error sentence on stderr and exits with `code`.

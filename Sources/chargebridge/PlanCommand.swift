@@ -35,7 +35,21 @@ struct PlanCommand: ParsableCommand {
     @OptionGroup var storedPrices: StoredPricesOption
 
     func run() throws {
-        let set = try loadTariffSet(tariffFile.tariff, ledger: storedPrices.ledger)
+        try PlanRun(tariff: tariffFile.tariff, ledger: storedPrices.ledger, request: request, format: format.value, svg: svg).run()
+    }
+}
+
+/// What `plan` does with its options' values, whichever way they were read (ArgumentParser or
+/// ``PlanCommand/direct(_:)``).
+struct PlanRun {
+    var tariff: String
+    var ledger: String?
+    var request: String
+    var format: OutputFormat
+    var svg: String?
+
+    func run() throws {
+        let set = try loadTariffSet(tariff, ledger: ledger)
         let text = try readRequest()
         let chargeRequest: ChargeRequest
         do {
@@ -44,20 +58,25 @@ struct PlanCommand: ParsableCommand {
             throw CLIError("\(requestName): \(error.description)")
         }
         // Each direction's prices over the union of its devices' windows.
-        var timelines: [EnergyDirection: (tariff: Tariff, timeline: RateTimeline)] = [:]
+        // (A list of at most two rather than a dictionary: its type's first use costs the runtime
+        // a scan of every protocol conformance in the binary, about a tenth of a millisecond.)
+        var timelines: [(direction: EnergyDirection, tariff: Tariff, timeline: RateTimeline)] = []
+        func timeline(_ direction: EnergyDirection) -> (tariff: Tariff, timeline: RateTimeline)? {
+            timelines.first { $0.direction == direction }.map { ($0.tariff, $0.timeline) }
+        }
         for direction in EnergyDirection.allCases {
             let devices = chargeRequest.devices.filter { $0.direction == direction }
             guard let from = devices.map(\.start).min(), let to = devices.map(\.end).max() else { continue }
             guard let chosen = set.tariff(for: direction) else {
                 let index = chargeRequest.devices.firstIndex { $0.direction == direction }!
-                throw CLIError("\(requestName): data[\(index)].direction: \(tariffFile.tariff) has no \(direction.rawValue) tariff")
+                throw CLIError("\(requestName): data[\(index)].direction: \(tariff) has no \(direction.rawValue) tariff")
             }
-            timelines[direction] = (chosen, chosen.rates(from: from, to: to))
+            timelines.append((direction, chosen, chosen.rates(from: from, to: to)))
         }
         let plan: Plan
         do {
             plan = try Planner.plan(chargeRequest) { direction in
-                timelines[direction].map { entry in
+                timeline(direction).map { entry in
                     PriceSource(
                         slices: entry.timeline.slices,
                         capPerKWh: direction == .import ? entry.tariff.offPeakChargingCap : nil)
@@ -66,19 +85,23 @@ struct PlanCommand: ParsableCommand {
         } catch {
             throw CLIError("\(requestName): \(error.description)")
         }
-        for (_, entry) in timelines.sorted(by: { $0.key.rawValue > $1.key.rawValue }) where !entry.timeline.gaps.isEmpty {
+        for entry in timelines.sorted(by: { $0.direction.rawValue > $1.direction.rawValue }) where !entry.timeline.gaps.isEmpty {
             let gaps = entry.timeline.gaps
             let list = gaps.prefix(3).map { "\(Timestamp.format($0.start))-\(Timestamp.format($0.end))" }.joined(separator: ", ")
             let more = gaps.count > 3 ? " and \(gaps.count - 3) more" : ""
             FileHandle.standardError.write(Data(
                 "chargebridge: warning: no \(entry.tariff.direction.rawValue) price is known for \(list)\(more); nothing is planned there\n".utf8))
         }
-        let main = timelines[.import] ?? timelines[.export]!
-        switch format.value {
+        let main = timeline(.import) ?? timeline(.export)!
+        switch format {
         case .json:
             let response = ScheduleResponse(
                 plan: plan, currencyCode: main.tariff.currency, timeZoneIdentifier: main.tariff.timeZone.identifier)
-            print(String(decoding: response.jsonData(), as: UTF8.self))
+            // The bytes as they are (a `String` of them would be checked as UTF-8 again), with the
+            // newline `print` would add; nothing else went to stdout before.
+            var bytes = response.jsonData()
+            bytes.append(UInt8(ascii: "\n"))
+            FileHandle.standardOutput.write(bytes)
         case .chart:
             print(PlanTable(plan: plan, tariff: main.tariff).summary())
             print("")
@@ -112,14 +135,15 @@ struct PlanCommand: ParsableCommand {
 }
 
 extension PlanCommand {
-    /// The command for `plan` followed by plain `--name value` options, read without
+    /// What to run for `plan` followed by plain `--name value` options, read without
     /// ArgumentParser, whose reflection over the command tree costs a `plan` process a sixth of
-    /// its time (see the README's "Against HiGHS and EMHASS"); nil for anything else (another
+    /// its time (see the README's "Against HiGHS and EMHASS"), and without a `PlanCommand`
+    /// (building its option definitions was another twentieth); nil for anything else (another
     /// command, `--name=value`, a repeated or unknown option, a value that starts with `-` other
     /// than the request's `-`, a format `plan` does not take), which ArgumentParser then reads,
-    /// with its errors and help. Sets every option, as ArgumentParser would: an option added to
-    /// the command must be added here too (`PlanCLITests` compare both ways)..
-    static func direct(_ arguments: [String]) -> PlanCommand? {
+    /// with its errors and help. Reads every option, as ArgumentParser would: an option added to
+    /// the command must be added here too (`PlanCLITests` compare both ways).
+    static func direct(_ arguments: [String]) -> PlanRun? {
         guard arguments.first == "plan", arguments.count % 2 == 1 else { return nil }
         let names = ["--tariff", "--request", "--format", "--svg", "--ledger"]
         var values: [String?] = [nil, nil, nil, nil, nil]
@@ -131,23 +155,11 @@ extension PlanCommand {
             values[slot] = value
         }
         guard let tariff = values[0], let request = values[1] else { return nil }
-        var format = FormatOption<TableJSONOrChart>(.table)
+        var format = OutputFormat.table
         if let name = values[2] {
             guard let chosen = FormatOption<TableJSONOrChart>(argument: name) else { return nil }
-            format = chosen
+            format = chosen.value
         }
-        // Set outside an initializer (where an assignment would start the option over from its
-        // definition), option groups whole.
-        var tariffFile = TariffFileOption()
-        tariffFile.tariff = tariff
-        var storedPrices = StoredPricesOption()
-        storedPrices.ledger = values[4]
-        var command = PlanCommand()
-        command.tariffFile = tariffFile
-        command.request = request
-        command.format = format
-        command.svg = values[3]
-        command.storedPrices = storedPrices
-        return command
+        return PlanRun(tariff: tariff, ledger: values[4], request: request, format: format, svg: values[3])
     }
 }

@@ -49,9 +49,12 @@ struct BridgeLoop: Service {
         await withGracefulShutdownHandler {
             for await batch in events.stream {
                 if stopping.value { break }
+                let tracing = logger.logLevel <= .trace
                 for event in batch {
-                    if case let .message(topic, _) = event { logger.trace("message on \(topic)") }
-                    await execute(core.handle(event, now: clock.now()))
+                    if tracing, case let .message(topic, _) = event { logger.trace("message on \(topic)") }
+                    // Most readings only feed a meter and ask for nothing: no call into `execute`.
+                    let actions = core.handle(event, now: clock.now())
+                    if !actions.isEmpty { await execute(actions) }
                 }
             }
         } onGracefulShutdown: {

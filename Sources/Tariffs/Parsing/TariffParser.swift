@@ -53,7 +53,7 @@ struct TariffParser {
             guard let identifier = zoneValue.text, !identifier.isEmpty else {
                 throw TariffError.invalidField(field: path("timeZone"), problem: "must be an IANA time zone name such as Europe/Amsterdam")
             }
-            guard let zone = TimeZone(identifier: identifier), TimeZone.knownTimeZoneIdentifiers.contains(zone.identifier) || identifier == "UTC" else {
+            guard let zone = TimeZone(identifier: identifier), KnownTimeZones.contains(zone) || identifier == "UTC" else {
                 throw TariffError.invalidField(field: path("timeZone"), problem: "'\(identifier)' is not an IANA time zone (for example Europe/Amsterdam)")
             }
             timeZone = zone
@@ -402,15 +402,16 @@ struct TariffParser {
 
     /// `source`, `zone`, `tokenEnv` and `topic`; `nil` when none is given.
     private func priceSource(_ value: DocumentValue, field: String) throws -> (spec: PriceSourceSpec?, zone: BiddingZone?) {
-        func text(_ key: String, _ expected: String) throws -> String? {
+        func text(_ key: String, _ expected: @autoclosure () -> String) throws -> String? {
             guard let item = value[key], !item.isNull else { return nil }
             guard let string = item.text?.trimmingCharacters(in: .whitespaces), !string.isEmpty else {
-                throw TariffError.invalidField(field: "\(field).\(key)", problem: "must be \(expected)")
+                throw TariffError.invalidField(field: "\(field).\(key)", problem: "must be \(expected())")
             }
             return string
         }
-        let kinds = PriceSourceSpec.Kind.allCases.map(\.rawValue).joined(separator: ", ")
-        let sourceText = try text("source", "one of \(kinds)")
+        // Only for the error messages (joining the names at every load cost a conformance scan).
+        func kinds() -> String { PriceSourceSpec.Kind.allCases.map(\.rawValue).joined(separator: ", ") }
+        let sourceText = try text("source", "one of \(kinds())")
         let zoneText = try text("zone", "a bidding zone such as DE-LU")
         let tokenText = try text("tokenEnv", "the name of an environment variable")
         let topicText = try text("topic", "an MQTT topic")
@@ -429,7 +430,7 @@ struct TariffParser {
             return (nil, zone)
         }
         guard let kind = PriceSourceSpec.Kind(rawValue: sourceText.lowercased()) else {
-            throw TariffError.invalidField(field: "\(field).source", problem: "'\(sourceText)' is not one of \(kinds)")
+            throw TariffError.invalidField(field: "\(field).source", problem: "'\(sourceText)' is not one of \(kinds())")
         }
         var spec = PriceSourceSpec(kind: kind, zone: zone)
         switch kind {
