@@ -4,7 +4,7 @@ import Foundation
 ///
 /// For a forecast made at the start of local day `origin` (everything before it known)
 /// for day `target = origin + horizon - 1`, each quarter-hour's price is a linear
-/// combination of fifteen features:
+/// combination of sixteen features:
 ///
 /// 1. a constant,
 /// 2. the same quarter-hour on the last known day,
@@ -23,7 +23,10 @@ import Foundation
 ///     does not move),
 /// 14. the mean daily price of the last 90 days (where the level returns to),
 /// 15. the robust day-type profile: the median, over the last eight days of the target's
-///     type, of how the quarter-hour differed from its day's median.
+///     type, of how the quarter-hour differed from its day's median,
+/// 16. last year's profile: the same median over the days of the target's type within three
+///     weeks of the target's date 52 weeks earlier (the season's shape: the solar dip, the
+///     evening peak; the robust day-type profile while the history is shorter than that).
 ///
 /// The weights are fitted per horizon (1...7 days) and per quarter of the local day
 /// (00-06, 06-12, 12-18, 18-24: night, morning, solar noon and evening peak behave
@@ -35,7 +38,7 @@ import Foundation
 /// month does not drown a calm one) and spikes count less, which suits an error measured as
 /// a mean absolute error. The ridge is relative (a thousandth of the mean diagonal).
 struct ForecastModel {
-    static let featureCount = 15
+    static let featureCount = 16
     /// Separate weights for each of this many equal parts of the local day.
     static let blocks = 4
     static let slotsPerBlock = DailyPriceGrid.slots / blocks
@@ -47,6 +50,11 @@ struct ForecastModel {
     static let minimumTrainingOrigins = 28
     /// The earliest origin (in days of history) that has all features.
     static let firstOrigin = 7
+    /// Last year's profile looks at the target's date 52 weeks earlier, give or take three weeks.
+    static let yearAgoDays = 364
+    static let yearAgoWindow = 21
+    /// How many days before an origin the features look (level90, last year's profile).
+    static let featureLookbackDays = yearAgoDays + yearAgoWindow
     /// The ridge as a fraction of the mean diagonal of the normal matrix.
     static let relativeRidge = 1e-3
 
@@ -109,6 +117,13 @@ struct ForecastModel {
             day -= 1
         }
         let dayMedian = grid.dailyMedian
+        // The days of the target's type within three weeks of its date a year before (all of
+        // them known: the newest lies 343 days before the target).
+        let yearAgo = target - Self.yearAgoDays
+        var yearAgoDays: [Int] = []
+        if yearAgo - Self.yearAgoWindow >= 0 {
+            for d in (yearAgo - Self.yearAgoWindow)...(yearAgo + Self.yearAgoWindow) where dayType(d) == type { yearAgoDays.append(d) }
+        }
         var typeOffset = 0.0
         for d in sameType {
             let around = max(0, d - 3)..<min(origin, d + 4)
@@ -127,6 +142,7 @@ struct ForecastModel {
         var rows = [Double](repeating: 0, count: slots * k)
         var recent = [Double](repeating: 0, count: week.count)
         var deviations = [Double](repeating: 0, count: robustDays.count)
+        var yearAgoDeviations = [Double](repeating: 0, count: yearAgoDays.count)
         for slot in 0..<slots {
             for (index, d) in week.enumerated() { recent[index] = grid.value(day: d, slot: slot) }
             for (index, d) in robustDays.enumerated() { deviations[index] = grid.value(day: d, slot: slot) - dayMedian[d] }
@@ -152,6 +168,12 @@ struct ForecastModel {
             rows[base + 12] = Self.median(&recent)
             rows[base + 13] = level90
             rows[base + 14] = deviations.isEmpty ? 0 : Self.median(&deviations)
+            if yearAgoDays.isEmpty {
+                rows[base + 15] = rows[base + 14]
+            } else {
+                for (index, d) in yearAgoDays.enumerated() { yearAgoDeviations[index] = grid.value(day: d, slot: slot) - dayMedian[d] }
+                rows[base + 15] = Self.median(&yearAgoDeviations)
+            }
         }
         return rows
     }
@@ -228,7 +250,7 @@ struct ForecastModel {
     }
 
     /// Recent level plus day-type profile and offset, for short histories.
-    static let fallbackWeights: [Double] = [0, 0, 0, 0, 0, 1, 0, 1, 1, 0, 0, 0, 0, 0, 0]
+    static let fallbackWeights: [Double] = [0, 0, 0, 0, 0, 1, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0]
     static let fallbackAllBlocks = Array([[Double]](repeating: fallbackWeights, count: blocks).joined())
 
     /// The forecast for the 96 quarter-hours of one target day.
