@@ -63,12 +63,47 @@ struct ForecastModel {
     let trainingDays: Int
     /// `dayType` of every day of the grid and the week after it.
     private let dayTypes: [Int]
+    /// Feature 13 of every origin `1...dayCount`: `[origin * slots + slot]`.
+    private let recentMedians: [Double]
+    /// Feature 16 of every target day (the grid and the week after it) that has last year's
+    /// days: `[day * slots + slot]`, `nan` where not.
+    private let yearAgoProfiles: [Double]
 
     init(grid: DailyPriceGrid, holidays: MarketHolidays, trainingDays: Int) {
         self.grid = grid
         self.holidays = holidays
         self.trainingDays = trainingDays
-        dayTypes = (0..<(grid.dayCount + PriceForecaster.horizonDays)).map { Self.dayType(grid.date(ofDay: $0), holidays: holidays) }
+        let types = (0..<(grid.dayCount + PriceForecaster.horizonDays)).map { Self.dayType(grid.date(ofDay: $0), holidays: holidays) }
+        dayTypes = types
+        // The medians that do not depend on the horizon, once per origin and per target day
+        // (not once per past forecast of each horizon, which repeats them sevenfold).
+        let slots = DailyPriceGrid.slots
+        var medians = [Double](repeating: 0, count: (grid.dayCount + 1) * slots)
+        var recent: [Double] = []
+        for origin in 1..<(grid.dayCount + 1) {
+            let week = max(0, origin - 7)..<origin
+            for slot in 0..<slots {
+                recent.removeAll(keepingCapacity: true)
+                for d in week { recent.append(grid.value(day: d, slot: slot)) }
+                medians[origin * slots + slot] = Self.median(&recent)
+            }
+        }
+        recentMedians = medians
+        var profiles = [Double](repeating: .nan, count: types.count * slots)
+        var yearAgoDays: [Int] = []
+        var deviations: [Double] = []
+        for target in types.indices where target - Self.yearAgoDays - Self.yearAgoWindow >= 0 {
+            let yearAgo = target - Self.yearAgoDays
+            yearAgoDays.removeAll(keepingCapacity: true)
+            for d in (yearAgo - Self.yearAgoWindow)...(yearAgo + Self.yearAgoWindow) where types[d] == types[target] { yearAgoDays.append(d) }
+            guard !yearAgoDays.isEmpty else { continue }
+            for slot in 0..<slots {
+                deviations.removeAll(keepingCapacity: true)
+                for d in yearAgoDays { deviations.append(grid.value(day: d, slot: slot) - grid.dailyMedian[d]) }
+                profiles[target * slots + slot] = Self.median(&deviations)
+            }
+        }
+        yearAgoProfiles = profiles
     }
 
     /// The day type of day index `day`: 0 Monday, 1 Tuesday-Thursday, 2 Friday, 3 Saturday,
@@ -117,13 +152,6 @@ struct ForecastModel {
             day -= 1
         }
         let dayMedian = grid.dailyMedian
-        // The days of the target's type within three weeks of its date a year before (all of
-        // them known: the newest lies 343 days before the target).
-        let yearAgo = target - Self.yearAgoDays
-        var yearAgoDays: [Int] = []
-        if yearAgo - Self.yearAgoWindow >= 0 {
-            for d in (yearAgo - Self.yearAgoWindow)...(yearAgo + Self.yearAgoWindow) where dayType(d) == type { yearAgoDays.append(d) }
-        }
         var typeOffset = 0.0
         for d in sameType {
             let around = max(0, d - 3)..<min(origin, d + 4)
@@ -140,11 +168,8 @@ struct ForecastModel {
         let lastQuarter = grid.value(day: last, slot: slots - 1)
 
         var rows = [Double](repeating: 0, count: slots * k)
-        var recent = [Double](repeating: 0, count: week.count)
         var deviations = [Double](repeating: 0, count: robustDays.count)
-        var yearAgoDeviations = [Double](repeating: 0, count: yearAgoDays.count)
         for slot in 0..<slots {
-            for (index, d) in week.enumerated() { recent[index] = grid.value(day: d, slot: slot) }
             for (index, d) in robustDays.enumerated() { deviations[index] = grid.value(day: d, slot: slot) - dayMedian[d] }
             var mean7 = 0.0
             for d in week { mean7 += grid.value(day: d, slot: slot) }
@@ -165,15 +190,14 @@ struct ForecastModel {
             rows[base + 9] = lastQuarter
             rows[base + 10] = lowest
             rows[base + 11] = highest
-            rows[base + 12] = Self.median(&recent)
+            rows[base + 12] = recentMedians[origin * slots + slot]
             rows[base + 13] = level90
             rows[base + 14] = deviations.isEmpty ? 0 : Self.median(&deviations)
-            if yearAgoDays.isEmpty {
-                rows[base + 15] = rows[base + 14]
-            } else {
-                for (index, d) in yearAgoDays.enumerated() { yearAgoDeviations[index] = grid.value(day: d, slot: slot) - dayMedian[d] }
-                rows[base + 15] = Self.median(&yearAgoDeviations)
-            }
+            // The days of the target's type within three weeks of its date a year before (all
+            // of them known: the newest lies 343 days before the target); without them, the
+            // robust day-type profile.
+            let yearAgo = target < dayTypes.count ? yearAgoProfiles[target * slots + slot] : .nan
+            rows[base + 15] = yearAgo.isNaN ? rows[base + 14] : yearAgo
         }
         return rows
     }
@@ -283,7 +307,23 @@ struct ForecastModel {
 
     /// The median of `values` (sorted in place; the mean of the middle two for an even count).
     static func median(_ values: inout [Double]) -> Double {
-        values.sort()
+        if values.count <= 16 {
+            // The features' medians are of 4 to 8 values: an insertion sort is several times
+            // faster there than the general sort (the same order, so the same median).
+            values.withUnsafeMutableBufferPointer { buffer in
+                for i in buffer.indices.dropFirst() {
+                    let value = buffer[i]
+                    var j = i
+                    while j > 0, buffer[j - 1] > value {
+                        buffer[j] = buffer[j - 1]
+                        j -= 1
+                    }
+                    buffer[j] = value
+                }
+            }
+        } else {
+            values.sort()
+        }
         let middle = values.count / 2
         return values.count % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2
     }
