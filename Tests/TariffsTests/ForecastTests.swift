@@ -136,6 +136,42 @@ import TestSupport
         #expect(ForecastBacktest(forecaster: forecaster).run(cut, from: origin, to: origin) == report)
     }
 
+    @Test func dayOneIsTheFirstDayNotYetPublished() throws {
+        // After the auction of Monday 2026-02-09 (about 12:45 Berlin) the prices are known to the
+        // end of Tuesday 2026-02-10; the next auction publishes Wednesday. A forecast made then
+        // is the backtest's origin 2026-02-11: its day 1 is Wednesday, and it uses Tuesday's
+        // prices (not pessimistic: moving them moves the forecast) and nothing later (not
+        // optimistic: Wednesday's and later prices do not move it).
+        let full = Self.quarterHours
+        let origin = CivilDate("2026-02-11")!
+        let start = Self.berlin.startOfDay(origin)
+        let forecaster = PriceForecaster(calendar: Self.berlin)
+        let known = full.rows.filter { $0.end <= start }
+        let forecast = forecaster.forecast(try SpotPriceSeries(rows: known, source: "prices"))
+        #expect(forecast.first?.start == start && forecast.first?.confidence == 0.9)
+        let tuesday = Self.berlin.startOfDay(origin.adding(days: -1))
+        let movedTuesday = known.map { row in
+            SpotPriceSeries.Row(start: row.start, end: row.end, price: row.start >= tuesday ? row.price + 50 : row.price)
+        }
+        let moved = forecaster.forecast(try SpotPriceSeries(rows: movedTuesday, source: "prices"))
+        #expect(zip(forecast, moved).prefix(96).contains { abs($0.price - $1.price) > 1 })
+        // The backtest at that origin: the same day-1 forecast whatever came after it.
+        let later = full.rows.map { row in
+            SpotPriceSeries.Row(start: row.start, end: row.end, price: row.start >= start ? row.price * 2 : row.price)
+        }
+        let backtest = ForecastBacktest(forecaster: forecaster)
+        let report = backtest.run(full, from: origin, to: origin)
+        let doubled = backtest.run(try SpotPriceSeries(rows: later, source: "prices"), from: origin, to: origin)
+        var error = 0.0, doubledError = 0.0
+        for row in forecast.prefix(96) {
+            let actual = try #require(full.rows.first { $0.start == row.start }).price
+            error += abs(actual - row.price)
+            doubledError += abs(actual * 2 - row.price)
+        }
+        #expect(abs(report.horizons[0].forecastMAE - error / 96) < 1e-9)
+        #expect(abs(doubled.horizons[0].forecastMAE - doubledError / 96) < 1e-9)
+    }
+
     @Test func seasonalNaiveIsTheQuarterHourOneWeekEarlier() throws {
         let full = Self.quarterHours
         let origin = CivilDate("2026-02-11")!

@@ -1,8 +1,11 @@
 import Foundation
 
-/// A walk-forward test of `PriceForecaster` on a price history: at the start of every local
-/// day (the origin) the model is fitted on what was known then and forecasts the next seven
-/// days; each forecast is compared with the prices that came, quarter-hour by quarter-hour,
+/// A walk-forward test of `PriceForecaster` on a price history: for every local day (the
+/// origin) the model is fitted on the days before it and forecasts it and the six after. The
+/// origin is the first day whose prices are not yet published: the auction of day D (around
+/// 12:45-13:00 CET) publishes D+1, so from then to the next auction the prices are known to the
+/// end of D+1, and day 1 is D+2 (as `PriceForecaster` counts days past the last known price);
+/// nothing of the origin's day or later is used. Each forecast is compared with the prices that came, quarter-hour by quarter-hour,
 /// beside four simple rules (`Baseline`) that see the same past, per day ahead and per
 /// season of the forecast day.
 public struct ForecastBacktest: Sendable {

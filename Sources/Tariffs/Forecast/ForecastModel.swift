@@ -4,7 +4,7 @@ import Foundation
 ///
 /// For a forecast made at the start of local day `origin` (everything before it known)
 /// for day `target = origin + horizon - 1`, each quarter-hour's price is a linear
-/// combination of fifteen features:
+/// combination of sixteen features:
 ///
 /// 1. a constant,
 /// 2. the same quarter-hour on the last known day,
@@ -23,7 +23,10 @@ import Foundation
 ///     does not move),
 /// 14. the mean daily price of the last 90 days (where the level returns to),
 /// 15. the robust day-type profile: the median, over the last eight days of the target's
-///     type, of how the quarter-hour differed from its day's median.
+///     type, of how the quarter-hour differed from its day's median,
+/// 16. last year's profile: the same median over the days of the target's type within three
+///     weeks of the target's date 52 weeks earlier (the season's shape: the solar dip, the
+///     evening peak; the robust day-type profile while the history is shorter than that).
 ///
 /// The weights are fitted per horizon (1...7 days) and per quarter of the local day
 /// (00-06, 06-12, 12-18, 18-24: night, morning, solar noon and evening peak behave
@@ -35,7 +38,7 @@ import Foundation
 /// month does not drown a calm one) and spikes count less, which suits an error measured as
 /// a mean absolute error. The ridge is relative (a thousandth of the mean diagonal).
 struct ForecastModel {
-    static let featureCount = 15
+    static let featureCount = 16
     /// Separate weights for each of this many equal parts of the local day.
     static let blocks = 4
     static let slotsPerBlock = DailyPriceGrid.slots / blocks
@@ -47,6 +50,11 @@ struct ForecastModel {
     static let minimumTrainingOrigins = 28
     /// The earliest origin (in days of history) that has all features.
     static let firstOrigin = 7
+    /// Last year's profile looks at the target's date 52 weeks earlier, give or take three weeks.
+    static let yearAgoDays = 364
+    static let yearAgoWindow = 21
+    /// How many days before an origin the features look (level90, last year's profile).
+    static let featureLookbackDays = yearAgoDays + yearAgoWindow
     /// The ridge as a fraction of the mean diagonal of the normal matrix.
     static let relativeRidge = 1e-3
 
@@ -55,12 +63,47 @@ struct ForecastModel {
     let trainingDays: Int
     /// `dayType` of every day of the grid and the week after it.
     private let dayTypes: [Int]
+    /// Feature 13 of every origin `1...dayCount`: `[origin * slots + slot]`.
+    private let recentMedians: [Double]
+    /// Feature 16 of every target day (the grid and the week after it) that has last year's
+    /// days: `[day * slots + slot]`, `nan` where not.
+    private let yearAgoProfiles: [Double]
 
     init(grid: DailyPriceGrid, holidays: MarketHolidays, trainingDays: Int) {
         self.grid = grid
         self.holidays = holidays
         self.trainingDays = trainingDays
-        dayTypes = (0..<(grid.dayCount + PriceForecaster.horizonDays)).map { Self.dayType(grid.date(ofDay: $0), holidays: holidays) }
+        let types = (0..<(grid.dayCount + PriceForecaster.horizonDays)).map { Self.dayType(grid.date(ofDay: $0), holidays: holidays) }
+        dayTypes = types
+        // The medians that do not depend on the horizon, once per origin and per target day
+        // (not once per past forecast of each horizon, which repeats them sevenfold).
+        let slots = DailyPriceGrid.slots
+        var medians = [Double](repeating: 0, count: (grid.dayCount + 1) * slots)
+        var recent: [Double] = []
+        for origin in 1..<(grid.dayCount + 1) {
+            let week = max(0, origin - 7)..<origin
+            for slot in 0..<slots {
+                recent.removeAll(keepingCapacity: true)
+                for d in week { recent.append(grid.value(day: d, slot: slot)) }
+                medians[origin * slots + slot] = Self.median(&recent)
+            }
+        }
+        recentMedians = medians
+        var profiles = [Double](repeating: .nan, count: types.count * slots)
+        var yearAgoDays: [Int] = []
+        var deviations: [Double] = []
+        for target in types.indices where target - Self.yearAgoDays - Self.yearAgoWindow >= 0 {
+            let yearAgo = target - Self.yearAgoDays
+            yearAgoDays.removeAll(keepingCapacity: true)
+            for d in (yearAgo - Self.yearAgoWindow)...(yearAgo + Self.yearAgoWindow) where types[d] == types[target] { yearAgoDays.append(d) }
+            guard !yearAgoDays.isEmpty else { continue }
+            for slot in 0..<slots {
+                deviations.removeAll(keepingCapacity: true)
+                for d in yearAgoDays { deviations.append(grid.value(day: d, slot: slot) - grid.dailyMedian[d]) }
+                profiles[target * slots + slot] = Self.median(&deviations)
+            }
+        }
+        yearAgoProfiles = profiles
     }
 
     /// The day type of day index `day`: 0 Monday, 1 Tuesday-Thursday, 2 Friday, 3 Saturday,
@@ -125,10 +168,8 @@ struct ForecastModel {
         let lastQuarter = grid.value(day: last, slot: slots - 1)
 
         var rows = [Double](repeating: 0, count: slots * k)
-        var recent = [Double](repeating: 0, count: week.count)
         var deviations = [Double](repeating: 0, count: robustDays.count)
         for slot in 0..<slots {
-            for (index, d) in week.enumerated() { recent[index] = grid.value(day: d, slot: slot) }
             for (index, d) in robustDays.enumerated() { deviations[index] = grid.value(day: d, slot: slot) - dayMedian[d] }
             var mean7 = 0.0
             for d in week { mean7 += grid.value(day: d, slot: slot) }
@@ -149,9 +190,14 @@ struct ForecastModel {
             rows[base + 9] = lastQuarter
             rows[base + 10] = lowest
             rows[base + 11] = highest
-            rows[base + 12] = Self.median(&recent)
+            rows[base + 12] = recentMedians[origin * slots + slot]
             rows[base + 13] = level90
             rows[base + 14] = deviations.isEmpty ? 0 : Self.median(&deviations)
+            // The days of the target's type within three weeks of its date a year before (all
+            // of them known: the newest lies 343 days before the target); without them, the
+            // robust day-type profile.
+            let yearAgo = target < dayTypes.count ? yearAgoProfiles[target * slots + slot] : .nan
+            rows[base + 15] = yearAgo.isNaN ? rows[base + 14] : yearAgo
         }
         return rows
     }
@@ -228,7 +274,7 @@ struct ForecastModel {
     }
 
     /// Recent level plus day-type profile and offset, for short histories.
-    static let fallbackWeights: [Double] = [0, 0, 0, 0, 0, 1, 0, 1, 1, 0, 0, 0, 0, 0, 0]
+    static let fallbackWeights: [Double] = [0, 0, 0, 0, 0, 1, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0]
     static let fallbackAllBlocks = Array([[Double]](repeating: fallbackWeights, count: blocks).joined())
 
     /// The forecast for the 96 quarter-hours of one target day.
@@ -261,7 +307,23 @@ struct ForecastModel {
 
     /// The median of `values` (sorted in place; the mean of the middle two for an even count).
     static func median(_ values: inout [Double]) -> Double {
-        values.sort()
+        if values.count <= 16 {
+            // The features' medians are of 4 to 8 values: an insertion sort is several times
+            // faster there than the general sort (the same order, so the same median).
+            values.withUnsafeMutableBufferPointer { buffer in
+                for i in buffer.indices.dropFirst() {
+                    let value = buffer[i]
+                    var j = i
+                    while j > 0, buffer[j - 1] > value {
+                        buffer[j] = buffer[j - 1]
+                        j -= 1
+                    }
+                    buffer[j] = value
+                }
+            }
+        } else {
+            values.sort()
+        }
         let middle = values.count / 2
         return values.count % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2
     }

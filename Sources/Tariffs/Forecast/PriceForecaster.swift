@@ -34,8 +34,8 @@ public struct PriceForecaster: Sendable, Hashable {
     /// history is shorter than a week.
     public func forecast(_ series: SpotPriceSeries) -> [ForecastPrice] {
         guard let lastEnd = series.lastEnd else { return [] }
-        // A year of training plus 90 days of features is all the model looks at.
-        let lookback = Double(trainingDays + 90 + 2 * Self.horizonDays + 2) * 86_400
+        // A year of training plus the features' year and three weeks is all the model looks at.
+        let lookback = Double(trainingDays + ForecastModel.featureLookbackDays + 2 * Self.horizonDays + 2) * 86_400
         guard let grid = DailyPriceGrid(series: series, calendar: calendar, from: lastEnd.addingTimeInterval(-lookback)) else { return [] }
         let model = ForecastModel(grid: grid, holidays: holidays, trainingDays: trainingDays)
         // The origin is the local day of the first instant without a price.
