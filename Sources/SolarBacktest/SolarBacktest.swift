@@ -8,12 +8,13 @@ import Tariffs
 /// draw the real surplus covered costs the export price (the feed-in the home gave up), the rest
 /// the import price of that moment.
 ///
-/// Execution, step by step (``SiteSeries/stepSeconds``): the car draws its plan's average power
-/// in the step; with ``Strategy/topUp`` it also takes the surplus as the bridge does for a smart
-/// car below its target (docs/site.md, "Solar"): the highest power its charger can draw at or
-/// under the surplus when that is more than the plan's (outside the plan's slots only when the
-/// surplus covers the charger's minimum), and when that put it ahead of its plan it is planned
-/// again for what is left at the next quarter-hour. The solar modes' start and stop delays and
+/// Execution, step by step (``SiteSeries/stepSeconds``): the car draws its plan's powers in the
+/// step, each for its part of it, and the step's surplus covers each up to it; with
+/// ``Strategy/topUp`` it also takes the surplus as the bridge does for a smart car below its
+/// target (docs/site.md, "Solar"): the highest power its charger can draw at or under the
+/// surplus when that is more than the plan's (outside the plan's slots only when the surplus
+/// covers the charger's minimum), and when that put it ahead of its plan it is planned again
+/// for what is left at the next quarter-hour. The solar modes' start and stop delays and
 /// the chargers' holds are left out. A session ends when its energy is in or the car leaves.
 public struct SolarBacktest: Sendable {
     /// One plug-in: `energyWh` wanted between `plugIn` and `departure`.
@@ -179,19 +180,23 @@ public struct SolarBacktest: Sendable {
                 deliveredAtPlan = delivered
                 plannedSoFar = 0
             }
-            var plannedWh = plan.energyWh(from: from, to: to)
+            // The plan's powers in the step, each for its seconds (the rest at 0).
+            var parts = plan.parts(from: from, to: to)
             if strategy.spreadOverQuarterHours {
                 let quarter = Date(timeIntervalSince1970: (from.timeIntervalSince1970 / 900).rounded(.down) * 900)
-                plannedWh = plan.energyWh(from: quarter, to: quarter.addingTimeInterval(900)) * dt / 900
+                parts = [(plan.energyWh(from: quarter, to: quarter.addingTimeInterval(900)) * 3600 / 900, dt)]
             }
-            plannedSoFar += plannedWh
-            var powerW = plannedWh * 3600 / dt
+            plannedSoFar += parts.reduce(0) { $0 + $1.powerW * $1.seconds / 3600 }
             let surplus = site.surplusW(index)
             if strategy.topUp, surplus > 0 {
-                powerW = max(powerW, drawable(atMost: surplus))
+                let top = drawable(atMost: surplus)
+                parts = parts.map { (max($0.powerW, top), $0.seconds) }
             }
-            let energy = min(powerW * dt / 3600, session.energyWh - delivered)
-            let solarPart = min(energy, surplus * dt / 3600)
+            let drawnWh = parts.reduce(0) { $0 + $1.powerW * $1.seconds / 3600 }
+            let coveredWh = parts.reduce(0) { $0 + min($1.powerW, surplus) * $1.seconds / 3600 }
+            let energy = min(drawnWh, session.energyWh - delivered)
+            // Stopped early when the energy is in: the solar part in proportion.
+            let solarPart = drawnWh > 0 ? coveredWh * energy / drawnWh : 0
             delivered += energy
             solar += solarPart
             cost += (solarPart * exportPricePerKWh + (energy - solarPart) * stepPrices[index]) / 1000
@@ -255,6 +260,21 @@ public struct SolarBacktest: Sendable {
 
         /// The energy the planner expects from the surplus.
         var solarWh: Double { slots.reduce(0) { $0 + $1.solarWh } }
+
+        /// The powers the schedule draws over `[from, to)`, each with its seconds there, and 0 W
+        /// for the rest of it.
+        func parts(from: Date, to: Date) -> [(powerW: Double, seconds: Double)] {
+            var result: [(powerW: Double, seconds: Double)] = []
+            var covered = 0.0
+            for piece in slots where piece.end > from && piece.start < to {
+                let overlap = min(piece.end, to).timeIntervalSince(max(piece.start, from))
+                result.append((piece.powerW, overlap))
+                covered += overlap
+            }
+            let rest = to.timeIntervalSince(from) - covered
+            if rest > 1e-9 { result.append((0, rest)) }
+            return result
+        }
 
         /// The energy the schedule puts in over `[from, to)`, Wh.
         func energyWh(from: Date, to: Date) -> Double {

@@ -117,10 +117,17 @@ struct CostsIntervalCommand: AsyncParsableCommand {
     @Option(help: "IMPORT (default) or EXPORT energy.")
     var direction: DirectionArgument = .IMPORT
 
+    @Option(name: .customLong("export-price"),
+            help: "The price per kWh of the records' solar energy (solar_wh), as costs session prices it. Default: the tariff file's EXPORT prices, else 0.")
+    var exportPrice: Double?
+
     @Option(help: FormatOption<TableJSONOrCSV>.help)
     var format = FormatOption<TableJSONOrCSV>(.table)
 
     func validate() throws {
+        if let exportPrice, !exportPrice.isFinite {
+            throw ValidationError("--export-price \(exportPrice) is not a number.")
+        }
         guard let start = Timestamp.parse(window.from) else {
             throw ValidationError("--from \"\(window.from)\" is not an ISO 8601 instant with an offset or Z.")
         }
@@ -136,7 +143,8 @@ struct CostsIntervalCommand: AsyncParsableCommand {
         let ledger = try ledgerFile.open()
         let tariffs = try ledger.withStoredPrices(try tariffFile.load())
         let buckets = try ledger.intervalCost(from: start, to: end, period: aggregation.period,
-                                              direction: direction.direction, deviceId: device, tariffs: tariffs)
+                                              direction: direction.direction, deviceId: device, tariffs: tariffs,
+                                              solarPrice: SolarPrice(fixedPerKWh: exportPrice))
         let pricing = reportingTariff(tariffs, direction.direction)
         let objectId = "\(device ?? "all")/\(aggregation.rawValue)/\(Timestamp.format(start))/\(Timestamp.format(end))"
         emit(EnergyCostReport(buckets: buckets, objectId: objectId, direction: direction.direction,

@@ -39,7 +39,7 @@ import TestSupport
     /// (a) 3,300 W of PV expected from 12:00 to 15:00 under a 300 W house: 3,000 W beyond it,
     /// less than the wallbox's 4,140 W minimum, so following the live surplus alone would never
     /// start it (SolarModesEndToEndTests); the plan on the forecast charges it at noon instead of
-    /// at night, at the export price.
+    /// at night, at its minimum, the surplus's part at the export price.
     @Test func aForecastMovesTheChargingIntoTheSun() async throws {
         let rig = try await SiteRig.start(houseW: 300, at: Self.beforeNoon, tariff: Self.tariff, solar: Self.solar, pv: EmulatedPV())
         defer { Task { await rig.stop() } }
@@ -60,10 +60,15 @@ import TestSupport
         let sunny = log.energyWh(of: "wallbox", from: Self.noon, to: Self.noon.addingTimeInterval(3 * 3600))
         let before = log.energyWh(of: "wallbox", to: Self.noon)
         print("forecast: the wallbox charged \(Int(sunny)) Wh from 12:00 to 15:00 (the surplus: 9,000 Wh), \(Int(before)) Wh before")
-        // The surplus's 9 kWh, at the wallbox's full power for part of each quarter-hour (the
-        // planner counts the surplus as energy per quarter-hour).
-        #expect(sunny > 8_000 && sunny < 10_000, "\(sunny) Wh in the sun")
+        // The car's energy in the sun, at the wallbox's 4,140 W minimum, the lowest power it can
+        // draw above the 3,000 W surplus: 3,000 W of it from the sun, 1,140 W from the grid (at
+        // 0.141 a kWh, cheaper than the night's 0.25), never at full power for part of a
+        // quarter-hour, which would take more of it from the grid.
+        #expect(sunny > 8_000 && sunny < 12_420, "\(sunny) Wh in the sun")
         #expect(before < 1, "\(before) Wh before noon")
+        let sunnyDraws = log.draws(of: "wallbox").filter { $0.at >= Self.noon && $0.at < Self.noon.addingTimeInterval(3 * 3600) }
+        #expect(sunnyDraws.contains { abs($0.watts - 4_140) < 1 })
+        #expect(sunnyDraws.allSatisfy { $0.watts < 4_140 + 1 }, "\(sunnyDraws.map(\.watts).max() ?? 0) W at most")
         rig.report(log)
         let violations = log.violations(limitW: SiteGuardEndToEndTests.limitW, reactionSeconds: SiteGuardEndToEndTests.reactionSeconds)
         #expect(violations.isEmpty, "\(violations.map(\.description).joined(separator: "\n"))")

@@ -152,8 +152,12 @@ import TestSupport
         // grid where the plan expected 5,500 W exported; the next hour then counts on none.
         _ = site.run(&driver, 15 * 60)
         let plan = try #require(driver.core.plan(vehicleId: "car1"))
-        let nextHour = plan.slots.filter { $0.start < driver.now.addingTimeInterval(3600) }
+        // The hour from the first sunny quarter-hour, when the meter showed the sun missing, to
+        // 11:00 (the plan's slots at the sun's power start at 11:00 sharp).
+        let distrustedUntil = BridgeFixtures.at("2025-11-17T11:00:00Z")
+        let nextHour = plan.slots.filter { $0.start < distrustedUntil }
         #expect(nextHour.allSatisfy { $0.solarWh < 1e-6 }, "the next hour still counts on the sun")
+        #expect(plan.slots.contains { abs($0.start.timeIntervalSince(distrustedUntil)) < 1 && $0.solarWh > 1 })
         // The sun later in the day still counts (2 h 45 min left of it: less than 22 kWh).
         let solar = Self.solarWh(plan)
         #expect(solar > 1_000 && solar < 22_000 - 1_000, "solar \(solar) Wh")

@@ -172,4 +172,62 @@ struct SolarLedgerTests {
         let freeTotal = try #require((free["tariff"] as? [String: Any])?["value"] as? Double)
         #expect(abs(freeTotal - (expected - 0.16)) < 1e-5)
     }
+
+    /// The day's and month's costs price the solar energy as the sessions' costs do, so a day is
+    /// the sum of its sessions: `costs interval` against `costs session` through the real CLI on
+    /// a real ledger, and the `cost/today` and `cost/month` figures the bridge publishes
+    /// (``RunningCosts``) against ``Ledger/sessionCost(_:direction:tariffs:maximumPowerW:solarPrice:)``.
+    @Test func theDayCostsTheSumOfItsSessionsWithTheirSolarEnergy() throws {
+        let dir = TemporaryDirectory()
+        let tariff = RealPrices.tariffFile(in: dir)
+        let db = dir.file("ledger.sqlite")
+        // A morning session partly in the sun, an evening one without.
+        var first = jsonRecord("m1", "2025-10-07T10:00:00Z", "2025-10-07T10:15:00Z", value: 8000, session: "SUN")
+        first["solar_wh"] = 1500
+        var second = jsonRecord("m2", "2025-10-07T10:15:00Z", "2025-10-07T10:30:00Z", value: 8000, session: "SUN")
+        second["solar_wh"] = 500
+        let evening = jsonRecord("e1", "2025-10-07T19:00:00Z", "2025-10-07T19:15:00Z", value: 4000, session: "NIGHT")
+        #expect(try ChargeBridgeCLI.run(["meter", "import", "--db", db, "--tariff", tariff, "-"],
+                                        stdin: batchJSON([first, second, evening])).status == 0)
+        func sessionCost(_ id: String) throws -> Double {
+            let result = try ChargeBridgeCLI.run(["costs", "session", id, "--db", db, "--tariff", tariff,
+                                                  "--export-price", "0.08", "--format", "json"])
+            #expect(result.status == 0, "\(result.stderr)")
+            return try #require((json(result.stdout)["tariff"] as? [String: Any])?["value"] as? Double)
+        }
+        let sessions = try sessionCost("SUN") + sessionCost("NIGHT")
+        let grid = 0.5 * RealPrices.price(at: instant("2025-10-07T10:00:00Z"))
+            + 1.5 * RealPrices.price(at: instant("2025-10-07T10:15:00Z")) + 1.0 * RealPrices.price(at: instant("2025-10-07T19:00:00Z"))
+        #expect(abs(sessions - (grid + 2.0 * 0.08)) < 1e-5)
+
+        for aggregation in ["day", "month"] {
+            let result = try ChargeBridgeCLI.run(["costs", "interval", "--db", db, "--tariff", tariff, "--device", "car1",
+                                                  "--from", "2025-10-01T00:00:00Z", "--to", "2025-11-01T00:00:00Z",
+                                                  "--aggregation", aggregation, "--export-price", "0.08", "--format", "json"])
+            #expect(result.status == 0, "\(result.stderr)")
+            let data = try #require(try json(result.stdout)["data"] as? [[String: Any]])
+            let total = data.compactMap { ($0["tariff"] as? [String: Any])?["value"] as? Double }.reduce(0, +)
+            #expect(abs(total - sessions) < 1e-5, "\(aggregation): \(total), the sessions \(sessions)")
+        }
+        // Without an export price the solar energy costs 0 in both.
+        let free = try json(ChargeBridgeCLI.run(["costs", "interval", "--db", db, "--tariff", tariff,
+                                                 "--from", "2025-10-07T00:00:00Z", "--to", "2025-10-08T00:00:00Z",
+                                                 "--aggregation", "day", "--format", "json"]).stdout)
+        let freeDay = try #require((free["data"] as? [[String: Any]])?.first?["tariff"] as? [String: Any])
+        #expect(abs((freeDay["value"] as? Double ?? 0) - grid) < 1e-5)
+
+        // What the bridge publishes: the day and the month, after each session.
+        let ledger = try Ledger(path: db, mode: .existing)
+        let tariffs = try TariffSet.load(path: tariff)
+        let price = SolarPrice(fixedPerKWh: 0.08)
+        let expected = try ledger.sessionCost("SUN", tariffs: tariffs, solarPrice: price).total.cost
+            + ledger.sessionCost("NIGHT", tariffs: tariffs, solarPrice: price).total.cost
+        var running = RunningCosts(deviceId: "car1", maximumPowerW: nil, solarPrice: price)
+        let figures = try running.refresh(ledger: ledger, sessionId: "NIGHT", now: instant("2025-10-07T20:00:00Z"),
+                                          tariffs: tariffs, pricesVersion: 0)
+        #expect(abs(figures.day.cost - expected) < 1e-9, "cost/today \(figures.day.cost), the sessions \(expected)")
+        #expect(abs(figures.month.cost - expected) < 1e-9)
+        #expect(abs(try ledger.periodCost(.day, containing: instant("2025-10-07T20:00:00Z"), deviceId: "car1",
+                                          tariffs: tariffs, solarPrice: price).cost - expected) < 1e-9)
+    }
 }

@@ -12,7 +12,13 @@ enum Reference {
     /// With a solar surplus (``ChargeRequest/solarForecast``) a cell has a second edge to the
     /// sink: the surplus x cell length at the export price; a device may draw the site power
     /// plus the surplus there.
-    static func jointOptimum(request: ChargeRequest, slices: [RateSlice]) -> (energyWh: Double, cost: Double) {
+    ///
+    /// `dearSurplusAtExport`: a cell with a surplus whose export price is above its import
+    /// price has one edge instead, the site power plus the surplus at the export price (what
+    /// its energy costs at most, whatever the layout).
+    static func jointOptimum(
+        request: ChargeRequest, slices: [RateSlice], dearSurplusAtExport: Bool = false
+    ) -> (energyWh: Double, cost: Double) {
         // Cells: elementary intervals between all slice and window boundaries, inside a slice.
         var cuts = Set<Double>()
         for s in request.solarForecast { cuts.insert(s.start.timeIntervalSince1970); cuts.insert(s.end.timeIntervalSince1970) }
@@ -48,8 +54,13 @@ enum Reference {
         }
         for (c, cell) in cells.enumerated() {
             let site = request.sitePowerW.map { $0 * (cell.end - cell.start) / 3600 } ?? 1e12
-            edge(1 + devices + c, sink, site, cell.price / 1000)
             let surplus = surplusW(cell.start) * (cell.end - cell.start) / 3600
+            let exportPrice = request.exportPricePerKWh ?? 0
+            if dearSurplusAtExport, surplus > 0, exportPrice > cell.price {
+                edge(1 + devices + c, sink, site + surplus, exportPrice / 1000)
+                continue
+            }
+            edge(1 + devices + c, sink, site, cell.price / 1000)
             if surplus > 0 { edge(1 + devices + c, sink, surplus, (request.exportPricePerKWh ?? 0) / 1000) }
         }
         var flow = 0.0

@@ -74,9 +74,9 @@ import Testing
         let solar = outcome.solarWh
         #expect(abs(outcome.cost - (solar * 0.08 + (outcome.energyWh - solar) * 0.30) / 1000) < 1e-9)
         #expect(abs(outcome.energyWh - 20_000) < 1e-6)
-        // Charged at the surplus's 4 kW for 2.5 hours, all 10 kWh come from the sun: 0.80 a day.
-        withKnownIssue("the planner lays a slice's solar energy out at full power for part of it (10 kW for an hour under 4 kW of surplus): executed, 6 of the 10 kWh come from the grid") {
-            Self.expect(outcome, cost: 1.60, solarWh: 20_000)
-        }
+        // Charged at most at the surplus's 4 kW (each quarter's energy drawn evenly over it),
+        // all 10 kWh come from the sun: 0.80 a day, as planned.
+        Self.expect(outcome, cost: 1.60, solarWh: 20_000)
+        #expect(abs(outcome.solarWh - outcome.plannedSolarWh) < 1e-6)
     }
 }

@@ -28,10 +28,12 @@ extension Ledger {
 
     /// The cost of `direction`'s energy in `[from, to)`, summed per local `period` in the time
     /// zone of `direction`'s tariff (or the import tariff's); all devices or one.
-    /// The first and last periods are cut at `from` and `to`.
+    /// The first and last periods are cut at `from` and `to`. The records' solar energy is priced
+    /// at `solarPrice`, the rest at the tariff, as ``sessionCost(_:direction:tariffs:maximumPowerW:solarPrice:)``
+    /// does: a day's cost is the sum of its sessions'.
     public func intervalCost(
         from: Date, to: Date, period: CostPeriod, direction: EnergyDirection = .import,
-        deviceId: String? = nil, tariffs: TariffSet
+        deviceId: String? = nil, tariffs: TariffSet, solarPrice: SolarPrice = SolarPrice()
     ) throws -> [CostBucket] {
         let calendar = (tariffs.tariff(for: direction) ?? tariffs.primary).calendar
         let boundaries = period.boundaries(from: from, to: to, calendar: calendar)
@@ -41,20 +43,22 @@ extension Ledger {
         // charged so far cost the bridge most of its time at a thousand cars (`make load`).
         let priced = (intervals.map(\.start).min().map { max(from, $0) } ?? from, intervals.map(\.end).max().map { min(to, $0) } ?? from)
         let timelines = Self.timelines(Set(intervals.map(\.tariffRate)), from: priced.0, to: max(priced.0, priced.1), tariffs: tariffs)
-        return CostAggregator.aggregate(intervals, boundaries: boundaries, timelines: timelines)
+        let solarTimeline = intervals.contains { $0.solarWh > 0 }
+            ? solarPrice.timeline(from: priced.0, to: max(priced.0, priced.1), tariffs: tariffs) : nil
+        return CostAggregator.aggregate(intervals, boundaries: boundaries, timelines: timelines, solarTimeline: solarTimeline)
     }
 
     /// The cost of `deviceId`'s `direction` energy in the local day (or month, year) holding
     /// `instant`, for the bridge's `cost/today` and `cost/month`.
     public func periodCost(
         _ period: CostPeriod, containing instant: Date, deviceId: String?, direction: EnergyDirection = .import,
-        tariffs: TariffSet
+        tariffs: TariffSet, solarPrice: SolarPrice = SolarPrice()
     ) throws -> CostSummary {
         let calendar = (tariffs.tariff(for: direction) ?? tariffs.primary).calendar
         let window = period.interval(containing: instant, calendar: calendar)
         var total = CostSummary()
         for bucket in try intervalCost(from: window.from, to: window.to, period: period, direction: direction,
-                                       deviceId: deviceId, tariffs: tariffs) {
+                                       deviceId: deviceId, tariffs: tariffs, solarPrice: solarPrice) {
             total.add(bucket.summary)
         }
         return total

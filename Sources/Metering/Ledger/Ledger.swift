@@ -284,7 +284,10 @@ public final class Ledger: Sendable {
         let toMs = Self.milliseconds(to)
         return try read { db in
             let longest = try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM ledger_meta WHERE key = 'max_record_ms'")) ?? 0
-            var sql = "SELECT start_ms, end_ms, tariff_rate, sum(energy_wh) FROM meter_record"
+            var sql = """
+                SELECT start_ms, end_ms, tariff_rate, sum(energy_wh),
+                    total(min(energy_wh, max(0, coalesce(solar_wh, 0)))) FROM meter_record
+                """
             var arguments: StatementArguments = []
             if let deviceId {
                 sql += " INDEXED BY meter_record_by_device_time WHERE device_id = ? AND"
@@ -303,7 +306,7 @@ public final class Ledger: Sendable {
                 result.append(EnergyInterval(
                     start: Date(timeIntervalSince1970: Double(startMs) / 1000),
                     end: Date(timeIntervalSince1970: Double(endMs) / 1000),
-                    energyWh: row[3], tariffRate: EnergyDirection(rawValue: rate) ?? .import))
+                    energyWh: row[3], tariffRate: EnergyDirection(rawValue: rate) ?? .import, solarWh: row[4]))
             }
             return result
         }

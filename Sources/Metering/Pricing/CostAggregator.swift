@@ -6,17 +6,28 @@ public enum CostAggregator {
     /// Cuts every interval at every price change and every period boundary and sums the parts
     /// into the periods `[boundaries[i], boundaries[i+1])`. Energy outside
     /// `[boundaries.first, boundaries.last)` is left out (pro rata for intervals crossing it).
+    /// As ``SessionCost``: an interval's solar energy is priced on `solarTimeline` (nil: none is
+    /// solar), the rest on its tariff's timeline.
     public static func aggregate(
         _ intervals: some Sequence<EnergyInterval>, boundaries: [Date],
-        timelines: [EnergyDirection: RateTimeline]
+        timelines: [EnergyDirection: RateTimeline], solarTimeline: RateTimeline? = nil
     ) -> [CostBucket] {
         guard boundaries.count >= 2 else { return [] }
         var buckets = zip(boundaries, boundaries.dropFirst()).map { CostBucket(start: $0, end: $1) }
         let edges = boundaries.map(\.timeIntervalSince1970)
         let window = (from: boundaries.first!, to: boundaries.last!)
         for interval in intervals {
-            EnergyPricing.forEachPart(start: interval.start, end: interval.end, energyWh: interval.energyWh,
-                                      timeline: timelines[interval.tariffRate], within: window) { part in
+            let solarWh = solarTimeline == nil ? 0 : min(interval.energyWh, max(0, interval.solarWh))
+            if solarWh < interval.energyWh || interval.energyWh <= 0 {
+                add(interval, energyWh: interval.energyWh - solarWh, timeline: timelines[interval.tariffRate])
+            }
+            if solarWh > 0 { add(interval, energyWh: solarWh, timeline: solarTimeline) }
+        }
+        return buckets
+
+        func add(_ interval: EnergyInterval, energyWh: Double, timeline: RateTimeline?) {
+            EnergyPricing.forEachPart(start: interval.start, end: interval.end, energyWh: energyWh,
+                                      timeline: timeline, within: window) { part in
                 let s = part.start.timeIntervalSince1970
                 let e = part.end.timeIntervalSince1970
                 var bucket = bucketIndex(of: s, edges: edges)
@@ -36,7 +47,6 @@ public enum CostAggregator {
                 }
             }
         }
-        return buckets
     }
 
     /// Index of the bucket holding instant `t` (edges sorted, `edges.first <= t < edges.last`).

@@ -187,8 +187,12 @@ public struct RunningCosts: Sendable {
         let intervals = try ledger.energyIntervals(from: period.through, to: month.to, direction: .import, deviceId: deviceId)
         guard let from = intervals.map({ $0.start }).min(), let to = intervals.map({ $0.end }).max() else { return }
         let timelines = Ledger.timelines(Set(intervals.map { $0.tariffRate }), from: max(period.through, from), to: min(month.to, to), tariffs: tariffs)
+        // As the session: the solar energy at the export price, so the day is the sum of its sessions.
+        let solarTimeline = intervals.contains { $0.solarWh > 0 }
+            ? solarPrice.timeline(from: max(period.through, from), to: min(month.to, to), tariffs: tariffs) : nil
         let boundaries = CostPeriod.day.boundaries(from: period.through, to: month.to, calendar: calendar)
-        for bucket in CostAggregator.aggregate(intervals, boundaries: boundaries, timelines: timelines) where bucket.summary != CostSummary() {
+        for bucket in CostAggregator.aggregate(intervals, boundaries: boundaries, timelines: timelines, solarTimeline: solarTimeline)
+        where bucket.summary != CostSummary() {
             // Each bucket lies in one local day (the boundaries are `through` and the midnights).
             if let index = period.days.lastIndex(where: { $0.start <= bucket.start }), bucket.start < period.days[index].end {
                 period.days[index].summary.add(bucket.summary)

@@ -20,13 +20,14 @@
 /// weighted quickselect, then the threshold-price segments latest first, in linear time. That is
 /// exactly what the greedy does for it.
 ///
-/// Solar surplus (``ChargeRequest/solarForecast``): a segment with surplus has two parallel
-/// arcs to the sink, a solar arc (the surplus energy, at the solar price) and a grid arc (the
-/// rest of the segment's capacity, at its price). The greedy then visits arcs instead of
-/// segments, cheapest first: the max flow into a set of sink arcs is still a polymatroid rank
-/// (the arcs are the sink edges of one network), and an augmenting path still ends at the
-/// visited arc's segment, so every visited arc keeps its load. A segment's energy thus fills its
-/// cheaper arc before its dearer one, which is how ``ScheduleSolver`` prices it.
+/// Solar surplus (``ChargeRequest/solarForecast``): a segment with surplus has parallel arcs to
+/// the sink instead of one, each with its energy and its price, dearer as they fill (the cost of
+/// a segment's energy is convex in it; ``ScheduleSolver`` builds them from what the chargers
+/// there can draw under the surplus). The greedy then visits arcs instead of segments, cheapest
+/// first: the max flow into a set of sink arcs is still a polymatroid rank (the arcs are the
+/// sink edges of one network), and an augmenting path still ends at the visited arc's segment,
+/// so every visited arc keeps its load. A segment's energy thus fills its cheaper arcs before
+/// its dearer ones, which is how ``ScheduleSolver`` prices it.
 struct FlowAllocator {
     /// Site capacity of each segment in Wh (`.infinity` when unlimited, 0 where nothing may run).
     private let siteCapWh: [Double]
@@ -46,9 +47,9 @@ struct FlowAllocator {
     private let segmentDeviceStart: [Int]
     private let segmentDevices: [Int]
     private let siteLimited: Bool
-    /// Per segment the energy of its solar arc (Wh), and the price of a unit on it; empty: none.
-    private let solarCapWh: [Double]
-    private let solarPrice: Double
+    /// Per segment its sink arcs (energy in Wh, price of a unit), cheapest first; an empty list
+    /// (or no lists at all): one arc, the site capacity at the segment's price.
+    private let arcs: [[(capWh: Double, price: Double)]]
 
     private static let epsilon = 1e-9
 
@@ -57,17 +58,17 @@ struct FlowAllocator {
     ///   - price: per segment, the price to minimise.
     ///   - devices: per device the first segment index, its capacities (Wh) for consecutive
     ///     segments from there, and its demand (Wh).
-    ///   - solarCapWh: per segment the part of `siteCapWh` that costs `solarPrice` (the solar
-    ///     arc); empty when there is no surplus anywhere.
+    ///   - arcs: per segment its sink arcs with their prices, cheapest first, together at most
+    ///     `siteCapWh` (a surplus's); empty (for a segment, or for all) where the segment has one
+    ///     arc at `price`.
     init(
-        siteCapWh: [Double], price: [Double], solarCapWh: [Double] = [], solarPrice: Double = 0,
+        siteCapWh: [Double], price: [Double], arcs: [[(capWh: Double, price: Double)]] = [],
         devices: [(lo: Int, capWh: [Double], demandWh: Double)]
     ) {
         self.siteCapWh = siteCapWh
         self.price = price
-        let solar = solarCapWh.contains { $0 > Self.epsilon }
-        self.solarCapWh = solar ? solarCapWh : []
-        self.solarPrice = solarPrice
+        let solar = arcs.contains { !$0.isEmpty }
+        self.arcs = solar ? arcs : []
         siteLimited = siteCapWh.contains { $0.isFinite && $0 > 0 } || solar
         // Segment lists are needed to fill arcs (solar) or to augment (devices that compete).
         let independent = (devices.count == 1 && !solar) || !siteLimited
@@ -122,22 +123,16 @@ struct FlowAllocator {
 
     /// Runs the greedy; afterwards `flow(device:segment:)` holds the allocation.
     mutating func run() {
-        if (lo.count == 1 && solarCapWh.isEmpty) || !siteLimited {
+        if (lo.count == 1 && arcs.isEmpty) || !siteLimited {
             for j in lo.indices { fillAlone(j) }
             return
         }
-        // The sink arcs: per segment its grid arc, and its solar arc where it has one.
+        // The sink arcs: per segment its own, or one at its price.
         var order: [(segment: Int, capWh: Double, price: Double)] = []
         order.reserveCapacity(siteCapWh.count)
         for k in stride(from: siteCapWh.count - 1, through: 0, by: -1) where siteCapWh[k] > 0 {
-            let solar = solarCapWh.isEmpty ? 0 : min(solarCapWh[k], siteCapWh[k])
-            if solar > Self.epsilon {
-                order.append((k, solar, solarPrice))
-                if siteCapWh[k] - solar > Self.epsilon {
-                    order.append((k, siteCapWh[k] - solar, price[k]))
-                    // At equal prices the solar arc is visited first.
-                    if solarPrice > price[k] { order.swapAt(order.count - 1, order.count - 2) }
-                }
+            if !arcs.isEmpty, !arcs[k].isEmpty {
+                for arc in arcs[k] where arc.capWh > Self.epsilon { order.append((k, arc.capWh, arc.price)) }
             } else {
                 order.append((k, siteCapWh[k], price[k]))
             }

@@ -162,29 +162,101 @@ struct ScheduleSolver {
         return min(price, solarPrice)
     }
 
-    /// Sets each piece's solar share: per timeline piece, all devices' energy there split
-    /// between the surplus and the grid, the cheaper first; every device gets the same share.
+    /// Sets each piece's solar share as executing the pieces gets it when the sun comes as
+    /// forecast: at every instant the surplus covers the group's draw up to the surplus, shared
+    /// among the devices drawing in proportion to their power, the rest comes from the grid
+    /// (docs/costs.md, "Solar energy").
     func priced(_ pieces: [[Piece]]) -> [[Piece]] {
         let times = timeline.times
         func segment(_ piece: Piece) -> Int {
             max(0, times.partitioningIndex { $0 > piece.start + PlanningTolerance.seconds } - 1)
         }
-        var totalWh = [Double](repeating: 0, count: timeline.count)
-        for list in pieces {
-            for piece in list { totalWh[segment(piece)] += piece.powerW * (piece.end - piece.start) / 3600 }
-        }
-        var share = [Double](repeating: 0, count: timeline.count)
-        for i in 0..<timeline.count where totalWh[i] > Self.epsilonWh && timeline.solarW[i] > 0 {
-            let arcs = arcsWh(i)
-            share[i] = split(totalWh[i], piece: i, solarWh: arcs.solar, gridWh: arcs.grid).solar / totalWh[i]
-        }
-        return pieces.map { list in
-            list.map { piece in
-                var piece = piece
-                piece.solarShare = share[segment(piece)]
-                return piece
+        var bySegment: [Int: [(device: Int, piece: Int)]] = [:]
+        for (j, list) in pieces.enumerated() {
+            for (n, piece) in list.enumerated() where piece.end - piece.start > 1e-9 {
+                let i = segment(piece)
+                if timeline.solarW[i] > 1e-9 { bySegment[i, default: []].append((j, n)) }
             }
         }
+        var result = pieces
+        for (i, members) in bySegment {
+            // The draw between consecutive piece bounds, and the integral of the share of it the
+            // surplus covers from the first bound on.
+            var events: [(at: Double, powerW: Double)] = []
+            for (j, n) in members {
+                events.append((pieces[j][n].start, pieces[j][n].powerW))
+                events.append((pieces[j][n].end, -pieces[j][n].powerW))
+            }
+            events.sort { $0.at < $1.at }
+            var cuts: [Double] = []
+            var covered: [Double] = []
+            var drawW = 0.0
+            var integral = 0.0
+            for event in events {
+                if let last = cuts.last {
+                    if event.at > last {
+                        integral += (event.at - last) * (drawW > 1e-9 ? min(1, timeline.solarW[i] / drawW) : 0)
+                        cuts.append(event.at)
+                        covered.append(integral)
+                    }
+                } else {
+                    cuts.append(event.at)
+                    covered.append(0)
+                }
+                drawW += event.powerW
+            }
+            func coveredSeconds(_ at: Double) -> Double {
+                covered[min(cuts.count - 1, cuts.partitioningIndex { $0 >= at })]
+            }
+            for (j, n) in members {
+                let piece = pieces[j][n]
+                let seconds = coveredSeconds(piece.end) - coveredSeconds(piece.start)
+                result[j][n].solarShare = min(1, max(0, seconds / (piece.end - piece.start)))
+            }
+        }
+        return result
+    }
+
+    /// One stretch of what flexible energy costs device `j` in a piece with a surplus (docs/
+    /// schedules.md, "Solar surplus"): from the previous stretch's power up to `toW`, each Wh at
+    /// `price`. A `chord` joins two drawable powers with dearer ones between them (its energy is
+    /// drawn by sharing time between its two ends); otherwise every drawable power in the
+    /// stretch costs its price (the surplus's alone, or the grid's alone).
+    struct SunArc {
+        var toW: Double
+        var price: Double
+        var chord: Bool
+    }
+
+    /// The least cost of flexible energy for device `j` in piece `i`, the most it may draw
+    /// there being `maxW`: the lower convex hull of what each drawable power costs when the
+    /// surplus the fixed load leaves covers the draw up to it (the export price) and the grid
+    /// the rest (the piece's price), as stretches of rising price. Drawing one power for part of
+    /// the piece and another (or none) for the rest reaches every point of the hull, and no
+    /// draw costs less: the cost of the piece's energy is the hull's at its average power.
+    func sunArcs(_ j: Int, piece i: Int, maxW: Double) -> [SunArc] {
+        let device = devices[j]
+        let gridPrice = slices[timeline.slice[i]].effectivePrice
+        let surplusW = max(0, timeline.solarW[i] - timeline.loadW[i])
+        guard maxW > 1e-9 else { return [] }
+        guard surplusW > 1e-9 else { return [SunArc(toW: maxW, price: gridPrice, chord: false)] }
+        if solarPrice > gridPrice {
+            // The cost of a power is concave: the hull is the chord to the highest power.
+            guard maxW > surplusW + 1e-9 else { return [SunArc(toW: maxW, price: solarPrice, chord: false)] }
+            let price = (solarPrice * surplusW + gridPrice * (maxW - surplusW)) / maxW
+            return [SunArc(toW: maxW, price: price, chord: true)]
+        }
+        var arcs: [SunArc] = []
+        let under = min(device.floorPower(min(surplusW, maxW)), maxW)
+        if under > 1e-9 { arcs.append(SunArc(toW: under, price: solarPrice, chord: false)) }
+        let over = device.charger.map { $0.lowestPower(atLeast: surplusW) } ?? surplusW
+        guard let over, over <= maxW + 1e-9 else { return arcs }
+        if over > under + 1e-9 {
+            let price = (solarPrice * (surplusW - under) + gridPrice * (over - surplusW)) / (over - under)
+            arcs.append(SunArc(toW: over, price: price, chord: true))
+        }
+        if maxW > max(over, under) + 1e-9 { arcs.append(SunArc(toW: maxW, price: gridPrice, chord: false)) }
+        return arcs
     }
 
     // MARK: Step 1: minimum energy at once
@@ -310,13 +382,11 @@ struct ScheduleSolver {
         let times = timeline.times
         var siteCapWh = [Double](repeating: 0, count: count)
         var price = [Double](repeating: 0, count: count)
-        var solarCapWh = [Double](repeating: 0, count: hasSolar ? count : 0)
         for i in 0..<count where timeline.slice[i] >= 0 {
             siteCapWh[i] = siteLimited ? max(0, headroomW(i)) * timeline.length(i) / 3600 : .infinity
             price[i] = slices[timeline.slice[i]].effectivePrice
             if hasSolar {
                 let left = arcsLeftWh(i)
-                solarCapWh[i] = left.solar
                 siteCapWh[i] = left.solar + left.grid
             }
         }
@@ -358,10 +428,14 @@ struct ScheduleSolver {
             }
             inputs.append((lo, caps, remainingWh[j]))
         }
-        var allocator = FlowAllocator(
-            siteCapWh: siteCapWh, price: price, solarCapWh: solarCapWh, solarPrice: solarPrice, devices: inputs)
+        var arcs: [[(capWh: Double, price: Double)]] = []
+        var alone: [Int: (device: Int, arcs: [SunArc])] = [:]
+        if hasSolar {
+            (arcs, alone) = sunArcs(siteCapWh: siteCapWh, ranges: ranges, inputs: inputs)
+        }
+        var allocator = FlowAllocator(siteCapWh: siteCapWh, price: price, arcs: arcs, devices: inputs)
         allocator.run()
-        let continuous = layout(allocator: allocator, ranges: ranges, ownW: ownW)
+        let continuous = layout(allocator: allocator, ranges: ranges, ownW: ownW, alone: alone)
         relaxationCost = 0
         for pieces in hasSolar ? priced(continuous) : continuous {
             for piece in pieces {
@@ -382,13 +456,68 @@ struct ScheduleSolver {
         return executableLayout(allocator: allocator, ranges: ranges, ownW: ownW)
     }
 
+    /// The flow's sink arcs of each piece with a surplus (``FlowAllocator``), and the pieces
+    /// where one device alone may take flexible energy with its stretches (``sunArcs(_:piece:maxW:)``).
+    ///
+    /// Alone, a device's arcs are its stretches: exact. Where several may charge, the surplus
+    /// is one arc at the export price, at most what they can draw at or under it together (each
+    /// its highest drawable power at or under the surplus), and the grid's room another: exact
+    /// for devices without a charger, which the layout spreads evenly over the piece, an
+    /// estimate for chargers with steps (what the layout gets from the sun is the plan's cost,
+    /// ``priced(_:)``). When the export price is above the grid's there, all of it is at the
+    /// export price: a bound, never exceeded.
+    private func sunArcs(
+        siteCapWh: [Double], ranges: [Range<Int>], inputs: [(lo: Int, capWh: [Double], demandWh: Double)]
+    ) -> (arcs: [[(capWh: Double, price: Double)]], alone: [Int: (device: Int, arcs: [SunArc])]) {
+        let count = timeline.count
+        var takers = [[Int]](repeating: [], count: count)
+        for (j, input) in inputs.enumerated() {
+            for (offset, cap) in input.capWh.enumerated() where cap > Self.epsilonWh { takers[input.lo + offset].append(j) }
+        }
+        var arcs = [[(capWh: Double, price: Double)]](repeating: [], count: count)
+        var alone: [Int: (device: Int, arcs: [SunArc])] = [:]
+        for i in 0..<count where timeline.slice[i] >= 0 && timeline.solarW[i] > 1e-9 && !takers[i].isEmpty {
+            let hours = timeline.length(i) / 3600
+            func maxW(_ j: Int) -> Double { inputs[j].capWh[i - inputs[j].lo] / hours }
+            if takers[i].count == 1 {
+                let j = takers[i][0]
+                let stretches = sunArcs(j, piece: i, maxW: maxW(j))
+                alone[i] = (j, stretches)
+                var from = 0.0
+                for arc in stretches {
+                    arcs[i].append(((arc.toW - from) * hours, arc.price))
+                    from = arc.toW
+                }
+                continue
+            }
+            let gridPrice = slices[timeline.slice[i]].effectivePrice
+            guard solarPrice <= gridPrice else {
+                arcs[i] = [(siteCapWh[i], solarPrice)]
+                continue
+            }
+            let surplusW = max(0, timeline.solarW[i] - timeline.loadW[i])
+            let underW = takers[i].reduce(0) { $0 + min(devices[$1].floorPower(min(surplusW, maxW($1))), maxW($1)) }
+            let solarWh = min(min(underW, surplusW) * hours, siteCapWh[i])
+            arcs[i] = [(solarWh, solarPrice), (siteCapWh[i] - solarWh, gridPrice)]
+        }
+        return (arcs, alone)
+    }
+
     /// Turns per-segment energies into pieces: a full segment at full power; a partial one at
     /// full power for part of its length next to the device's neighbouring charging (fewest
     /// starts and stops; at the end when alone, the later schedule) where the location limit
     /// allows every device there to run at full power at once. Where it does not, a segment's
     /// only partial device runs at the power the others leave it, for part of the segment, and
     /// several partial devices share it at even powers.
-    private func layout(allocator: FlowAllocator, ranges: [Range<Int>], ownW: [[Double]]) -> [[Piece]] {
+    ///
+    /// With a surplus: where one device alone takes flexible energy it draws the energy as its
+    /// stretch of ``sunArcs(_:piece:maxW:)`` says (evenly at a power the surplus covers, or two
+    /// powers sharing the piece's time), so the surplus covers what the flow counted as solar;
+    /// where several do and the export price is the lower, devices that can draw their even
+    /// power draw it over the whole piece.
+    private func layout(
+        allocator: FlowAllocator, ranges: [Range<Int>], ownW: [[Double]], alone: [Int: (device: Int, arcs: [SunArc])] = [:]
+    ) -> [[Piece]] {
         let count = timeline.count
         let times = timeline.times
         // Per segment: the spare power of every device with energy there, of those that use all
@@ -439,6 +568,25 @@ struct ScheduleSolver {
                     emit(start, end, own, slice)
                     continue
                 }
+                if let sun = alone[i], sun.device == j {
+                    let (lowW, highW) = sunPowers(device, averageW: flow * 3600 / length, arcs: sun.arcs)
+                    // The time at the higher power; the rest at the lower.
+                    let seconds = highW - lowW > 1e-9 ? min(length, max(0, (flow * 3600 - lowW * length) / (highW - lowW))) : length
+                    if charges(i + 1) || !charges(i - 1) {
+                        emit(start, end - seconds, own + lowW, slice)
+                        emit(end - seconds, end, own + highW, slice)
+                    } else {
+                        emit(start, start + seconds, own + highW, slice)
+                        emit(start + seconds, end, own + lowW, slice)
+                    }
+                    continue
+                }
+                let flatW = flow * 3600 / length
+                if hasSolar, timeline.solarW[i] > 1e-9, solarPrice <= slices[slice].effectivePrice,
+                   device.charger?.canDraw(own + flatW) ?? true {
+                    emit(start, end, own + flatW, slice)
+                    continue
+                }
                 var spareW = device.powerW - own
                 let capacity = spareW * length / 3600
                 if fullPowerW[i] > headroomW(i) + 1e-6 {
@@ -446,7 +594,6 @@ struct ScheduleSolver {
                     // leave (at a power its charger can draw).
                     spareW = partialCount[i] == 1 ? device.floorPower(min(spareW, headroomW(i) - saturatedW[i]) + own) - own : 0
                 }
-                let flatW = flow * 3600 / length
                 if flow >= capacity - Self.epsilonWh || spareW <= flatW + 1e-9 {
                     emit(start, end, own + flatW, slice)
                     continue
@@ -464,6 +611,28 @@ struct ScheduleSolver {
             result.append(pieces)
         }
         return result
+    }
+
+    /// The two powers a device alone in a piece with a surplus shares the piece's time between
+    /// to draw `averageW` on average at the least cost (equal when it draws one power
+    /// throughout): the ends of its chord, else the drawable powers next to the average within
+    /// its stretch (every drawable power there costs the same per Wh).
+    func sunPowers(_ device: Device, averageW: Double, arcs: [SunArc]) -> (low: Double, high: Double) {
+        guard let last = arcs.last else { return (0, 0) }
+        var from = 0.0
+        var arc = last
+        for candidate in arcs {
+            if averageW <= candidate.toW + 1e-9 {
+                arc = candidate
+                break
+            }
+            from = candidate.toW
+        }
+        if arc.chord { return (from, arc.toW) }
+        let average = min(averageW, arc.toW)
+        let low = max(from, min(device.floorPower(average + 1e-9), average))
+        let high = min(arc.toW, device.charger.map { $0.lowestPower(atLeast: average) ?? arc.toW } ?? average)
+        return high - low <= 1e-9 ? (high, high) : (low, high)
     }
 
     // MARK: Helpers
