@@ -8,7 +8,8 @@
 /// time): every combination of stepped powers (0 included), a power charger's least and most,
 /// and at most one device with a range (a power charger, a device without charger) taking the
 /// room the others leave. Over all segments, the most energy, then the least cost (then the
-/// later schedule) is a linear programme in the configurations' durations: exact, no rounding.
+/// later schedule, then the layout closest to ``layoutInForce``) is a linear programme in the
+/// configurations' durations: exact, no rounding.
 /// It is solved when the group is small (``exactLimit``): the heuristic's turn-taking layout
 /// cannot always find the mix of powers and the split of turns across segments that the best
 /// schedule needs (issue #15's measured misses).
@@ -71,9 +72,9 @@ extension ScheduleSolver {
         guard rows <= Self.exactLimit.rows, rows * (columns + rows) <= Self.exactLimit.cells else { return nil }
 
         // Columns: every segment's configurations (the share of the segment they run), then
-        // per device and segment the energy it takes there (kWh). Rows: each segment's time,
-        // each device's energy per segment against what its configurations give it, and each
-        // device's demand.
+        // per device and segment the energy it takes there (kWh), then the kept columns. Rows:
+        // each segment's time, each device's energy per segment against what its configurations
+        // give it, each device's demand, and the kept columns' bounds.
         // Objectives: the most energy, then the least cost, then the later schedule; then, among
         // equal optima, the most of each device's energy where the layout in force has it, and
         // the most time in configurations at the powers in force.
