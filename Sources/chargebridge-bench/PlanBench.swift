@@ -48,6 +48,10 @@ func planBench() async throws -> [BenchResult] {
     let night = try PlanBenchData.night()
     results.append(try executableResult(
         "plan.joint.steps.2x44", PlanBenchData.nightRequest(night), slices: night, runs: 100, warmup: 3, target: 0.01))
+    // The same night re-planned with its plan in force (ChargeRequest.layoutInForce), as the bridge does.
+    var replan = PlanBenchData.nightRequest(night)
+    replan.layoutInForce = try Planner.plan(replan, slices: night).devices.map(\.slots)
+    results.append(try executableResult("plan.joint.steps.2x44.replan", replan, slices: night, runs: 100, warmup: 3, target: 0.01))
     return results
 }
 

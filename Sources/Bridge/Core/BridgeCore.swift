@@ -559,9 +559,9 @@ public struct BridgeCore: Sendable {
         do {
             var request = ChargeRequest(
                 sitePowerW: sitePower, siteLimits: siteLimits, solarForecast: surplus, exportPricePerKWh: exportPrice, devices: requests)
-            // Re-plans must not move the chargers for nothing: the heuristic's layout stays put
-            // between them, the exact one may flip between equal optima (ChargeRequest.exactLayout).
-            request.exactLayout = false
+            // Re-plans must not move the chargers for nothing: among equal optima the exact layout
+            // keeps the one in force (ChargeRequest.layoutInForce).
+            request.layoutInForce = members.map { vehicles[$0].plan?.slots ?? [] }
             let plan = try Planner.plan(request, slices: timeline.slices, tariffCapPerKWh: tariff.offPeakChargingCap)
             for (index, devicePlan) in zip(members, plan.devices) {
                 vehicles[index].plan = devicePlan

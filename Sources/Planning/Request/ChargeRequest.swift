@@ -14,11 +14,16 @@ public struct ChargeRequest: Sendable, Hashable {
     /// The devices, in the order of the request's `data` array.
     public var devices: [DeviceRequest]
     /// Whether a small group of stepped chargers under a binding limit is laid out exactly
-    /// (docs/schedules.md, "Executable plans"). The bridge's re-plans turn it off: the exact
-    /// layout's optimum is often one of several equal ones, and a re-plan a minute later can
-    /// pick another, so the chargers would be told a new power at nearly every re-plan; the
-    /// heuristic's layout stays put between re-plans.
+    /// (docs/schedules.md, "Executable plans"). Its optimum is often one of several equal ones:
+    /// a re-plan passes ``layoutInForce`` so that it keeps the one in force.
     public var exactLayout = true
+    /// The layout in force, per device of ``devices`` (same order; missing or empty: none): the
+    /// slots of the plan the device follows now. Among the exact layout's equal optima the one
+    /// closest to it is chosen (the most of each device's energy where it was planned in each
+    /// slice, then the most time at the powers it was planned at), so a re-plan keeps the
+    /// chargers where they are when nothing calls for a change (docs/schedules.md). Not part of
+    /// the JSON request.
+    public var layoutInForce: [[ChargingSlot]] = []
     /// The expected solar surplus (PV less the house) where there is one: sorted, not
     /// overlapping, like ``siteLimits``. In a piece, import devices' energy up to `surplusW`
     /// times the time (shared by all of them) costs ``exportPricePerKWh`` instead of the import

@@ -125,6 +125,12 @@ public enum Planner {
             slices: slices, siteW: request.sitePowerW, siteLimits: limits, solar: solar,
             solarPrice: request.exportPricePerKWh ?? 0, devices: devices)
         solver.exactLayout = request.exactLayout
+        solver.layoutInForce = members.map { member in
+            guard member < request.layoutInForce.count else { return [] }
+            return request.layoutInForce[member].map {
+                (start: $0.start.timeIntervalSince1970, end: $0.end.timeIntervalSince1970, powerW: $0.powerW)
+            }
+        }
         let pieces = solver.solve()
         var plans: [DevicePlan] = []
         for (index, member) in members.enumerated() {

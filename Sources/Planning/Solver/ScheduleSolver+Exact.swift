@@ -8,7 +8,8 @@
 /// time): every combination of stepped powers (0 included), a power charger's least and most,
 /// and at most one device with a range (a power charger, a device without charger) taking the
 /// room the others leave. Over all segments, the most energy, then the least cost (then the
-/// later schedule) is a linear programme in the configurations' durations: exact, no rounding.
+/// later schedule, then the layout closest to ``layoutInForce``) is a linear programme in the
+/// configurations' durations: exact, no rounding.
 /// It is solved when the group is small (``exactLimit``): the heuristic's turn-taking layout
 /// cannot always find the mix of powers and the split of turns across segments that the best
 /// schedule needs (issue #15's measured misses).
@@ -58,16 +59,26 @@ extension ScheduleSolver {
                 solarRows += solarPrice > price(exactSegment: i) && arcsLeftWh(i).grid.isFinite ? 3 : 2
             }
         }
-        let rows = used + links + group.count + solarRows
-        columns += links + solarSegments.count
+        // The layout in force (``layoutInForce``): per device and segment where it was planned to
+        // charge, a column for the energy up to what it was planned there (a row bounds it).
+        var forceWh = [[Double]](repeating: [], count: count)
+        var keeps = 0
+        for i in 0..<count where !present[i].isEmpty {
+            forceWh[i] = present[i].map { forcePowers(device: $0, segment: i).reduce(0) { $0 + $1.powerW * $1.seconds / 3600 } }
+            keeps += forceWh[i].filter { $0 > Self.epsilonWh }.count
+        }
+        let rows = used + links + group.count + solarRows + keeps
+        columns += links + keeps + solarSegments.count
         guard rows <= Self.exactLimit.rows, rows * (columns + rows) <= Self.exactLimit.cells else { return nil }
 
         // Columns: every segment's configurations (the share of the segment they run), then
-        // per device and segment the energy it takes there (kWh). Rows: each segment's time,
-        // each device's energy per segment against what its configurations give it, and each
-        // device's demand.
-        // Objectives: the most energy, then the least cost, then the later schedule.
-        var lp = LexicographicSimplex(rows: rows, columns: columns, objectives: 3)
+        // per device and segment the energy it takes there (kWh), then the kept columns. Rows:
+        // each segment's time, each device's energy per segment against what its configurations
+        // give it, each device's demand, and the kept columns' bounds.
+        // Objectives: the most energy, then the least cost, then the later schedule; then, among
+        // equal optima, the most of each device's energy where the layout in force has it, and
+        // the most time in configurations at the powers in force.
+        var lp = LexicographicSimplex(rows: rows, columns: columns, objectives: 5)
         var configColumn = [Int](repeating: 0, count: count)
         var energyColumn = [[Int]](repeating: [], count: count)
         var column = 0
@@ -79,33 +90,67 @@ extension ScheduleSolver {
             energyColumn[i] = present[i].indices.map { column + $0 }
             column += present[i].count
         }
+        // A device's energy in a segment is its energy column plus, where the layout in force
+        // has it, its kept column (at most what was in force there).
+        var keptColumn = [[Int?]](repeating: [], count: count)
+        for i in 0..<count where !present[i].isEmpty {
+            keptColumn[i] = forceWh[i].map { wh in
+                guard wh > Self.epsilonWh else { return nil }
+                column += 1
+                return column - 1
+            }
+        }
+        func energies(_ i: Int, _ m: Int) -> [Int] { [energyColumn[i][m]] + (keptColumn[i][m].map { [$0] } ?? []) }
         var row = 0
         var linkRow = [[Int]](repeating: [], count: count)
         for i in 0..<count where !present[i].isEmpty {
-            for c in configurations[i].indices { lp[row, configColumn[i] + c] = 1 }
+            let length = timeline.length(i)
+            let force = present[i].map { forcePowers(device: $0, segment: i) }
+            for (c, powers) in configurations[i].enumerated() {
+                lp[row, configColumn[i] + c] = 1
+                // The share of the segment the layout in force has each device at this power.
+                var agreement = 0.0
+                for (m, powerW) in powers.enumerated() where powerW > 1e-9 {
+                    agreement += force[m].reduce(0) { $0 + (abs($1.powerW - powerW) < 0.5 ? $1.seconds : 0) } / length
+                }
+                lp.objectives[4][configColumn[i] + c] = agreement
+            }
             lp.b[row] = 1
             row += 1
         }
         for i in 0..<count where !present[i].isEmpty {
             let kWhPerShare = timeline.length(i) / 3_600_000
             for m in present[i].indices {
-                lp[row, energyColumn[i][m]] = 1
+                for column in energies(i, m) {
+                    lp[row, column] = 1
+                    lp.objectives[0][column] = 1
+                    lp.objectives[1][column] = -price(exactSegment: i)
+                    lp.objectives[2][column] = Double(i) / Double(count)
+                }
                 for (c, powers) in configurations[i].enumerated() where powers[m] > 0 {
                     lp[row, configColumn[i] + c] = -powers[m] * kWhPerShare
                 }
-                lp.objectives[0][energyColumn[i][m]] = 1
-                lp.objectives[1][energyColumn[i][m]] = -price(exactSegment: i)
-                lp.objectives[2][energyColumn[i][m]] = Double(i) / Double(count)
                 linkRow[i].append(row)
                 row += 1
             }
         }
         for j in group {
             for i in 0..<count {
-                if let m = present[i].firstIndex(of: j) { lp[row, energyColumn[i][m]] = 1 }
+                if let m = present[i].firstIndex(of: j) {
+                    for column in energies(i, m) { lp[row, column] = 1 }
+                }
             }
             lp.b[row] = remainingWh[j] / 1000
             row += 1
+        }
+        for i in 0..<count where !present[i].isEmpty {
+            for (m, kept) in keptColumn[i].enumerated() {
+                guard let kept else { continue }
+                lp.objectives[3][kept] = 1
+                lp[row, kept] = 1
+                lp.b[row] = forceWh[i][m] / 1000
+                row += 1
+            }
         }
         for i in solarSegments {
             let arcs = arcsLeftWh(i)
@@ -116,11 +161,11 @@ extension ScheduleSolver {
             lp.b[row] = arcs.solar / 1000
             row += 1
             lp[row, solarColumn] = 1
-            for energy in energyColumn[i] { lp[row, energy] = -1 }
+            for m in present[i].indices { for energy in energies(i, m) { lp[row, energy] = -1 } }
             row += 1
             if solarPrice > price(exactSegment: i), arcs.grid.isFinite {
                 lp[row, solarColumn] = -1
-                for energy in energyColumn[i] { lp[row, energy] = 1 }
+                for m in present[i].indices { for energy in energies(i, m) { lp[row, energy] = 1 } }
                 lp.b[row] = arcs.grid / 1000
                 row += 1
             }
@@ -134,7 +179,15 @@ extension ScheduleSolver {
             let length = timeline.length(i)
             var end = length
             var runs: [SegmentPacker.Run] = []
-            for (c, powers) in configurations[i].enumerated() {
+            // Those the layout in force has later go later (the rest first, in their order).
+            let force = present[i].map { forcePowers(device: $0, segment: i) }
+            let when = configurations[i].map { powers in
+                powers.indices.compactMap { m in
+                    force[m].filter { powers[m] > 1e-9 && abs($0.powerW - powers[m]) < 0.5 }.map(\.end).max()
+                }.max() ?? -Double.infinity
+            }
+            for c in configurations[i].indices.sorted(by: { when[$0] > when[$1] || (when[$0] == when[$1] && $0 < $1) }) {
+                let powers = configurations[i][c]
                 let seconds = min(end, x[configColumn[i] + c] * length)
                 guard seconds > PlanningTolerance.seconds else { continue }
                 for (m, powerW) in powers.enumerated() where powerW > 1e-9 {
@@ -143,7 +196,7 @@ extension ScheduleSolver {
                 end -= seconds
             }
             for (m, j) in present[i].enumerated() {
-                let wantWh = x[energyColumn[i][m]] * 1000
+                let wantWh = energies(i, m).reduce(0) { $0 + x[$1] } * 1000
                 var excessWh = runs.reduce(0) { $0 + ($1.device == j ? $1.powerW * ($1.end - $1.start) / 3600 : 0) } - wantWh
                 for r in runs.indices.sorted(by: { runs[$0].start < runs[$1].start }) where runs[r].device == j && excessWh > 1e-12 {
                     let energy = runs[r].powerW * (runs[r].end - runs[r].start) / 3600
@@ -157,6 +210,18 @@ extension ScheduleSolver {
             for run in runs { segments[i].deliveredWh[run.device, default: 0] += run.powerW * (run.end - run.start) / 3600 }
         }
         return segments
+    }
+
+    /// The powers the layout in force has `device` at in segment `i`, with how long (s) and
+    /// until when.
+    private func forcePowers(device j: Int, segment i: Int) -> [(powerW: Double, seconds: Double, end: Double)] {
+        guard j < layoutInForce.count else { return [] }
+        let from = timeline.times[i]
+        let to = timeline.times[i + 1]
+        return layoutInForce[j].compactMap { piece in
+            let seconds = min(piece.end, to) - max(piece.start, from)
+            return seconds > 0 && piece.powerW > 1e-9 ? (piece.powerW, seconds, min(piece.end, to)) : nil
+        }
     }
 
     /// The price a segment's energy costs.

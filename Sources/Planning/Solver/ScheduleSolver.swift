@@ -64,6 +64,9 @@ struct ScheduleSolver {
     static let epsilonWh = 1e-9
     /// Whether small groups are laid out exactly (``ChargeRequest/exactLayout``).
     var exactLayout = true
+    /// Per device the pieces `(start, end, power)` of the plan in force (``ChargeRequest/layoutInForce``):
+    /// the exact layout's last objectives prefer it among equal optima.
+    var layoutInForce: [[(start: Double, end: Double, powerW: Double)]] = []
     /// Whether some piece has an expected solar surplus.
     let hasSolar: Bool
     /// The effective price of a unit of the surplus (``ChargeRequest/exportPricePerKWh``).
