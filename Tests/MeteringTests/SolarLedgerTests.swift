@@ -135,11 +135,7 @@ struct SolarLedgerTests {
         let dir = TemporaryDirectory()
         let tariff = RealPrices.tariffFile(in: dir)
         let db = dir.file("ledger.sqlite")
-        var first = jsonRecord("r1", "2025-10-07T10:00:00Z", "2025-10-07T10:15:00Z", value: 8000, session: "SUN")
-        first["solar_wh"] = 1500
-        var second = jsonRecord("r2", "2025-10-07T10:15:00Z", "2025-10-07T10:30:00Z", value: 8000, session: "SUN")
-        second["solar_wh"] = 500
-        #expect(try ChargeBridgeCLI.run(["meter", "import", "--db", db, "--tariff", tariff, "-"], stdin: batchJSON([first, second])).status == 0)
+        #expect(try ChargeBridgeCLI.run(["meter", "import", "--db", db, "--tariff", tariff, "-"], stdin: batchJSON(sunnyMorning(ids: "r1", "r2"))).status == 0)
 
         let result = try ChargeBridgeCLI.run(["costs", "session", "SUN", "--db", db, "--tariff", tariff, "--export-price", "0.08", "--format", "json"])
         #expect(result.status == 0, "\(result.stderr)")
@@ -173,6 +169,16 @@ struct SolarLedgerTests {
         #expect(abs(freeTotal - (expected - 0.16)) < 1e-5)
     }
 
+    /// Session SUN: two quarter-hours from 10:00 UTC on 2025-10-07 at 8,000 Wh/h, 1,500 and then
+    /// 500 Wh of each from the surplus.
+    private func sunnyMorning(ids first: String, _ second: String) -> [[String: Any]] {
+        var records = [jsonRecord(first, "2025-10-07T10:00:00Z", "2025-10-07T10:15:00Z", value: 8000, session: "SUN"),
+                       jsonRecord(second, "2025-10-07T10:15:00Z", "2025-10-07T10:30:00Z", value: 8000, session: "SUN")]
+        records[0]["solar_wh"] = 1500
+        records[1]["solar_wh"] = 500
+        return records
+    }
+
     /// The day's and month's costs price the solar energy as the sessions' costs do, so a day is
     /// the sum of its sessions: `costs interval` against `costs session` through the real CLI on
     /// a real ledger, and the `cost/today` and `cost/month` figures the bridge publishes
@@ -182,13 +188,9 @@ struct SolarLedgerTests {
         let tariff = RealPrices.tariffFile(in: dir)
         let db = dir.file("ledger.sqlite")
         // A morning session partly in the sun, an evening one without.
-        var first = jsonRecord("m1", "2025-10-07T10:00:00Z", "2025-10-07T10:15:00Z", value: 8000, session: "SUN")
-        first["solar_wh"] = 1500
-        var second = jsonRecord("m2", "2025-10-07T10:15:00Z", "2025-10-07T10:30:00Z", value: 8000, session: "SUN")
-        second["solar_wh"] = 500
         let evening = jsonRecord("e1", "2025-10-07T19:00:00Z", "2025-10-07T19:15:00Z", value: 4000, session: "NIGHT")
         #expect(try ChargeBridgeCLI.run(["meter", "import", "--db", db, "--tariff", tariff, "-"],
-                                        stdin: batchJSON([first, second, evening])).status == 0)
+                                        stdin: batchJSON(sunnyMorning(ids: "m1", "m2") + [evening])).status == 0)
         func sessionCost(_ id: String) throws -> Double {
             let result = try ChargeBridgeCLI.run(["costs", "session", id, "--db", db, "--tariff", tariff,
                                                   "--export-price", "0.08", "--format", "json"])
