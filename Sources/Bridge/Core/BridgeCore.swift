@@ -531,6 +531,7 @@ public struct BridgeCore: Sendable {
         var siteLimits: [ChargeRequest.SiteLimit] = []
         var surplus: [ChargeRequest.SolarPiece] = []
         var exportPrice: Double?
+        var plannedOnRoom: (liveW: Double, liveUntil: Date)?
         if let solar = config.location.solar, solar.forecastTopic != nil, let liveHouseW, let profile = houseProfile {
             // Plans that count on the sun: the house less the PV expected, quarter by quarter.
             pvForecast.forget(before: now)
@@ -544,13 +545,14 @@ public struct BridgeCore: Sendable {
             surplus = SunPlan.surplus(quarters)
             exportPrice = SunPlan.exportPrice(fixedPerKWh: solar.exportPricePerKWh, tariffs: prices.live.effective, surplus: surplus)
             plannedNet = quarters
-            plannedHouse = (liveHouseW, quarters[0].end)
-            roomPlannedAt = now
-            planHeldSince = nil
-            moreRoomSince = nil
+            plannedOnRoom = (liveHouseW, quarters[0].end)
         } else if let sitePower, let liveHouseW, let profile = houseProfile {
             siteLimits = Self.siteLimits(sitePowerW: sitePower, liveHouseW: liveHouseW, profile: profile, from: now, to: end)
-            plannedHouse = (liveHouseW, siteLimits[0].end)
+            plannedOnRoom = (liveHouseW, siteLimits[0].end)
+        }
+        if let plannedOnRoom {
+            // Planned on the room the meter shows: the re-plan rules on the room count from now.
+            plannedHouse = plannedOnRoom
             roomPlannedAt = now
             planHeldSince = nil
             moreRoomSince = nil
@@ -761,12 +763,12 @@ public struct BridgeCore: Sendable {
             var power = powers[position]
             let told = vehicles[index].toldW
             if undecided.contains(index) { continue }
-            if power > 0, let phases = vehicles[index].config.topics.commandPhases, vehicles[index].config.charger.switchesToOnePhase {
-                if let message = switchPhases(vehicle: index, to: vehicles[index].config.charger.phases(drawing: power), topics: phases,
-                                              waiting: waiting, now: now, actions: &actions) {
+            if power > 0, let topics = vehicles[index].config.topics.commandPhases, vehicles[index].config.charger.switchesToOnePhase {
+                let phases = vehicles[index].config.charger.phases(drawing: power)
+                if let message = switchPhases(vehicle: index, to: phases, topics: topics, waiting: waiting, now: now, actions: &actions) {
                     lowering.append((index, [message]))
                 }
-                if vehicles[index].config.charger.phases(drawing: power) != vehicles[index].phasesTold || vehicles[index].phasesSwitchedAt == now {
+                if phases != vehicles[index].phasesTold || vehicles[index].phasesSwitchedAt == now {
                     power = 0 // stopped first, or started after the switch has settled
                 }
             }
