@@ -74,9 +74,7 @@ struct CostsSessionCommand: AsyncParsableCommand {
     @Option(help: "IMPORT (default) or EXPORT energy of the session.")
     var direction: DirectionArgument = .IMPORT
 
-    @Option(name: .customLong("export-price"),
-            help: "The price per kWh of the session's solar energy (solar_wh). Default: the tariff file's EXPORT prices, else 0.")
-    var exportPrice: Double?
+    @OptionGroup var exportPrice: ExportPriceOption
 
     @Option(help: FormatOption<TableJSONOrCSV>.help)
     var format = FormatOption<TableJSONOrCSV>(.table)
@@ -84,11 +82,8 @@ struct CostsSessionCommand: AsyncParsableCommand {
     func run() async throws {
         let ledger = try ledgerFile.open()
         let tariffs = try ledger.withStoredPrices(try tariffFile.load())
-        if let exportPrice, !exportPrice.isFinite {
-            throw ValidationError("--export-price \(exportPrice) is not a number.")
-        }
         let cost = try ledger.sessionCost(id, direction: direction.direction, tariffs: tariffs,
-                                          solarPrice: SolarPrice(fixedPerKWh: exportPrice))
+                                          solarPrice: exportPrice.solarPrice)
         let pricing = reportingTariff(tariffs, direction.direction)
         emit(EnergyCostReport(session: cost, currency: pricing.currency, timeZone: pricing.timeZone.identifier,
                               includeTariff: includeTariff), format: format.value)
@@ -117,17 +112,12 @@ struct CostsIntervalCommand: AsyncParsableCommand {
     @Option(help: "IMPORT (default) or EXPORT energy.")
     var direction: DirectionArgument = .IMPORT
 
-    @Option(name: .customLong("export-price"),
-            help: "The price per kWh of the records' solar energy (solar_wh), as costs session prices it. Default: the tariff file's EXPORT prices, else 0.")
-    var exportPrice: Double?
+    @OptionGroup var exportPrice: ExportPriceOption
 
     @Option(help: FormatOption<TableJSONOrCSV>.help)
     var format = FormatOption<TableJSONOrCSV>(.table)
 
     func validate() throws {
-        if let exportPrice, !exportPrice.isFinite {
-            throw ValidationError("--export-price \(exportPrice) is not a number.")
-        }
         guard let start = Timestamp.parse(window.from) else {
             throw ValidationError("--from \"\(window.from)\" is not an ISO 8601 instant with an offset or Z.")
         }
@@ -144,7 +134,7 @@ struct CostsIntervalCommand: AsyncParsableCommand {
         let tariffs = try ledger.withStoredPrices(try tariffFile.load())
         let buckets = try ledger.intervalCost(from: start, to: end, period: aggregation.period,
                                               direction: direction.direction, deviceId: device, tariffs: tariffs,
-                                              solarPrice: SolarPrice(fixedPerKWh: exportPrice))
+                                              solarPrice: exportPrice.solarPrice)
         let pricing = reportingTariff(tariffs, direction.direction)
         let objectId = "\(device ?? "all")/\(aggregation.rawValue)/\(Timestamp.format(start))/\(Timestamp.format(end))"
         emit(EnergyCostReport(buckets: buckets, objectId: objectId, direction: direction.direction,

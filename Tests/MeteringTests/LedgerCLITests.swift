@@ -181,6 +181,14 @@ struct LedgerCLITests {
         #expect(result.status == 2)
         #expect(result.stderr.contains("--to 2025-10-01T00:00:00Z must be after --from"))
         #expect(try ChargeBridgeCLI.run(["costs", "session", "S1", "--db", "x", "--tariff", "t", "--format", "chart"]).status == 2)
+        // --export-price must be a number, checked before the ledger is opened.
+        let session = try ChargeBridgeCLI.run(["costs", "session", "S1", "--db", "x", "--tariff", "t", "--export-price", "nan"])
+        #expect(session.status == 2)
+        #expect(session.stderr.contains("--export-price nan is not a number."), "\(session.stderr)")
+        let interval = try ChargeBridgeCLI.run(["costs", "interval", "--db", "x", "--tariff", "t", "--from", "2025-10-01T00:00:00Z",
+                                                "--to", "2025-10-02T00:00:00Z", "--aggregation", "day", "--export-price", "inf"])
+        #expect(interval.status == 2)
+        #expect(interval.stderr.contains("--export-price inf is not a number."), "\(interval.stderr)")
     }
 
     @Test func lockedLedgerIsOneSentenceAndExitOne() throws {
