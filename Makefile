@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := mosquitto mosquitto-clients libmosquitto-dev libsqlite3-dev zlib1g-dev pkg-config openssl libcurl4
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build release test demo bench compare chaos load fuzz clean
+.PHONY: all deps build release test demo bench compare chaos load broker-ceiling fuzz clean
 
 all: build
 
@@ -69,6 +69,14 @@ load: release
 	@LOAD_VEHICLES=$(LOAD_VEHICLES) LOAD_SECONDS=$(LOAD_SECONDS) LOAD_SEED=$(LOAD_SEED) LOAD_PLUGS_PER_S=$(LOAD_PLUGS_PER_S) \
 	  LOAD_BURST_RATES=$(LOAD_BURST_RATES) LOAD_BURST_SECONDS=$(LOAD_BURST_SECONDS) LOAD_MAX_LAG_S=$(LOAD_MAX_LAG_S) \
 	  LOAD_KEEP=$(LOAD_KEEP) LOAD_PUBLISHER=$(LOAD_PUBLISHER) .build/release/chargebridge-load
+
+# The broker's own ceiling (no bridge): QoS 0 readings/s that mosquitto forwards to a subscriber
+# costing almost nothing, driven as `make load` drives it; one JSON line per rate and subscriber.
+# CEILING_RATES (default 60000,80000,100000,120000), CEILING_SUBSCRIBERS (raw,mqttv5; also mqttv311),
+# CEILING_SECONDS (default 3). See the README's Load section.
+broker-ceiling: deps
+	@command -v python3 >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3 >/dev/null; }
+	@CEILING_RATES=$(CEILING_RATES) CEILING_SUBSCRIBERS=$(CEILING_SUBSCRIBERS) CEILING_SECONDS=$(CEILING_SECONDS) python3 Bench/broker/ceiling.py
 
 # libFuzzer campaign over the parsers (not part of `make test`): a separate release build with the
 # fuzzer sanitizer in .build-fuzz (FUZZ_ASAN=1: also AddressSanitizer, in .build-fuzz-asan, about
