@@ -21,7 +21,7 @@ build: deps
 	$(SWIFT) build
 
 # The release build links the Swift runtime and Foundation statically (--static-swift-stdlib):
-# a `chargebridge plan` process then loads 10 shared libraries instead of 25 (see the README's
+# a `chargebridge plan` process then loads 10 shared libraries instead of 25 (see docs/performance.md,
 # "Against HiGHS and EMHASS"). The debug build (make test) links them dynamically as before.
 release: deps
 	$(SWIFT) build -c release --static-swift-stdlib
@@ -64,7 +64,7 @@ chaos: release
 # Load campaign on loopback: 1,000 vehicles on one bridge, then a burst test; one JSON line.
 # LOAD_VEHICLES, LOAD_SECONDS (steady phase, default 60), LOAD_SEED, LOAD_BURST_RATES="10000,50000",
 # LOAD_PUBLISHER=client (the burst through the MQTT client publishers) ...
-# (see the README's Load section); about 110 s by default.
+# (see docs/performance.md, Load); about 110 s by default.
 load: release
 	@LOAD_VEHICLES=$(LOAD_VEHICLES) LOAD_SECONDS=$(LOAD_SECONDS) LOAD_SEED=$(LOAD_SEED) LOAD_PLUGS_PER_S=$(LOAD_PLUGS_PER_S) \
 	  LOAD_BURST_RATES=$(LOAD_BURST_RATES) LOAD_BURST_SECONDS=$(LOAD_BURST_SECONDS) LOAD_MAX_LAG_S=$(LOAD_MAX_LAG_S) \
@@ -73,7 +73,7 @@ load: release
 # The broker's own ceiling (no bridge): QoS 0 readings/s that mosquitto forwards to a subscriber
 # costing almost nothing, driven as `make load` drives it; one JSON line per rate and subscriber.
 # CEILING_RATES (default 60000,80000,100000,120000), CEILING_SUBSCRIBERS (raw,mqttv5; also mqttv311),
-# CEILING_SECONDS (default 3). See the README's Load section.
+# CEILING_SECONDS (default 3). See docs/performance.md, "The broker's ceiling".
 broker-ceiling: deps
 	@command -v python3 >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3 >/dev/null; }
 	@CEILING_RATES=$(CEILING_RATES) CEILING_SUBSCRIBERS=$(CEILING_SUBSCRIBERS) CEILING_SECONDS=$(CEILING_SECONDS) python3 Bench/broker/ceiling.py

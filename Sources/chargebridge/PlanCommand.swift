@@ -137,7 +137,7 @@ struct PlanRun {
 extension PlanCommand {
     /// What to run for `plan` followed by plain `--name value` options, read without
     /// ArgumentParser, whose reflection over the command tree costs a `plan` process a sixth of
-    /// its time (see the README's "Against HiGHS and EMHASS"), and without a `PlanCommand`
+    /// its time (see docs/performance.md, "Against HiGHS and EMHASS"), and without a `PlanCommand`
     /// (building its option definitions was another twentieth); nil for anything else (another
     /// command, `--name=value`, a repeated or unknown option, a value that starts with `-` other
     /// than the request's `-`, a format `plan` does not take), which ArgumentParser then reads,

@@ -14,7 +14,7 @@ public enum Heap {
     /// allocations: at `make bench`'s `bridge.rss`, 11.7 of 19.6 MB of heap were free chunks
     /// (about 4,000, a few KB each) spread over six arenas, which `malloc_trim` does not give
     /// back. With two the free chunks are reused: `bridge.rss` 1 to 2 MB lower and its peak
-    /// 3 MB lower, at the same CPU per reading (README, "The house in order"). For the
+    /// 3 MB lower, at the same CPU per reading (docs/performance.md, "`bridge.rss` after the house in order"). For the
     /// executable, first thing in `main`: glibc settles its arena limit when the first thread
     /// after the main one allocates, and ignores a later change.
     public static func limitArenas() {
