@@ -64,11 +64,18 @@ import TestSupport
         // draw above the 3,000 W surplus: 3,000 W of it from the sun, 1,140 W from the grid (at
         // 0.141 a kWh, cheaper than the night's 0.25), never at full power for part of a
         // quarter-hour, which would take more of it from the grid.
-        #expect(sunny > 8_000 && sunny < 12_420, "\(sunny) Wh in the sun")
+        // Through every sunny quarter-hour: a reading before the inverter's at 12:00 does not
+        // make the plans give up the forecast's first hour, and a re-plan in the middle of a
+        // quarter-hour counts on the live surplus for the rest of it, not on the surplus less
+        // all the car drew (grid included) since the quarter-hour began.
+        #expect(sunny > 11_800 && sunny < 12_420 + 1, "\(sunny) Wh in the sun")
         #expect(before < 1, "\(before) Wh before noon")
         let sunnyDraws = log.draws(of: "wallbox").filter { $0.at >= Self.noon && $0.at < Self.noon.addingTimeInterval(3 * 3600) }
         #expect(sunnyDraws.contains { abs($0.watts - 4_140) < 1 })
         #expect(sunnyDraws.allSatisfy { $0.watts < 4_140 + 1 }, "\(sunnyDraws.map(\.watts).max() ?? 0) W at most")
+        // Started once at noon and stopped once at 15:00, not in every quarter-hour.
+        let sunnyCommands = log.commands(to: "wallbox").filter { $0.at >= Self.noon.addingTimeInterval(-60) && $0.at < Self.noon.addingTimeInterval(3 * 3600 + 60) }
+        #expect(sunnyCommands.count <= 4, "\(sunnyCommands.map { "\(Timestamp.format($0.at)) \($0.payload)" })")
         rig.report(log)
         let violations = log.violations(limitW: SiteGuardEndToEndTests.limitW, reactionSeconds: SiteGuardEndToEndTests.reactionSeconds)
         #expect(violations.isEmpty, "\(violations.map(\.description).joined(separator: "\n"))")

@@ -115,6 +115,15 @@ import TestSupport
 
     static func solarWh(_ plan: DevicePlan?) -> Double { plan?.slots.reduce(0) { $0 + $1.solarWh } ?? 0 }
 
+    /// The solar energy a plan counts on from `instant` on (a slot's spread evenly over it).
+    static func solarWh(_ plan: DevicePlan?, from instant: Date) -> Double {
+        plan?.slots.reduce(0) { sum, slot in
+            let seconds = slot.end.timeIntervalSince(slot.start)
+            guard seconds > 0 else { return sum }
+            return sum + slot.solarWh * max(0, slot.end.timeIntervalSince(max(slot.start, instant))) / seconds
+        } ?? 0
+    }
+
     @Test func aForecastMovesThePlanIntoTheSunAndABadOneKeepsIt() throws {
         var (driver, site) = try Self.connected(at: "2025-11-17T08:00:00Z") // 09:00 local
         driver.message("chargebridge/car1/soc", "40") // 24 kWh to 80 %
@@ -162,6 +171,37 @@ import TestSupport
         let solar = Self.solarWh(plan)
         #expect(solar > 1_000 && solar < 22_000 - 1_000, "solar \(solar) Wh")
         #expect(abs(plan.energyWh + plan.shortfallWh - (plan.request.energyWh)) < 1 && plan.shortfallWh < 1)
+    }
+
+    /// The inverter's first reading comes 40 s after the forecast's sun begins, and later a
+    /// cloud passes in 40 s: neither is the sun falling short of the forecast (a minute without
+    /// a break), so the plans keep counting on the forecast to its end, and the car charges
+    /// through the sunny quarter-hours.
+    @Test func aSunAFewSecondsLateKeepsTheForecast() throws {
+        var (driver, site) = try Self.connected(at: "2025-11-17T09:50:00Z") // 10:50 local
+        driver.message("solar/forecast", Self.forecast(from: "2025-11-17T10:00:00Z", hours: 4, powerW: 6_000))
+        driver.message("chargebridge/car1/soc", "40")
+        driver.message("chargebridge/car1/plug", "connected")
+        _ = site.run(&driver, 10 * 60 + 40) // to 10:00:40: the meter still shows no sun
+        site.pvW = 6_000
+        var told = site.run(&driver, 20 * 60)
+        // 5,500 W beyond the house from the re-plan that saw the sun to 14:00.
+        let sunUntil = BridgeFixtures.at("2025-11-17T14:00:00Z")
+        #expect(abs(Self.solarWh(driver.core.plan(vehicleId: "car1"), from: driver.now) - 5_500 * sunUntil.timeIntervalSince(driver.now) / 3600) < 1,
+                "at \(Timestamp.format(driver.now)) the plan counts on the forecast to its end")
+        site.pvW = 0 // a cloud of 40 s at 10:20:40
+        told += site.run(&driver, 40)
+        site.pvW = 6_000
+        told += site.run(&driver, 39 * 60 + 20)
+        #expect(abs(Self.solarWh(driver.core.plan(vehicleId: "car1"), from: driver.now) - 5_500 * sunUntil.timeIntervalSince(driver.now) / 3600) < 1,
+                "at \(Timestamp.format(driver.now)) the plan counts on the forecast to its end")
+        // Charging from the moment the sun showed to 11:00 but for the cloud (and the minute the
+        // re-plan rules want to see the room back).
+        let cloud = BridgeFixtures.at("2025-11-17T10:20:40Z")...BridgeFixtures.at("2025-11-17T10:23:00Z")
+        let sunny = told.filter { $0.at > BridgeFixtures.at("2025-11-17T10:02:00Z") && $0.at < BridgeFixtures.at("2025-11-17T11:00:00Z") && !cloud.contains($0.at) }
+        let idle = sunny.filter { $0.watts <= 0 }.map { Timestamp.format($0.at) }
+        #expect(sunny.count > 600, "\(sunny.count) readings")
+        #expect(idle.isEmpty, "not charging at \(idle)")
     }
 
     @Test func withAPVTopicTheHouseLearnsItsOwnConsumption() throws {

@@ -76,7 +76,8 @@ public struct BridgeCore: Sendable {
     private var forecastTrust: SunPlan.Trust?
     /// What the chargers drew in the current quarter-hour up to the last grid reading, Wh, and
     /// their power then (the surplus a re-plan still counts on in it is what is left of it).
-    private var quarterDrawn: (start: Date, wh: Double, at: Date, watts: Double)?
+    /// Since when the sun has fallen short of the forecast, without a break (nil: it has not).
+    private var sunShortSince: Date?
     /// The meter was silent since start-up for longer than its staleness limit (logged once).
     private var gridSilenceLogged = false
     /// Some car's meter counts a share of its power as solar (see ``updateSolar(now:)``).
@@ -536,11 +537,9 @@ public struct BridgeCore: Sendable {
             // Plans that count on the sun: the house less the PV expected, quarter by quarter.
             pvForecast.forget(before: now)
             if let trust = forecastTrust, trust.until <= now { forecastTrust = nil }
-            let drawnWh = drawnThisQuarterWh(now: now)
             let quarters = SunPlan.quarters(
                 liveNetW: liveHouseW, liveConsumptionW: liveHouseW + learnedPVW(now: now), profile: profile,
-                measuresPV: solar.pvTopic != nil, forecast: pvForecast, trust: forecastTrust, drawnThisQuarterWh: drawnWh,
-                from: now, to: end)
+                measuresPV: solar.pvTopic != nil, forecast: pvForecast, trust: forecastTrust, from: now, to: end)
             if let sitePower { siteLimits = SunPlan.siteLimits(sitePowerW: sitePower, quarters) }
             surplus = SunPlan.surplus(quarters)
             exportPrice = SunPlan.exportPrice(fixedPerKWh: solar.exportPricePerKWh, tariffs: prices.live.effective, surplus: surplus)
@@ -631,10 +630,7 @@ public struct BridgeCore: Sendable {
         let later = sunny ? SunPlan.expectedNetW(plannedNet, at: now) : profile.usualW(at: now)
         let expected = now < assumed.liveUntil ? assumed.liveW : later ?? assumed.liveW
         let threshold = max(Self.houseReplanMinimumW, Self.houseReplanShare * limit)
-        if sunny, live > expected + threshold, now >= assumed.liveUntil {
-            // The sun fell short of the forecast: the next hour counts on what came of it.
-            distrustForecast(liveNetW: live, expectedNetW: expected, now: now)
-        }
+        if sunny { watchTheSun(liveNetW: live, threshold: threshold, now: now) }
         if live < expected - threshold {
             let since = moreRoomSince ?? now
             moreRoomSince = since
@@ -644,16 +640,40 @@ public struct BridgeCore: Sendable {
         return live > expected + threshold && now.timeIntervalSince(at) >= Self.lessRoomReplanSeconds
     }
 
-    /// The forecast for the next hour (``SunPlan/distrustSeconds``) scaled to what came of it
-    /// now: the PV measured (or, without a PV topic, the forecast less what the house shows
-    /// beyond the plan) over the PV forecast now.
-    private mutating func distrustForecast(liveNetW: Double, expectedNetW: Double, now: Date) {
+    /// How long the sun must fall short of the forecast before the plans count on what came of
+    /// it, s: a reading at the start of a sunny forecast piece before the inverter's, a meter or
+    /// an inverter that reports late, or a cloud that passes in a minute are no reason to give up
+    /// an hour of the forecast.
+    static let sunShortSeconds: TimeInterval = 60
+
+    /// Compares the house's live net load with what the forecast expects now (its usual
+    /// consumption less the forecast's PV; the plan's own live piece plays no part). Once the sun
+    /// has fallen short by more than `threshold` for ``sunShortSeconds``, the forecast counts for
+    /// what came of it (``SunPlan/Trust``) for the hour from the quarter-hour of the reading (from
+    /// the shortfall's start in its first quarter-hour), and the plans are made again.
+    private mutating func watchTheSun(liveNetW: Double, threshold: Double, now: Date) {
+        guard let solar = config.location.solar, let profile = houseProfile else { return }
         let quarter = HouseProfile.quarterStart(now)
         let forecastW = pvForecast.averageW(from: quarter, to: quarter.addingTimeInterval(900))
-        guard forecastW > 0 else { return }
-        let cameW = config.location.solar?.pvTopic != nil ? (pvW(now: now) ?? 0) : forecastW - (liveNetW - expectedNetW)
-        let ratio = min(1, max(0, cameW / forecastW))
-        forecastTrust = SunPlan.Trust(until: now.addingTimeInterval(SunPlan.distrustSeconds), ratio: min(ratio, forecastTrust?.ratio ?? 1))
+        let expected = SunPlan.forecastNetW(
+            at: quarter, forecastPVW: forecastW, liveConsumptionW: liveNetW + learnedPVW(now: now), profile: profile,
+            measuresPV: solar.pvTopic != nil)
+        guard forecastW > 0, liveNetW > expected + threshold else {
+            sunShortSince = nil
+            return
+        }
+        let since = sunShortSince ?? now
+        sunShortSince = since
+        guard now.timeIntervalSince(since) >= Self.sunShortSeconds else { return }
+        // What came of it: the PV measured (without a PV topic, the forecast less what the
+        // house shows beyond it) over the forecast now.
+        let cameW = solar.pvTopic != nil ? (pvW(now: now) ?? 0) : forecastW - (liveNetW - expected)
+        let ratio = min(1, max(0, cameW / forecastW), forecastTrust?.ratio ?? 1)
+        let trust = SunPlan.Trust(until: max(since, quarter).addingTimeInterval(SunPlan.distrustSeconds), ratio: ratio)
+        if forecastTrust == nil || forecastTrust!.until < trust.until || forecastTrust!.ratio - ratio > 0.05 {
+            forecastTrust = trust
+            replanNeeded = true
+        }
     }
 
     /// The price in force now on `<base>/price` (retained), when it changes. Returns where
@@ -894,7 +914,6 @@ public struct BridgeCore: Sendable {
             let reading = try PayloadParser.number(payload, path: grid.path, range: -1e9...1e9, what: "grid power") * grid.scale
             gridPayloadLogged = false
             let chargers = chargersW(now: now, forHouseLoad: true)
-            quarterDrawn = (HouseProfile.quarterStart(now), drawnThisQuarterWh(now: now), now, chargers)
             house?.reading(gridW: grid.exportPositive ? -reading : reading, chargersW: chargers, at: now)
             readingsSinceRaise += 1
             updateSolar(now: now)
@@ -940,13 +959,6 @@ public struct BridgeCore: Sendable {
     private func learnedPVW(now: Date) -> Double {
         guard config.location.solar?.pvTopic != nil else { return 0 }
         return max(0, pvW(now: now) ?? 0)
-    }
-
-    /// What the chargers drew since the current quarter-hour began up to `now`, Wh: what was
-    /// counted to the last grid reading and their power since (0 in a new quarter-hour).
-    private func drawnThisQuarterWh(now: Date) -> Double {
-        guard let drawn = quarterDrawn, drawn.start == HouseProfile.quarterStart(now) else { return 0 }
-        return drawn.wh + drawn.watts * now.timeIntervalSince(drawn.at) / 3600
     }
 
     /// A PV forecast (`location.solar.forecast_topic`, docs/bridge.md): kept (the last good one;

@@ -28,44 +28,49 @@ enum SunPlan {
 
     /// The quarters from `from` to `to`: the live net load (`liveNetW`, what the grid meter
     /// shows less the chargers) to the end of this quarter-hour, then per quarter-hour the
-    /// usual consumption less the forecast's production.
+    /// usual consumption less the forecast's production (times the trust's ratio while the sun
+    /// falls short of it).
+    ///
+    /// The current quarter-hour counts on the live surplus for what is left of it, whatever the
+    /// chargers drew earlier in it: the planner prices a charger's power against the surplus's
+    /// power (what a drawable power takes from it and from the grid), and what the sun made
+    /// before now was drawn or fed in then.
     ///
     /// - Parameters:
     ///   - measuresPV: whether the profile learned the house's own consumption (with a PV
     ///     topic); without it the profile's load is the grid's, the PV netted in, so it counts
     ///     at least the profile's `defaultW` (`house_base_w`).
     ///   - liveConsumptionW: the house's consumption now where a quarter has no history.
-    ///   - drawnThisQuarterWh: what the chargers drew since the current quarter-hour began. The
-    ///     planner counts a surplus as energy per slice, so a charger may run above it for part
-    ///     of the slice; a re-plan in the middle of the quarter-hour counts on what is left of
-    ///     its surplus energy (the live surplus over the whole quarter-hour less what was drawn),
-    ///     not on the live surplus again.
     static func quarters(
         liveNetW: Double, liveConsumptionW: Double, profile: HouseProfile, measuresPV: Bool, forecast: PVForecast,
-        trust: Trust?, drawnThisQuarterWh: Double = 0, from: Date, to: Date
+        trust: Trust?, from: Date, to: Date
     ) -> [Quarter] {
-        let quarterStart = HouseProfile.quarterStart(from)
-        let first = quarterStart.addingTimeInterval(900)
-        var liveNet = liveNetW
-        if liveNet < 0, first > from {
-            let leftWh = max(0, -liveNet * 900 / 3600 - drawnThisQuarterWh)
-            liveNet = -min(-liveNet, leftWh * 3600 / first.timeIntervalSince(from))
-        }
-        var quarters = [Quarter(start: from, end: first, netW: liveNet)]
+        let first = HouseProfile.quarterStart(from).addingTimeInterval(900)
+        var quarters = [Quarter(start: from, end: first, netW: liveNetW)]
         var start = first
         while start < to {
             let end = start.addingTimeInterval(900)
-            var consumption = profile.usualW(at: start) ?? liveConsumptionW
-            if !measuresPV { consumption = max(consumption, profile.defaultW) }
             var pv = forecast.averageW(from: start, to: end)
             if let trust, start < trust.until { pv *= trust.ratio }
             // Each quarter-hour a piece of its own, even beside an equal one: the planner counts
             // a surplus as energy per piece, and a charger must not take a whole afternoon's
             // surplus in one hour.
-            quarters.append(Quarter(start: start, end: end, netW: consumption - pv))
+            let netW = forecastNetW(at: start, forecastPVW: pv, liveConsumptionW: liveConsumptionW, profile: profile, measuresPV: measuresPV)
+            quarters.append(Quarter(start: start, end: end, netW: netW))
             start = end
         }
         return quarters
+    }
+
+    /// The house's net load expected in the quarter-hour from `start` with `forecastPVW` of PV:
+    /// its usual consumption there (`liveConsumptionW` where there is no history; without a PV
+    /// topic at least the profile's `defaultW`) less the PV.
+    static func forecastNetW(
+        at start: Date, forecastPVW: Double, liveConsumptionW: Double, profile: HouseProfile, measuresPV: Bool
+    ) -> Double {
+        var consumption = profile.usualW(at: start) ?? liveConsumptionW
+        if !measuresPV { consumption = max(consumption, profile.defaultW) }
+        return consumption - forecastPVW
     }
 
     /// The location's limit for the chargers from the grid: `sitePowerW` less what the house
