@@ -81,15 +81,29 @@ public final class MosquittoBroker: Sendable {
     }
 
     /// Writes the configuration, starts the broker and waits until it accepts connections.
+    /// A port found free can be taken before mosquitto binds it (by another process's broker, or
+    /// as the local port of a client's connection: both come from the kernel's ephemeral range),
+    /// so a broker that cannot bind its port is started again on another one, up to 5 times.
     public static func start(_ options: Options = Options()) async throws -> MosquittoBroker {
-        let broker = try MosquittoBroker(options: options)
-        do {
-            try await broker.launch()
-        } catch {
-            await broker.stop()
-            throw error
+        var attempt = 1
+        while true {
+            let broker = try MosquittoBroker(options: options)
+            do {
+                try await broker.launch()
+                return broker
+            } catch is PortTaken where attempt < 5 {
+                await broker.stop()
+                attempt += 1
+            } catch {
+                await broker.stop()
+                throw error
+            }
         }
-        return broker
+    }
+
+    /// mosquitto could not bind its port: another process holds it.
+    public struct PortTaken: Error, CustomStringConvertible {
+        public var description: String
     }
 
     private var configurationFile: URL { directory.appendingPathComponent("mosquitto.conf") }
@@ -144,22 +158,38 @@ public final class MosquittoBroker: Sendable {
         process.standardOutput = log
         process.standardError = log
         process.standardInput = FileHandle.nullDevice
+        // This launch's part of the log (a restart appends to it).
+        let logStart = (try? FileManager.default.attributesOfItem(atPath: logFile.path)[.size] as? Int) ?? 0
         try process.runWithUnblockedSignals()
         try? log.close()  // the child has its own descriptor
         self.process.withLock { $0 = process }
         RunningBrokers.shared.add(process.processIdentifier)
         // Generous, and checked once more at the end: on a busy machine (CPU-bound tests on every
         // core) this task may not run again before the deadline although the broker is up.
+        // Up only once this broker says it is running: something else accepting connections on
+        // the port (another process's broker that took it first) is not it.
         let deadline = ContinuousClock.now + .seconds(15)
         while ContinuousClock.now < deadline {
-            if loopbackPortAcceptsConnections(port) { return }
+            if process.isRunning, launchLog(from: logStart).contains(" running"), loopbackPortAcceptsConnections(port) { return }
             if !process.isRunning { break }
             try await Task.sleep(for: .milliseconds(10))
         }
-        if process.isRunning && loopbackPortAcceptsConnections(port) { return }
-        let logText = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
+        if process.isRunning, launchLog(from: logStart).contains(" running"), loopbackPortAcceptsConnections(port) { return }
+        let logText = launchLog(from: logStart)
         await kill()
+        if logText.contains("Address already in use") {
+            throw PortTaken(description: "mosquitto could not bind 127.0.0.1:\(port): \(logText)")
+        }
         throw TestSupportError("mosquitto did not accept connections on 127.0.0.1:\(port) within 15 s: \(logText)")
+    }
+
+    /// The log from byte `offset` on (what this launch wrote).
+    private func launchLog(from offset: Int) -> String {
+        guard let handle = try? FileHandle(forReadingFrom: logFile) else { return "" }
+        defer { try? handle.close() }
+        try? handle.seek(toOffset: UInt64(offset))
+        let data = (try? handle.readToEnd()) ?? Data()
+        return String(decoding: data, as: UTF8.self)
     }
 
     /// SIGKILLs the broker (if running), as a crash would end it, and waits until it is gone and

@@ -24,6 +24,23 @@ struct MosquittoBrokerTests {
         #expect(!text.contains("set_tcp_nodelay"))
     }
 
+    /// Another process's broker on the port (here a second mosquitto started first): the
+    /// launcher does not take it for its own, which once let `chargebridge demo` talk to a test's
+    /// broker when both got the same port; `start()` moves to another port.
+    @Test(.enabled(if: MosquittoBroker.executable != nil, "needs mosquitto"))
+    func aPortAnotherBrokerTookIsNotMistakenForOurs() async throws {
+        let other = try await MosquittoBroker.start()
+        defer { Task { await other.stop() } }
+        let late = try MosquittoBroker(port: other.port)
+        await #expect(throws: MosquittoBroker.PortTaken.self) { try await late.launch() }
+        #expect(late.pid == nil)
+        await late.stop()
+        #expect(loopbackPortAcceptsConnections(other.port), "the other broker is untouched")
+        let fresh = try await MosquittoBroker.start()
+        #expect(fresh.port != other.port && fresh.pid != nil)
+        await fresh.stop()
+    }
+
     @Test func stopShutsDownCleanlyAndRemovesTheDirectory() async throws {
         let broker = try await MosquittoBroker.start()
         #expect(loopbackPortAcceptsConnections(broker.port))
