@@ -174,9 +174,9 @@ import TestSupport
     }
 
     /// The inverter's first reading comes 40 s after the forecast's sun begins, and later a
-    /// cloud passes in 40 s: neither is the sun falling short of the forecast (a minute without
-    /// a break), so the plans keep counting on the forecast to its end, and the car charges
-    /// through the sunny quarter-hours.
+    /// cloud passes in 40 s: neither is the sun falling short of the forecast (for as long as a
+    /// solar stop waits, 180 s, without a break), so the plans keep counting on the forecast to
+    /// its end, and the car charges through the sunny quarter-hours.
     @Test func aSunAFewSecondsLateKeepsTheForecast() throws {
         var (driver, site) = try Self.connected(at: "2025-11-17T09:50:00Z") // 10:50 local
         driver.message("solar/forecast", Self.forecast(from: "2025-11-17T10:00:00Z", hours: 4, powerW: 6_000))

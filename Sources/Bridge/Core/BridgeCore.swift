@@ -640,34 +640,34 @@ public struct BridgeCore: Sendable {
         return live > expected + threshold && now.timeIntervalSince(at) >= Self.lessRoomReplanSeconds
     }
 
-    /// How long the sun must fall short of the forecast before the plans count on what came of
-    /// it, s: a reading at the start of a sunny forecast piece before the inverter's, a meter or
-    /// an inverter that reports late, or a cloud that passes in a minute are no reason to give up
-    /// an hour of the forecast.
-    static let sunShortSeconds: TimeInterval = 60
-
-    /// Compares the house's live net load with what the forecast expects now (its usual
-    /// consumption less the forecast's PV; the plan's own live piece plays no part). Once the sun
-    /// has fallen short by more than `threshold` for ``sunShortSeconds``, the forecast counts for
-    /// what came of it (``SunPlan/Trust``) for the hour from the quarter-hour of the reading (from
-    /// the shortfall's start in its first quarter-hour), and the plans are made again.
+    /// Compares the sun with what the forecast expects now: with a `pv_topic` the PV measured
+    /// against the forecast's PV (no fresh reading, no judgement), without one the house's live
+    /// net load against its usual consumption less the forecast's PV; the plan's own live piece
+    /// plays no part. Once the sun has fallen short by more than `threshold` without a break for
+    /// as long as a solar stop waits (`location.solar.disable_delay_s`, default 180 s: a reading
+    /// at the start of a sunny piece before the inverter's, a meter or an inverter that reports
+    /// late, a cloud that passes are no reason to give up an hour of the forecast), the forecast
+    /// counts for what came of it (``SunPlan/Trust``) for the hour from the quarter-hour of the
+    /// reading (from the shortfall's start in its first quarter-hour), and the plans are made again.
     private mutating func watchTheSun(liveNetW: Double, threshold: Double, now: Date) {
         guard let solar = config.location.solar, let profile = houseProfile else { return }
         let quarter = HouseProfile.quarterStart(now)
         let forecastW = pvForecast.averageW(from: quarter, to: quarter.addingTimeInterval(900))
-        let expected = SunPlan.forecastNetW(
-            at: quarter, forecastPVW: forecastW, liveConsumptionW: liveNetW + learnedPVW(now: now), profile: profile,
-            measuresPV: solar.pvTopic != nil)
-        guard forecastW > 0, liveNetW > expected + threshold else {
+        let cameW: Double?
+        if solar.pvTopic != nil {
+            cameW = pvW(now: now)
+        } else {
+            let expected = SunPlan.forecastNetW(
+                at: quarter, forecastPVW: forecastW, liveConsumptionW: liveNetW, profile: profile, measuresPV: false)
+            cameW = forecastW - (liveNetW - expected)
+        }
+        guard forecastW > 0, let cameW, forecastW - cameW > threshold else {
             sunShortSince = nil
             return
         }
         let since = sunShortSince ?? now
         sunShortSince = since
-        guard now.timeIntervalSince(since) >= Self.sunShortSeconds else { return }
-        // What came of it: the PV measured (without a PV topic, the forecast less what the
-        // house shows beyond it) over the forecast now.
-        let cameW = solar.pvTopic != nil ? (pvW(now: now) ?? 0) : forecastW - (liveNetW - expected)
+        guard now.timeIntervalSince(since) >= solar.disableDelaySeconds else { return }
         let ratio = min(1, max(0, cameW / forecastW), forecastTrust?.ratio ?? 1)
         let trust = SunPlan.Trust(until: max(since, quarter).addingTimeInterval(SunPlan.distrustSeconds), ratio: ratio)
         if forecastTrust == nil || forecastTrust!.until < trust.until || forecastTrust!.ratio - ratio > 0.05 {
