@@ -637,7 +637,15 @@ public struct BridgeCore: Sendable {
             return now.timeIntervalSince(since) >= Self.moreRoomReplanSeconds
         }
         moreRoomSince = nil
-        return live > expected + threshold && now.timeIntervalSince(at) >= Self.lessRoomReplanSeconds
+        guard live > expected + threshold, now.timeIntervalSince(at) >= Self.lessRoomReplanSeconds else { return false }
+        // Less room because the sun is later than the forecast: the plan waits for it as long as
+        // a solar stop would (``watchTheSun(liveNetW:threshold:now:)`` re-plans then), unless the
+        // connection's limit cannot hold the chargers' draw beside the house meanwhile.
+        if sunny, sunShortSince != nil {
+            guard let limit = config.location.maxPowerW else { return false }
+            return max(0, live) + chargersW(now: now) > limit
+        }
+        return true
     }
 
     /// Compares the sun with what the forecast expects now: with a `pv_topic` the PV measured
