@@ -74,8 +74,6 @@ public struct BridgeCore: Sendable {
     private var plannedNet: [SunPlan.Quarter] = []
     /// How far the forecast is trusted after the sun fell short of it (nil: fully).
     private var forecastTrust: SunPlan.Trust?
-    /// What the chargers drew in the current quarter-hour up to the last grid reading, Wh, and
-    /// their power then (the surplus a re-plan still counts on in it is what is left of it).
     /// Since when the sun has fallen short of the forecast, without a break (nil: it has not).
     private var sunShortSince: Date?
     /// The meter was silent since start-up for longer than its staleness limit (logged once).
@@ -638,10 +636,12 @@ public struct BridgeCore: Sendable {
         }
         moreRoomSince = nil
         guard live > expected + threshold, now.timeIntervalSince(at) >= Self.lessRoomReplanSeconds else { return false }
-        // Less room because the sun is later than the forecast: the plan waits for it as long as
-        // a solar stop would (``watchTheSun(liveNetW:threshold:now:)`` re-plans then), unless the
-        // connection's limit cannot hold the chargers' draw beside the house meanwhile.
-        if sunny, sunShortSince != nil {
+        // Less room while the sun is later than the forecast: the plan waits for it as long as a
+        // solar stop would (``watchTheSun(liveNetW:threshold:now:)`` re-plans then; after that
+        // the rule above applies again), unless the connection's limit cannot hold the chargers'
+        // draw beside the house meanwhile.
+        if sunny, let since = sunShortSince, let solar = config.location.solar,
+           now.timeIntervalSince(since) < solar.disableDelaySeconds {
             guard let limit = config.location.maxPowerW else { return false }
             return max(0, live) + chargersW(now: now) > limit
         }
