@@ -38,7 +38,7 @@ import Testing
         ## A part
 
         [good](docs/page.md#second-part), [self](#a-part), [web](https://example.org/x.md#nowhere),
-        [gone](docs/missing.md), [no anchor](docs/page.md#nowhere), [outside](../shared/CONTRACT.md)
+        [gone](docs/missing.md), [no anchor](docs/page.md#nowhere), [outside](../elsewhere/notes.md)
 
         ```text
         [in a code block](not/checked.md)
@@ -55,7 +55,7 @@ import Testing
         #expect(problems == [
             "README.md:6: no such file: docs/missing.md",
             "README.md:6: no heading #nowhere in docs/page.md",
-            "README.md:6: leaves the repository: ../shared/CONTRACT.md",
+            "README.md:6: leaves the repository: ../elsewhere/notes.md",
             "docs/page.md:5: no heading #title-2 in README.md",
         ])
     }
