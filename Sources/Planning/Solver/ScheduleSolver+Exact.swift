@@ -61,10 +61,14 @@ extension ScheduleSolver {
         }
         // The layout in force (``layoutInForce``): per device and segment where it was planned to
         // charge, a column for the energy up to what it was planned there (a row bounds it).
+        // Per segment and device there, the powers in force (read once; the agreement objective
+        // and the order of the runs use them too).
+        var force = [[[(powerW: Double, seconds: Double, end: Double)]]](repeating: [], count: count)
         var forceWh = [[Double]](repeating: [], count: count)
         var keeps = 0
         for i in 0..<count where !present[i].isEmpty {
-            forceWh[i] = present[i].map { forcePowers(device: $0, segment: i).reduce(0) { $0 + $1.powerW * $1.seconds / 3600 } }
+            force[i] = present[i].map { forcePowers(device: $0, segment: i) }
+            forceWh[i] = force[i].map { $0.reduce(0) { $0 + $1.powerW * $1.seconds / 3600 } }
             keeps += forceWh[i].filter { $0 > Self.epsilonWh }.count
         }
         let rows = used + links + group.count + solarRows + keeps
@@ -105,13 +109,12 @@ extension ScheduleSolver {
         var linkRow = [[Int]](repeating: [], count: count)
         for i in 0..<count where !present[i].isEmpty {
             let length = timeline.length(i)
-            let force = present[i].map { forcePowers(device: $0, segment: i) }
             for (c, powers) in configurations[i].enumerated() {
                 lp[row, configColumn[i] + c] = 1
                 // The share of the segment the layout in force has each device at this power.
                 var agreement = 0.0
                 for (m, powerW) in powers.enumerated() where powerW > 1e-9 {
-                    agreement += force[m].reduce(0) { $0 + (abs($1.powerW - powerW) < 0.5 ? $1.seconds : 0) } / length
+                    agreement += force[i][m].reduce(0) { $0 + (abs($1.powerW - powerW) < 0.5 ? $1.seconds : 0) } / length
                 }
                 lp.objectives[4][configColumn[i] + c] = agreement
             }
@@ -180,10 +183,9 @@ extension ScheduleSolver {
             var end = length
             var runs: [SegmentPacker.Run] = []
             // Those the layout in force has later go later (the rest first, in their order).
-            let force = present[i].map { forcePowers(device: $0, segment: i) }
             let when = configurations[i].map { powers in
                 powers.indices.compactMap { m in
-                    force[m].filter { powers[m] > 1e-9 && abs($0.powerW - powers[m]) < 0.5 }.map(\.end).max()
+                    force[i][m].filter { powers[m] > 1e-9 && abs($0.powerW - powers[m]) < 0.5 }.map(\.end).max()
                 }.max() ?? -Double.infinity
             }
             for c in configurations[i].indices.sorted(by: { when[$0] > when[$1] || (when[$0] == when[$1] && $0 < $1) }) {
