@@ -70,20 +70,23 @@ struct EnergyMeter: Sendable, Equatable {
         solarValidUntil = validUntil
     }
 
-    /// A counter reading. Returns a note when the counter went backwards (a reset).
+    /// A counter reading. Returns a note when the counter went back to under half of what it
+    /// showed (a reset: what it shows now was charged since). A smaller step back is a reading
+    /// that arrived late (a device's re-sent or older message): nothing was charged, and the
+    /// counter stays at the higher value, so the next reading counts from there.
     mutating func counter(_ valueWh: Double, at now: Date) -> String? {
-        defer {
-            lastCounterWh = valueWh
-            lastCounterAt = now
+        guard let last = lastCounterWh else {
+            (lastCounterWh, lastCounterAt) = (valueWh, now)
+            return nil
         }
-        guard let last = lastCounterWh else { return nil }
         var delta = valueWh - last
         var note: String?
         if delta < 0 {
-            // The charger's counter restarted from zero: what it shows now was charged since.
+            guard valueWh < last / 2 else { return nil }
             delta = valueWh
             note = "energy counter went back from \(last) to \(valueWh) Wh; treating it as a reset"
         }
+        (lastCounterWh, lastCounterAt) = (valueWh, now)
         if metering, usesCounter { pendingWh += delta }
         return note
     }
