@@ -55,6 +55,22 @@ public enum ChargeBridgeBinary {
                       stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    /// ``run(_:stdin:currentDirectory:environment:)`` for async code: the waiting happens on a
+    /// thread of its own. Swift's concurrency runs every task on one thread per core (two here);
+    /// a test that blocked one of them for a minute-long `demo` left the suites running beside it
+    /// half the threads, and their accelerated clocks saw the bridge stall for a second (real).
+    public static func runDetached(_ arguments: [String], stdin: Data? = nil, currentDirectory: URL? = nil,
+                                   environment: [String: String] = [:]) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(with: Swift.Result {
+                    try run(arguments, stdin: stdin, currentDirectory: currentDirectory, environment: environment)
+                })
+            }
+            thread.start()
+        }
+    }
+
     /// Starts `chargebridge arguments...` in the background, its output appended to `log` (or
     /// discarded); the caller ends it (SIGKILL, or SIGTERM for a clean stop).
     public static func start(_ arguments: [String], log: String? = nil, environment: [String: String] = [:]) throws -> Process {

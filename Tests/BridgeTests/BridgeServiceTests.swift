@@ -175,26 +175,41 @@ import TestSupport
 final class Probe: Sendable {
     let client: MQTTClient
     private let seen: Locked<[(topic: String, payload: String)]>
+    /// When each message was seen, by the clock the probe was started with (empty without one).
+    private let times: Locked<[Date]>
     private let reader: Task<Void, Never>
 
-    private init(client: MQTTClient, seen: Locked<[(topic: String, payload: String)]>) {
+    private init(client: MQTTClient, seen: Locked<[(topic: String, payload: String)]>, clock: (@Sendable () -> Date)?) {
         self.client = client
         self.seen = seen
+        let times = Locked<[Date]>([])
+        self.times = times
         reader = Task { [seen] in
             for await message in client.messages {
-                seen.withLock { $0.append((message.topic, message.payloadText)) }
+                let at = clock?()
+                seen.withLock {
+                    $0.append((message.topic, message.payloadText))
+                    if let at { times.withLock { $0.append(at) } }
+                }
             }
         }
     }
 
-    static func start(url: String, filter: String, username: String? = nil, password: String? = nil) async throws -> Probe {
+    /// Every message seen so far with the instant it was seen (only with a `clock` at start).
+    var stampedMessages: [(at: Date, topic: String, payload: String)] {
+        seen.withLock { seen in times.withLock { times in zip(times, seen).map { ($0, $1.topic, $1.payload) } } }
+    }
+
+    /// `clock`: stamps each message as it is seen (``stampedMessages``).
+    static func start(url: String, filter: String, username: String? = nil, password: String? = nil,
+                      clock: (@Sendable () -> Date)? = nil) async throws -> Probe {
         var configuration = try MQTTConfiguration(url: url, clientID: "probe-\(UUID().uuidString.prefix(8))")
         configuration.cleanStart = true
         configuration.username = username
         configuration.password = password
         let client = try MQTTClient(configuration: configuration, logger: BridgeServiceTests.logger)
         try await client.connect(timeout: .seconds(5))
-        let probe = Probe(client: client, seen: Locked([]))
+        let probe = Probe(client: client, seen: Locked([]), clock: clock)
         try await client.subscribe(filter)
         return probe
     }

@@ -222,17 +222,21 @@ final class SiteRig: @unchecked Sendable {
     let clock: AcceleratedClock
     let site: EmulatedSite
     let probe: Probe
+    /// The test's name, for the timeline ``stop()`` writes when `SITE_LOG_DIR` is set.
+    let name: String
     private var bridge: Task<Void, Error>
     /// 2026-05-20 18:00 in Amsterdam: an evening at the time-of-use tariff's peak.
     static let evening = Date(timeIntervalSince1970: 1_779_292_800)
 
-    private init(broker: MosquittoBroker, folder: URL, config: BridgeConfig, clock: AcceleratedClock, site: EmulatedSite, probe: Probe, bridge: Task<Void, Error>) {
+    private init(broker: MosquittoBroker, folder: URL, config: BridgeConfig, clock: AcceleratedClock, site: EmulatedSite, probe: Probe,
+                 name: String, bridge: Task<Void, Error>) {
         self.broker = broker
         self.folder = folder
         self.config = config
         self.clock = clock
         self.site = site
         self.probe = probe
+        self.name = name
         self.bridge = bridge
     }
 
@@ -241,7 +245,7 @@ final class SiteRig: @unchecked Sendable {
     /// `tariff`: the configuration's tariff (inline), instead of the example time-of-use file.
     /// `solar`: `location.solar` (YAML), with `pv` the panels' inverter on the site.
     static func start(houseW: Double, kilowattsExportPositive: Bool = false, at start: Date = evening, tariff inline: String? = nil,
-                      solar: String? = nil, pv: EmulatedPV? = nil) async throws -> SiteRig {
+                      solar: String? = nil, pv: EmulatedPV? = nil, name: String = #function) async throws -> SiteRig {
         let broker = try await MosquittoBroker.start()
         let folder = try BridgeServiceTests.temporaryFolder()
         let tariff = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -309,11 +313,11 @@ final class SiteRig: @unchecked Sendable {
                                           : EmulatedGridMeter(topic: "meter/grid", everySeconds: 5, jsonKey: "power"), houseW: houseW,
            pv: pv, reportEverySeconds: 20, clock: devices)
         try await site.start()
-        let probe = try await Probe.start(url: broker.url, filter: "chargebridge/#")
+        let probe = try await Probe.start(url: broker.url, filter: "chargebridge/#", clock: { clock.now() })
         let services = try BridgeServices(config: config, logger: BridgeServiceTests.logger, clock: clock)
         let bridge = Task { try await services.run() }
         try await probe.waitFor("chargebridge/status", within: .seconds(15)) { $0 == "online" }
-        return SiteRig(broker: broker, folder: folder, config: config, clock: clock, site: site, probe: probe, bridge: bridge)
+        return SiteRig(broker: broker, folder: folder, config: config, clock: clock, site: site, probe: probe, name: name, bridge: bridge)
     }
 
     func plugAll() async throws {
@@ -402,9 +406,25 @@ final class SiteRig: @unchecked Sendable {
         }
     }
 
+    /// With `SITE_LOG_DIR` set: the site's log and what the bridge published (its state, schedules
+    /// and site figures), merged in the clock's order, into `<dir>/<suite's test>.txt`, so that a
+    /// run that failed under load can be read afterwards.
+    private func writeTimeline() {
+        guard let dir = ProcessInfo.processInfo.environment["SITE_LOG_DIR"], !dir.isEmpty else { return }
+        let start = site.log.entries.first?.at ?? clock.now()
+        var lines: [(Date, String)] = site.log.entries.map { ($0.at, "site   \($0.what)") }
+        lines += probe.stampedMessages.map { ($0.at, "bridge \($0.topic) \($0.payload)") }
+        let text = lines.enumerated().sorted { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }
+            .map { String(format: "%9.1f ", $0.element.0.timeIntervalSince(start)) + $0.element.1 }.joined(separator: "\n")
+        let file = name.prefix { $0 != "(" } + ".txt"
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try? (text + "\n").write(toFile: dir + "/" + file, atomically: true, encoding: .utf8)
+    }
+
     func stop() async {
         bridge.cancel()
         _ = try? await bridge.value
+        writeTimeline()
         await site.stop()
         await probe.stop()
         await broker.stop()

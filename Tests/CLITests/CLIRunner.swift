@@ -13,6 +13,12 @@ enum CLIRunner {
         try ChargeBridgeBinary.run(arguments, stdin: stdin.map { Data($0.utf8) }, currentDirectory: currentDirectory)
     }
 
+    /// ``run(_:stdin:currentDirectory:)`` from async code, without blocking one of the threads
+    /// every task shares (``ChargeBridgeBinary/runDetached(_:stdin:currentDirectory:environment:)``).
+    static func runDetached(_ arguments: [String], stdin: String? = nil, currentDirectory: URL? = nil) async throws -> Result {
+        try await ChargeBridgeBinary.runDetached(arguments, stdin: stdin.map { Data($0.utf8) }, currentDirectory: currentDirectory)
+    }
+
     /// A fresh temporary folder.
     static func temporaryDirectory() -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("cb-cli-\(UUID().uuidString)")
