@@ -68,16 +68,18 @@ import TestSupport
         // make the plans give up the forecast's first hour, and a re-plan in the middle of a
         // quarter-hour counts on the live surplus for the rest of it, not on the surplus less
         // all the car drew (grid included) since the quarter-hour began.
-        #expect(sunny > 11_800 && sunny < 12_420 + 1, "\(sunny) Wh in the sun")
+        // A report that re-plans while the sun is 47 s late keeps this quarter-hour (12,419 Wh
+        // alone; before, every run stopped the car at 12:01 for two minutes: 12,143-12,291).
+        #expect(sunny > 12_250 && sunny < 12_420 + 1, "\(sunny) Wh in the sun")
         #expect(before < 1, "\(before) Wh before noon")
         let sunnyDraws = log.draws(of: "wallbox").filter { $0.at >= Self.noon && $0.at < Self.noon.addingTimeInterval(3 * 3600) }
         #expect(sunnyDraws.contains { abs($0.watts - 4_140) < 1 })
         #expect(sunnyDraws.allSatisfy { $0.watts < 4_140 + 1 }, "\(sunnyDraws.map(\.watts).max() ?? 0) W at most")
-        // Started at noon and stopped at 15:00, not in every quarter-hour (12 times before the
-        // fix); on a loaded machine at 120x a re-plan on readings seconds apart stops it once or
-        // twice for the two minutes a stop holds.
+        // Started at noon and stopped at 15:00: two commands, not a stop in every quarter-hour
+        // (12 before the first fix) nor one at 12:01 (4 before the second); one more pair is
+        // allowed for a stall of the loaded machine at 120x.
         let sunnyCommands = log.commands(to: "wallbox").filter { $0.at >= Self.noon.addingTimeInterval(-60) && $0.at < Self.noon.addingTimeInterval(3 * 3600 + 60) }
-        #expect(sunnyCommands.count <= 8, "\(sunnyCommands.map { "\(Timestamp.format($0.at)) \($0.payload)" })")
+        #expect(sunnyCommands.count <= 4, "\(sunnyCommands.map { "\(Timestamp.format($0.at)) \($0.payload)" })")
         rig.report(log)
         let violations = log.violations(limitW: SiteGuardEndToEndTests.limitW, reactionSeconds: SiteGuardEndToEndTests.reactionSeconds)
         #expect(violations.isEmpty, "\(violations.map(\.description).joined(separator: "\n"))")

@@ -205,6 +205,29 @@ import TestSupport
         #expect(idle.isEmpty, "not charging at \(idle)")
     }
 
+    /// The sun 50 s late at the start of the forecast, and a state of charge report 20 s in
+    /// re-plans meanwhile (end to end at 120x every run did so): the re-plan still counts on the
+    /// forecast for this quarter-hour while the shortfall is younger than a solar stop's delay.
+    /// On the live net load it dropped the quarter-hour, and the car started at 10:00 was stopped
+    /// when its minute's hold ended, 10 s after the sun came, then held off for two minutes.
+    @Test func aReplanWhileTheSunIsLateKeepsThisQuarterHour() throws {
+        var (driver, site) = try Self.connected(at: "2025-11-17T09:50:00Z")
+        driver.message("solar/forecast", Self.forecast(from: "2025-11-17T10:00:00Z", hours: 4, powerW: 6_000))
+        driver.message("chargebridge/car1/soc", "40")
+        driver.message("chargebridge/car1/plug", "connected")
+        _ = site.run(&driver, 10 * 60)
+        var told = site.run(&driver, 20)
+        let plansBefore = driver.core.plansMade
+        driver.message("chargebridge/car1/soc", "40.1")
+        #expect(driver.core.plansMade > plansBefore, "the report re-planned")
+        told += site.run(&driver, 30)
+        site.pvW = 6_000
+        told += site.run(&driver, 59 * 60 + 10)
+        let idle = told.filter { $0.watts <= 0 }.map { Timestamp.format($0.at) }
+        #expect(told.count > 700, "\(told.count) readings")
+        #expect(idle.isEmpty, "not charging at \(idle)")
+    }
+
     @Test func withAPVTopicTheHouseLearnsItsOwnConsumption() throws {
         let noon = BridgeFixtures.at("2025-11-17T11:00:00Z")
         var driver = CoreDriver(config: try Self.config(), start: noon)

@@ -535,14 +535,24 @@ public struct BridgeCore: Sendable {
             // Plans that count on the sun: the house less the PV expected, quarter by quarter.
             pvForecast.forget(before: now)
             if let trust = forecastTrust, trust.until <= now { forecastTrust = nil }
+            let liveConsumptionW = liveHouseW + learnedPVW(now: now)
+            var liveNetW = liveHouseW
+            if let since = sunShortSince, now.timeIntervalSince(since) < solar.disableDelaySeconds {
+                // The sun is short of the forecast, but not yet for as long as a solar stop waits:
+                // this quarter-hour still counts on the forecast (a report that re-plans while the
+                // sun is late must not drop the quarter-hour and stop a car the sun reaches seconds later).
+                liveNetW = min(liveNetW, SunPlan.forecastNetW(
+                    quarter: HouseProfile.quarterStart(now), forecast: pvForecast, trust: forecastTrust,
+                    liveConsumptionW: liveConsumptionW, profile: profile, measuresPV: solar.pvTopic != nil))
+            }
             let quarters = SunPlan.quarters(
-                liveNetW: liveHouseW, liveConsumptionW: liveHouseW + learnedPVW(now: now), profile: profile,
+                liveNetW: liveNetW, liveConsumptionW: liveConsumptionW, profile: profile,
                 measuresPV: solar.pvTopic != nil, forecast: pvForecast, trust: forecastTrust, from: now, to: end)
             if let sitePower { siteLimits = SunPlan.siteLimits(sitePowerW: sitePower, quarters) }
             surplus = SunPlan.surplus(quarters)
             exportPrice = SunPlan.exportPrice(fixedPerKWh: solar.exportPricePerKWh, tariffs: prices.live.effective, surplus: surplus)
             plannedNet = quarters
-            plannedOnRoom = (liveHouseW, quarters[0].end)
+            plannedOnRoom = (liveNetW, quarters[0].end)
         } else if let sitePower, let liveHouseW, let profile = houseProfile {
             siteLimits = Self.siteLimits(sitePowerW: sitePower, liveHouseW: liveHouseW, profile: profile, from: now, to: end)
             plannedOnRoom = (liveHouseW, siteLimits[0].end)

@@ -50,16 +50,25 @@ enum SunPlan {
         var start = first
         while start < to {
             let end = start.addingTimeInterval(900)
-            var pv = forecast.averageW(from: start, to: end)
-            if let trust, start < trust.until { pv *= trust.ratio }
             // Each quarter-hour a piece of its own, even beside an equal one: the planner counts
             // a surplus as energy per piece, and a charger must not take a whole afternoon's
             // surplus in one hour.
-            let netW = forecastNetW(at: start, forecastPVW: pv, liveConsumptionW: liveConsumptionW, profile: profile, measuresPV: measuresPV)
+            let netW = forecastNetW(quarter: start, forecast: forecast, trust: trust, liveConsumptionW: liveConsumptionW,
+                                    profile: profile, measuresPV: measuresPV)
             quarters.append(Quarter(start: start, end: end, netW: netW))
             start = end
         }
         return quarters
+    }
+
+    /// The house's net load expected in the quarter-hour from `quarter`: the forecast's average
+    /// PV there (times the trust's ratio while it holds) in ``forecastNetW(at:forecastPVW:liveConsumptionW:profile:measuresPV:)``.
+    static func forecastNetW(
+        quarter: Date, forecast: PVForecast, trust: Trust?, liveConsumptionW: Double, profile: HouseProfile, measuresPV: Bool
+    ) -> Double {
+        var pv = forecast.averageW(from: quarter, to: quarter.addingTimeInterval(900))
+        if let trust, quarter < trust.until { pv *= trust.ratio }
+        return forecastNetW(at: quarter, forecastPVW: pv, liveConsumptionW: liveConsumptionW, profile: profile, measuresPV: measuresPV)
     }
 
     /// The house's net load expected in the quarter-hour from `start` with `forecastPVW` of PV:
