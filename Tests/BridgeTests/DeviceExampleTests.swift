@@ -256,7 +256,7 @@ final class DeviceRig: @unchecked Sendable {
         config.broker.password = nil
         config.broker.clientId = "example-\(folder.lastPathComponent.prefix(12))"
         config.databasePath = folder.appendingPathComponent("ledger.sqlite").path
-        let clock = AcceleratedClock(start: evening, factor: speed)
+        let clock = AcceleratedClock(start: evening, factor: speed, maxStepSeconds: SiteRig.maxClockStepSeconds)
         let probe = try await Probe.start(url: broker.url, filter: "#")
         return DeviceRig(broker: broker, folder: folder, config: config, clock: clock, probe: probe)
     }

@@ -133,7 +133,7 @@ import TestSupport
         #expect(config.location.maxPowerW == 8_000 && config.vehicles[0].charger.switchesToOnePhase)
 
         // Wednesday 2026-05-20, 11:00 in Amsterdam.
-        let clock = AcceleratedClock(start: BridgeFixtures.at("2026-05-20T09:00:00Z"), factor: 120)
+        let clock = AcceleratedClock(start: BridgeFixtures.at("2026-05-20T09:00:00Z"), factor: 120, maxStepSeconds: SiteRig.maxClockStepSeconds)
         let devices = DeviceClock(now: { clock.now() }, sleep: { try await clock.sleep(seconds: $0) })
         let goE = try GoECharger(brokerURL: broker.url, serial: "012345", phases: 3, reportEverySeconds: 5, clock: devices)
         try await goE.start()

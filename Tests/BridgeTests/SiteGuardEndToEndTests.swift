@@ -225,6 +225,11 @@ final class SiteRig: @unchecked Sendable {
     /// The test's name, for the timeline ``stop()`` writes when `SITE_LOG_DIR` is set.
     let name: String
     private var bridge: Task<Void, Error>
+    /// The most real time the accelerated clocks of these tests count between two readings, s
+    /// (``AcceleratedClock``'s `maxStepSeconds`): a stall of the whole test process (the eight
+    /// end-to-end suites share two cores) pauses the site instead of jumping it two minutes on.
+    /// Normally something reads the clock every 10-40 ms.
+    static let maxClockStepSeconds = 0.2
     /// 2026-05-20 18:00 in Amsterdam: an evening at the time-of-use tariff's peak.
     static let evening = Date(timeIntervalSince1970: 1_779_292_800)
 
@@ -297,7 +302,7 @@ final class SiteRig: @unchecked Sendable {
 
         """.write(toFile: path, atomically: true, encoding: .utf8)
         let config = try BridgeConfigLoader.load(path: path)
-        let clock = AcceleratedClock(start: start, factor: SiteGuardEndToEndTests.speed)
+        let clock = AcceleratedClock(start: start, factor: SiteGuardEndToEndTests.speed, maxStepSeconds: SiteRig.maxClockStepSeconds)
         let devices = DeviceClock(now: { clock.now() }, sleep: { try await clock.sleep(seconds: $0) })
         let site = try EmulatedSite(brokerURL: broker.url, chargers: [
             .current(id: "wallbox", phases: 3, minCurrentA: 6, maxCurrentA: 16, topics: .bridgeDefaults(id: "wallbox"),
@@ -394,6 +399,9 @@ final class SiteRig: @unchecked Sendable {
         let excursions = log.excursions(limitW: SiteGuardEndToEndTests.limitW)
         let reactions = excursions.compactMap(\.reactionSeconds)
         let commands = site.chargers.map { "\($0.id) \(log.commands(to: $0.id).count)" }.joined(separator: ", ")
+        if clock.stalledSeconds > 0.05 {
+            print("site: the process stalled; the clock paused for \(String(format: "%.2f", clock.stalledSeconds)) s (real) in all")
+        }
         print("site: peak \(Int(peak)) W of \(Int(SiteGuardEndToEndTests.limitW)); \(excursions.count) excursion(s) after house rises, "
             + "slowest answer \(String(format: "%.3f", reactions.max() ?? 0)) s after the reading; commands: \(commands)")
         // What led to each violation, so that a failure says what the bridge saw and did.

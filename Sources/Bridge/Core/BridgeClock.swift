@@ -1,4 +1,5 @@
 import Foundation
+import Locking
 
 /// The bridge's only source of time: the wall clock in production, an accelerated one in the
 /// demo (a night in a minute). Nothing in the bridge reads the wall clock directly.
@@ -21,21 +22,49 @@ public struct SystemClock: BridgeClock {
 }
 
 /// Time that runs `factor` times faster than real time from `start`.
+///
+/// With `maxStepSeconds` (for tests on a loaded machine) the clock counts at most that much real
+/// time between two readings of it: when nothing in the process read it for longer (the whole
+/// process starved of CPU, every task waiting), it goes on from where it was instead of jumping.
+/// At 120x a second's stall would otherwise be two minutes in which neither the emulated devices
+/// nor the bridge ran, and the bridge would rightly take every report for stale. A reader must
+/// come often (a test's polling loop every 20 ms, a device's 5-s report), or time is lost.
 public struct AcceleratedClock: BridgeClock {
     public let start: Date
     public let factor: Double
     private let origin: ContinuousClock.Instant
+    /// With `maxStepSeconds`: the last reading, real and counted (real seconds since `origin`).
+    private let counted: Locked<(real: ContinuousClock.Instant, seconds: Double)>?
+    private let maxStepSeconds: Double
 
-    public init(start: Date, factor: Double) {
+    public init(start: Date, factor: Double, maxStepSeconds: Double? = nil) {
         self.start = start
         self.factor = factor
-        origin = ContinuousClock.now
+        let origin = ContinuousClock.now
+        self.origin = origin
+        counted = maxStepSeconds.map { _ in Locked((origin, 0)) }
+        self.maxStepSeconds = maxStepSeconds ?? .infinity
     }
 
     public func now() -> Date {
-        let elapsed = ContinuousClock.now - origin
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let real = ContinuousClock.now
+        guard let counted else { return start.addingTimeInterval(Self.seconds(real - origin) * factor) }
+        let seconds = counted.withLock { last in
+            last.seconds += min(maxStepSeconds, max(0, Self.seconds(real - last.real)))
+            last.real = real
+            return last.seconds
+        }
         return start.addingTimeInterval(seconds * factor)
+    }
+
+    /// The real time this clock has lost to stalls so far, s (0 without `maxStepSeconds`).
+    public var stalledSeconds: Double {
+        guard let counted else { return 0 }
+        return counted.withLock { Self.seconds($0.real - origin) - $0.seconds }
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// Sleeps `seconds` of accelerated time, but at least 10 ms of real time, so that a
