@@ -12,8 +12,8 @@ import Testing
         let first = clock.now().timeIntervalSince(Self.start)
         Thread.sleep(forTimeInterval: 0.2)
         let second = clock.now().timeIntervalSince(Self.start)
-        // 0.2 s real: 20 s of the clock, and a little more for a slow machine.
-        #expect(second - first >= 20 && second - first < 40, "\(second - first) s")
+        // 0.2 s real: 20 s of the clock, and more on a slow machine (a thread woken late).
+        #expect(second - first >= 20 && second - first < 100, "\(second - first) s")
         #expect(clock.stalledSeconds == 0)
     }
 

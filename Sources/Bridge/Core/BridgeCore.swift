@@ -613,15 +613,8 @@ public struct BridgeCore: Sendable {
     static func siteLimits(
         sitePowerW: Double, liveHouseW: Double, profile: HouseProfile, from: Date, to: Date
     ) -> [ChargeRequest.SiteLimit] {
-        let first = HouseProfile.quarterStart(from).addingTimeInterval(900)
-        var limits = [ChargeRequest.SiteLimit(start: from, end: first, powerW: sitePowerW - liveHouseW)]
-        var start = first
-        while start < to {
-            let end = start.addingTimeInterval(900)
-            limits.append(.init(start: start, end: end, powerW: sitePowerW - (profile.usualW(at: start) ?? liveHouseW)))
-            start = end
-        }
-        return SunPlan.merged(limits)
+        let quarters = SunPlan.walk(from: from, to: to, liveNetW: liveHouseW) { profile.usualW(at: $0) ?? liveHouseW }
+        return SunPlan.merged(quarters.map { ChargeRequest.SiteLimit(start: $0.start, end: $0.end, powerW: sitePowerW - $0.netW) })
     }
 
     /// Whether the live house load moved from what the plans in force assumed for `now` by more

@@ -45,17 +45,24 @@ enum SunPlan {
         liveNetW: Double, liveConsumptionW: Double, profile: HouseProfile, measuresPV: Bool, forecast: PVForecast,
         trust: Trust?, from: Date, to: Date
     ) -> [Quarter] {
+        // Each quarter-hour a piece of its own, even beside an equal one: the planner counts a
+        // surplus as energy per piece, and a charger must not take a whole afternoon's surplus in
+        // one hour.
+        walk(from: from, to: to, liveNetW: liveNetW) { start in
+            forecastNetW(quarter: start, forecast: forecast, trust: trust, liveConsumptionW: liveConsumptionW,
+                         profile: profile, measuresPV: measuresPV)
+        }
+    }
+
+    /// The piece from `from` to the end of its quarter-hour at `liveNetW`, then each quarter-hour
+    /// to `to` at `netW(start)`.
+    static func walk(from: Date, to: Date, liveNetW: Double, netW: (Date) -> Double) -> [Quarter] {
         let first = HouseProfile.quarterStart(from).addingTimeInterval(900)
         var quarters = [Quarter(start: from, end: first, netW: liveNetW)]
         var start = first
         while start < to {
             let end = start.addingTimeInterval(900)
-            // Each quarter-hour a piece of its own, even beside an equal one: the planner counts
-            // a surplus as energy per piece, and a charger must not take a whole afternoon's
-            // surplus in one hour.
-            let netW = forecastNetW(quarter: start, forecast: forecast, trust: trust, liveConsumptionW: liveConsumptionW,
-                                    profile: profile, measuresPV: measuresPV)
-            quarters.append(Quarter(start: start, end: end, netW: netW))
+            quarters.append(Quarter(start: start, end: end, netW: netW(start)))
             start = end
         }
         return quarters
