@@ -33,24 +33,22 @@ public struct AcceleratedClock: BridgeClock {
     public let start: Date
     public let factor: Double
     private let origin: ContinuousClock.Instant
-    /// With `maxStepSeconds`: the last reading, real and counted (real seconds since `origin`).
-    private let counted: Locked<(real: ContinuousClock.Instant, seconds: Double)>?
-    private let maxStepSeconds: Double
+    /// With `maxStepSeconds`: that, and the last reading, real and counted (real seconds since `origin`).
+    private let capped: (maxStepSeconds: Double, last: Locked<(real: ContinuousClock.Instant, seconds: Double)>)?
 
     public init(start: Date, factor: Double, maxStepSeconds: Double? = nil) {
         self.start = start
         self.factor = factor
         let origin = ContinuousClock.now
         self.origin = origin
-        counted = maxStepSeconds.map { _ in Locked((origin, 0)) }
-        self.maxStepSeconds = maxStepSeconds ?? .infinity
+        capped = maxStepSeconds.map { ($0, Locked((origin, 0))) }
     }
 
     public func now() -> Date {
         let real = ContinuousClock.now
-        guard let counted else { return start.addingTimeInterval(Self.seconds(real - origin) * factor) }
-        let seconds = counted.withLock { last in
-            last.seconds += min(maxStepSeconds, max(0, Self.seconds(real - last.real)))
+        guard let capped else { return start.addingTimeInterval(Self.seconds(real - origin) * factor) }
+        let seconds = capped.last.withLock { last in
+            last.seconds += min(capped.maxStepSeconds, max(0, Self.seconds(real - last.real)))
             last.real = real
             return last.seconds
         }
@@ -59,8 +57,8 @@ public struct AcceleratedClock: BridgeClock {
 
     /// The real time this clock has lost to stalls so far, s (0 without `maxStepSeconds`).
     public var stalledSeconds: Double {
-        guard let counted else { return 0 }
-        return counted.withLock { Self.seconds($0.real - origin) - $0.seconds }
+        guard let capped else { return 0 }
+        return capped.last.withLock { Self.seconds($0.real - origin) - $0.seconds }
     }
 
     private static func seconds(_ duration: Duration) -> Double {

@@ -537,7 +537,7 @@ public struct BridgeCore: Sendable {
             if let trust = forecastTrust, trust.until <= now { forecastTrust = nil }
             let liveConsumptionW = liveHouseW + learnedPVW(now: now)
             var liveNetW = liveHouseW
-            if let since = sunShortSince, now.timeIntervalSince(since) < solar.disableDelaySeconds {
+            if sunShortWithinDelay(now: now) {
                 // The sun is short of the forecast, but not yet for as long as a solar stop waits:
                 // this quarter-hour still counts on the forecast (a report that re-plans while the
                 // sun is late must not drop the quarter-hour and stop a car the sun reaches seconds later).
@@ -643,12 +643,19 @@ public struct BridgeCore: Sendable {
         // solar stop would (``watchTheSun(liveNetW:threshold:now:)`` re-plans then; after that
         // the rule above applies again), unless the connection's limit cannot hold the chargers'
         // draw beside the house meanwhile.
-        if sunny, let since = sunShortSince, let solar = config.location.solar,
-           now.timeIntervalSince(since) < solar.disableDelaySeconds {
+        if sunny, sunShortWithinDelay(now: now) {
             guard let limit = config.location.maxPowerW else { return false }
             return max(0, live) + chargersW(now: now) > limit
         }
         return true
+    }
+
+    /// Whether the sun has fallen short of the forecast (``watchTheSun(liveNetW:threshold:now:)``),
+    /// but not yet for as long as a solar stop waits (`disable_delay_s`): the plans still count on
+    /// the forecast meanwhile.
+    private func sunShortWithinDelay(now: Date) -> Bool {
+        guard let since = sunShortSince, let solar = config.location.solar else { return false }
+        return now.timeIntervalSince(since) < solar.disableDelaySeconds
     }
 
     /// Compares the sun with what the forecast expects now: with a `pv_topic` the PV measured
