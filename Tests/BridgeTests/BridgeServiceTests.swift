@@ -174,30 +174,25 @@ import TestSupport
 /// A test client that records every message it sees and can wait for one.
 final class Probe: Sendable {
     let client: MQTTClient
-    private let seen: Locked<[(topic: String, payload: String)]>
-    /// When each message was seen, by the clock the probe was started with (empty without one).
-    private let times: Locked<[Date]>
+    /// Each message with when it was seen, by the clock the probe was started with (nil without one).
+    private let seen: Locked<[(topic: String, payload: String, at: Date?)]>
     private let reader: Task<Void, Never>
 
-    private init(client: MQTTClient, seen: Locked<[(topic: String, payload: String)]>, clock: (@Sendable () -> Date)?) {
+    private init(client: MQTTClient, clock: (@Sendable () -> Date)?) {
         self.client = client
+        let seen = Locked<[(topic: String, payload: String, at: Date?)]>([])
         self.seen = seen
-        let times = Locked<[Date]>([])
-        self.times = times
-        reader = Task { [seen] in
+        reader = Task {
             for await message in client.messages {
                 let at = clock?()
-                seen.withLock {
-                    $0.append((message.topic, message.payloadText))
-                    if let at { times.withLock { $0.append(at) } }
-                }
+                seen.withLock { $0.append((message.topic, message.payloadText, at)) }
             }
         }
     }
 
     /// Every message seen so far with the instant it was seen (only with a `clock` at start).
     var stampedMessages: [(at: Date, topic: String, payload: String)] {
-        seen.withLock { seen in times.withLock { times in zip(times, seen).map { ($0, $1.topic, $1.payload) } } }
+        seen.value.compactMap { message in message.at.map { ($0, message.topic, message.payload) } }
     }
 
     /// `clock`: stamps each message as it is seen (``stampedMessages``).
@@ -209,7 +204,7 @@ final class Probe: Sendable {
         configuration.password = password
         let client = try MQTTClient(configuration: configuration, logger: BridgeServiceTests.logger)
         try await client.connect(timeout: .seconds(5))
-        let probe = Probe(client: client, seen: Locked([]), clock: clock)
+        let probe = Probe(client: client, clock: clock)
         try await client.subscribe(filter)
         return probe
     }
@@ -219,7 +214,7 @@ final class Probe: Sendable {
     }
 
     /// Every message seen so far, on any topic.
-    var messagesSeen: [(topic: String, payload: String)] { seen.value }
+    var messagesSeen: [(topic: String, payload: String)] { seen.value.map { ($0.topic, $0.payload) } }
 
     func messages(on topic: String) -> [String] {
         seen.value.filter { $0.topic == topic }.map(\.payload)

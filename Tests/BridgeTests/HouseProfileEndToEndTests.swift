@@ -10,7 +10,7 @@ import Testing
 @Suite(.serialized) struct HouseProfileEndToEndTests {
     @Test func finishedQuartersReachTheLedgerAndOutliveARestart() async throws {
         let rig = try await SiteRig.start(houseW: 2_000)
-        defer { Task { await rig.stop() } }
+        defer { rig.end() }
         // Two quarter-hours and a bit of a 2 kW house, no car: house = grid.
         try await rig.run(minutes: 33)
         try await rig.restartBridge(after: 1)

@@ -25,7 +25,7 @@ import TestSupport
 
     @Test func aBusyEveningStaysUnderTheLimit() async throws {
         let rig = try await SiteRig.start(houseW: 1_500)
-        defer { Task { await rig.stop() } }
+        defer { rig.end() }
 
         // 18:00: three cars come home. The power charger's car wants boost, the wallbox's fast,
         // the relay's smart (its plan waits for the night's off-peak prices).
@@ -99,7 +99,7 @@ import TestSupport
     @Test func smartCarsAtNightUnderAHouseThatComesAndGoes() async throws {
         // 22:30, half an hour before the off-peak prices: the three cars plan for the night together.
         let rig = try await SiteRig.start(houseW: 600, at: SiteRig.evening.addingTimeInterval(4.5 * 3600))
-        defer { Task { await rig.stop() } }
+        defer { rig.end() }
         try await rig.plugAll()
         // Two hours of a house that jumps every 5 to 15 minutes between 300 W and 11 kW (seeded).
         var random = SeededGenerator(seed: 15)
@@ -158,7 +158,7 @@ import TestSupport
         {timeZone: Europe/Amsterdam, currency: EUR, tariffs: [{type: dynamic, currency: EUR}],
          dynamic: {prices: [{start: "2020-01-01T00:00:00Z", end: "2020-01-01T01:00:00Z", price: 0.3}]}}
         """)
-        defer { Task { await rig.stop() } }
+        defer { rig.end() }
         try await rig.plugAll()
         try await rig.run(minutes: 10)
         #expect(rig.site.chargersW > 10_000)
@@ -183,7 +183,7 @@ import TestSupport
     @Test func aBridgeRestartMidChargeKeepsTheLimit() async throws {
         // This meter reports kW with export as positive (units: kW, export_positive: true).
         let rig = try await SiteRig.start(houseW: 2_000, kilowattsExportPositive: true)
-        defer { Task { await rig.stop() } }
+        defer { rig.end() }
         try await rig.plugAll()
         try await rig.probe.publish("fast", to: "chargebridge/wallbox/mode/set")
         try await rig.probe.publish("fast", to: "chargebridge/box/mode/set")
@@ -222,7 +222,7 @@ final class SiteRig: @unchecked Sendable {
     let clock: AcceleratedClock
     let site: EmulatedSite
     let probe: Probe
-    /// The test's name, for the timeline ``stop()`` writes when `SITE_LOG_DIR` is set.
+    /// The test's name, for the timeline ``end()`` writes when `SITE_LOG_DIR` is set.
     let name: String
     private var bridge: Task<Void, Error>
     /// The most real time the accelerated clocks of these tests count between two readings, s
@@ -429,10 +429,16 @@ final class SiteRig: @unchecked Sendable {
         try? (text + "\n").write(toFile: dir + "/" + file, atomically: true, encoding: .utf8)
     }
 
+    /// For a test's `defer`: writes the timeline at once (a `Task` may not get its turn before
+    /// the test process exits after its last test), then stops everything in the background.
+    func end() {
+        writeTimeline()
+        Task { await stop() }
+    }
+
     func stop() async {
         bridge.cancel()
         _ = try? await bridge.value
-        writeTimeline()
         await site.stop()
         await probe.stop()
         await broker.stop()

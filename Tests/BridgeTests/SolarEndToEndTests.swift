@@ -14,7 +14,7 @@ import TestSupport
 
     @Test func aCarChargingPartlyFromTheSurplusCountsItsSolarEnergy() async throws {
         let rig = try await SiteRig.start(houseW: 1_500, at: Self.noon)
-        defer { Task { await rig.stop() } }
+        defer { rig.end() }
         // The power charger's car in fast: 7400 W at once, 5 minutes on the grid alone.
         try await rig.probe.publish("fast", to: "chargebridge/box/mode/set")
         try await rig.site.plug("box")

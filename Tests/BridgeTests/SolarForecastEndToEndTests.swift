@@ -42,7 +42,7 @@ import TestSupport
     /// at night, at its minimum, the surplus's part at the export price.
     @Test func aForecastMovesTheChargingIntoTheSun() async throws {
         let rig = try await SiteRig.start(houseW: 300, at: Self.beforeNoon, tariff: Self.tariff, solar: Self.solar, pv: EmulatedPV())
-        defer { Task { await rig.stop() } }
+        defer { rig.end() }
         try await rig.probe.publish("50", to: "chargebridge/wallbox/target_soc/set")
         try await rig.site.plug("wallbox")
         try await rig.probe.waitFor("chargebridge/wallbox/schedule") { $0.contains("start_time") }
@@ -92,7 +92,7 @@ import TestSupport
     /// its ready-by time (16:30), from the grid.
     @Test func aSunThatDoesNotComeIsMadeUpFromTheGrid() async throws {
         let rig = try await SiteRig.start(houseW: 300, at: Self.beforeNoon, tariff: Self.tariff, solar: Self.solar, pv: EmulatedPV())
-        defer { Task { await rig.stop() } }
+        defer { rig.end() }
         try await rig.probe.publish(Self.forecast(powerW: 6_300), to: "solar/forecast", retain: true)
         try await rig.probe.publish("45", to: "chargebridge/wallbox/target_soc/set")
         try await rig.probe.publish("16:30", to: "chargebridge/wallbox/ready_by/set")

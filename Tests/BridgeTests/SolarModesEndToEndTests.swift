@@ -25,7 +25,7 @@ import TestSupport
 
     @Test func cloudsPassTheHysteresisHoldsAndASurplusBelowTheMinimumStartsNothing() async throws {
         let rig = try await SiteRig.start(houseW: 500, at: Self.lateMorning, solar: Self.solar, pv: EmulatedPV())
-        defer { Task { await rig.stop() } }
+        defer { rig.end() }
         rig.site.setPV(7_000) // 6,500 W would be exported
         try await rig.probe.publish("solar", to: "chargebridge/wallbox/mode/set")
         try await rig.probe.publish("solar", to: "chargebridge/plug/mode/set")
@@ -92,7 +92,7 @@ import TestSupport
     @Test func minSolarChargesAtItsMinimumAtNightAndABridgeRestartKeepsTheCarsGoing() async throws {
         // 04:00: dark.
         let rig = try await SiteRig.start(houseW: 800, at: SiteRig.evening.addingTimeInterval(10 * 3600), solar: Self.solar, pv: EmulatedPV())
-        defer { Task { await rig.stop() } }
+        defer { rig.end() }
         try await rig.probe.publish("min_solar", to: "chargebridge/wallbox/mode/set")
         try await rig.site.plug("wallbox")
         try await rig.probe.waitFor("chargebridge/wallbox/state") { $0.contains(#""plugged":true"#) && $0.contains(#""mode":"min_solar""#) }
